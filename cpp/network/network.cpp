@@ -1,0 +1,171 @@
+#include "network/network.h"
+
+#include <cmath>
+
+#include "layers/activation.h"
+#include "layers/conv.h"
+#include "layers/dense.h"
+#include "layers/pool.h"
+#include "layers/softmax_xent.h"
+#include "network/rng.h"
+
+namespace cnnlab {
+
+Network::Network(const Config& config, uint32_t seed) : config_(config), layout_(config) {
+  const int M1 = config.maps1, M2 = config.maps2, H = config.hidden, F = 16 * M2;
+  params_.assign(layout_.total, 0.0f);
+  grads_.assign(layout_.total, 0.0f);
+  input_.assign(kImageSize, 0.0f);
+  conv1Pre_.assign(M1 * 24 * 24, 0.0f);
+  conv1_ = conv1Pre_;
+  deltaConv1Out_ = conv1Pre_;
+  deltaConv1_ = conv1Pre_;
+  pool1_.assign(M1 * 12 * 12, 0.0f);
+  deltaPool1_ = pool1_;
+  conv2Pre_.assign(M2 * 8 * 8, 0.0f);
+  conv2_ = conv2Pre_;
+  deltaConv2Out_ = conv2Pre_;
+  deltaConv2_ = conv2Pre_;
+  pool2_.assign(F, 0.0f);
+  deltaFlatten_ = pool2_;
+  fc1Pre_.assign(H, 0.0f);
+  fc1_ = fc1Pre_;
+  deltaA1_ = fc1Pre_;
+  delta1_ = fc1Pre_;
+  logits_.assign(kClasses, 0.0f);
+  probs_ = logits_;
+  deltaOut_ = logits_;
+
+  // Reading 2: Glorot uniform, drawn in buffer order; biases stay 0.
+  Rng rng(seed);
+  auto fill = [&](size_t at, size_t count, int fanIn, int fanOut) {
+    const float bound = float(std::sqrt(6.0 / double(fanIn + fanOut)));
+    for (size_t i = 0; i < count; ++i) params_[at + i] = rng.symmetric(bound);
+  };
+  fill(layout_.kernels1, size_t(M1) * 25, 1 * 25, M1 * 25);        // √(6/((1+4)·5²))
+  fill(layout_.kernels2, size_t(M2) * M1 * 25, M1 * 25, M2 * 25);  // √(6/((4+6)·5²))
+  fill(layout_.weights1, size_t(H) * F, F, H);                     // √(6/(96+50))
+  fill(layout_.weights2, size_t(kClasses) * H, H, kClasses);       // √(6/(50+10))
+}
+
+void Network::load_input(const uint8_t* image) {
+  for (int i = 0; i < kImageSize; ++i) input_[i] = float(image[i]) / 255.0f;
+}
+void Network::load_input(const float* image) {
+  for (int i = 0; i < kImageSize; ++i) input_[i] = image[i];
+}
+
+float Network::forward(int label) {
+  const Config& c = config_;
+  const ParamLayout& L = layout_;
+  const int M1 = c.maps1, M2 = c.maps2, H = c.hidden, F = L.flatten;
+  const float* P = params_.data();
+  // C¹ₘ = f(I ⋆ K¹ₘ + b¹ₘ)                            eq. (1), p. 2
+  conv_forward(conv1Pre_.data(), input_.data(), P + L.kernels1, P + L.bias1, 1, M1, 28);
+  activation_forward(conv1_.data(), conv1Pre_.data(), M1 * 576, c.activation);
+  // C_P¹ₘ(i,j) = ¼ Σ C¹ₘ(2i−u, 2j−v)                  eq. (3), p. 3
+  pool_forward(pool1_.data(), conv1_.data(), M1, 24, c.pooling);
+  // C²ₙ = f(Σₘ C_P¹ₘ ⋆ K²ₘₙ + b²ₙ)                     p. 3 (reading 5)
+  conv_forward(conv2Pre_.data(), pool1_.data(), P + L.kernels2, P + L.bias2, M1, M2, 12);
+  activation_forward(conv2_.data(), conv2Pre_.data(), M2 * 64, c.activation);
+  // C_P²ₙ, then flatten (index n·16 + row·4 + col)   p. 3 (reading 6, 8)
+  pool_forward(pool2_.data(), conv2_.data(), M2, 8, c.pooling);
+  // a₁ = f(W₁·flatten + b₁)                           p. 3 (reading 7)
+  dense_forward(fc1Pre_.data(), pool2_.data(), P + L.weights1, P + L.bias1d, H, F);
+  activation_forward(fc1_.data(), fc1Pre_.data(), H, c.activation);
+  // a₂ = S = softmax(W₂·a₁ + b₂), L = −log S_label    p. 3
+  dense_forward(logits_.data(), fc1_.data(), P + L.weights2, P + L.bias2d, kClasses, H);
+  return softmax_xent_forward(probs_.data(), logits_.data(), label, kClasses);
+}
+
+void Network::backward(int label) {
+  const Config& c = config_;
+  const ParamLayout& L = layout_;
+  const int M1 = c.maps1, M2 = c.maps2, H = c.hidden, F = L.flatten;
+  const float* P = params_.data();
+  float* G = grads_.data();
+  // δ = S − Y                                          p. 4
+  softmax_xent_backward(deltaOut_.data(), probs_.data(), label, kClasses);
+  // ΔW₂ = δ·a₁ᵀ, Δb₂ = δ, and W₂ᵀδ                     p. 4
+  dense_backward(G + L.weights2, G + L.bias2d, deltaA1_.data(), deltaOut_.data(),
+                 fc1_.data(), P + L.weights2, kClasses, H);
+  // δ₁ = W₂ᵀδ ⊙ f′                                     p. 4
+  activation_backward(delta1_.data(), deltaA1_.data(), fc1Pre_.data(), fc1_.data(), H,
+                      c.activation);
+  // ΔW₁ = δ₁·flattenᵀ, Δb₁ = δ₁, δ_flatten = W₁ᵀδ₁       p. 4
+  dense_backward(G + L.weights1, G + L.bias1d, deltaFlatten_.data(), delta1_.data(),
+                 pool2_.data(), P + L.weights1, H, F);
+  // δC²ₙ(i,j) = ¼ δ_flatten(⌈i/2⌉, ⌈j/2⌉) · f′          p. 4
+  pool_backward(deltaConv2Out_.data(), deltaFlatten_.data(), conv2_.data(), M2, 8, c.pooling);
+  activation_backward(deltaConv2_.data(), deltaConv2Out_.data(), conv2Pre_.data(),
+                      conv2_.data(), M2 * 64, c.activation);
+  // ΔK²ₘₙ = Σ δC²ₙ(i,j)·C_P¹ₘ(i−u,j−v), Δb²ₙ = Σ δC²ₙ,
+  // δC_P¹ₘ = Σₙ δC²ₙ ⊛ rot180(K²ₘₙ) (full)               pp. 4–5
+  conv_backward(G + L.kernels2, G + L.bias2, deltaPool1_.data(), deltaConv2_.data(),
+                pool1_.data(), P + L.kernels2, M1, M2, 12);
+  // δC¹ₘ(i,j) = ¼ δC_P¹ₘ(⌈i/2⌉, ⌈j/2⌉) · f′             p. 5
+  pool_backward(deltaConv1Out_.data(), deltaPool1_.data(), conv1_.data(), M1, 24, c.pooling);
+  activation_backward(deltaConv1_.data(), deltaConv1Out_.data(), conv1Pre_.data(),
+                      conv1_.data(), M1 * 576, c.activation);
+  // ΔK¹ₘ = Σ δC¹ₘ(i,j)·I(i−u,j−v), Δb¹ₘ = Σ δC¹ₘ          p. 5
+  conv_backward(G + L.kernels1, G + L.bias1, nullptr, deltaConv1_.data(), input_.data(),
+                P + L.kernels1, 1, M1, 28);
+}
+
+int Network::predicted_class() const {
+  int best = 0;
+  for (int k = 1; k < kClasses; ++k)
+    if (probs_[k] > probs_[best]) best = k;
+  return best;
+}
+
+namespace {
+std::vector<TensorView> param_like(float* base, const ParamLayout& L, const std::string& prefix) {
+  const int M1 = L.maps1, M2 = L.maps2, H = L.hidden, F = L.flatten;
+  return {
+      {prefix + "conv1.weight", {M1, 1, 5, 5}, base + L.kernels1, size_t(M1) * 25},
+      {prefix + "conv1.bias", {M1}, base + L.bias1, size_t(M1)},
+      {prefix + "conv2.weight", {M2, M1, 5, 5}, base + L.kernels2, size_t(M2) * M1 * 25},
+      {prefix + "conv2.bias", {M2}, base + L.bias2, size_t(M2)},
+      {prefix + "fc1.weight", {H, F}, base + L.weights1, size_t(H) * F},
+      {prefix + "fc1.bias", {H}, base + L.bias1d, size_t(H)},
+      {prefix + "fc2.weight", {kClasses, H}, base + L.weights2, size_t(kClasses) * H},
+      {prefix + "fc2.bias", {kClasses}, base + L.bias2d, size_t(kClasses)},
+  };
+}
+TensorView view(const char* name, std::vector<int> shape, std::vector<float>& v) {
+  return {name, std::move(shape), v.data(), v.size()};
+}
+}  // namespace
+
+std::vector<TensorView> Network::parameter_views() { return param_like(params_.data(), layout_, ""); }
+std::vector<TensorView> Network::gradient_views() { return param_like(grads_.data(), layout_, ""); }
+
+std::vector<TensorView> Network::activation_views() {
+  const int M1 = config_.maps1, M2 = config_.maps2, H = config_.hidden, F = layout_.flatten;
+  return {
+      view("input", {28, 28}, input_),
+      view("conv1_pre", {M1, 24, 24}, conv1Pre_),
+      view("conv1", {M1, 24, 24}, conv1_),
+      view("pool1", {M1, 12, 12}, pool1_),
+      view("conv2_pre", {M2, 8, 8}, conv2Pre_),
+      view("conv2", {M2, 8, 8}, conv2_),
+      view("pool2", {M2, 4, 4}, pool2_),
+      view("flatten", {F}, pool2_),
+      view("fc1_pre", {H}, fc1Pre_),
+      view("fc1", {H}, fc1_),
+      view("logits", {kClasses}, logits_),
+      view("probs", {kClasses}, probs_),
+      view("delta_out", {kClasses}, deltaOut_),
+      view("delta_a1", {H}, deltaA1_),
+      view("delta1", {H}, delta1_),
+      view("delta_flatten", {F}, deltaFlatten_),
+      view("delta_conv2_out", {M2, 8, 8}, deltaConv2Out_),
+      view("delta_conv2", {M2, 8, 8}, deltaConv2_),
+      view("delta_pool1", {M1, 12, 12}, deltaPool1_),
+      view("delta_conv1_out", {M1, 24, 24}, deltaConv1Out_),
+      view("delta_conv1", {M1, 24, 24}, deltaConv1_),
+  };
+}
+
+}  // namespace cnnlab

@@ -1,0 +1,71 @@
+// The handout's network: forward pass (pp. 2–3) and backpropagation (pp. 4–5) of one
+// sample, over one flat parameter buffer and a matching gradient buffer.
+//
+// Shape letters: M1 = maps1, M2 = maps2, H = hidden, F = 16·M2 (flatten).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "network/config.h"
+
+namespace cnnlab {
+
+// A named view of one tensor of the network (parameters, gradients, activations, δ).
+struct TensorView {
+  std::string name;
+  std::vector<int> shape;
+  float* data;
+  size_t size;
+};
+
+class Network {
+ public:
+  // Glorot-uniform kernels and weights from the project's Rng(seed), zero biases
+  // (reading 2: bound √(6/(fan_in+fan_out)), fan = maps·25 for kernels).
+  Network(const Config& config, uint32_t seed);
+
+  const Config& config() const { return config_; }
+  const ParamLayout& layout() const { return layout_; }
+  size_t param_count() const { return layout_.total; }
+  float* params() { return params_.data(); }
+  const float* params() const { return params_.data(); }
+  float* grads() { return grads_.data(); }
+  const float* grads() const { return grads_.data(); }
+
+  // Sets `input` from 784 bytes: I = byte / 255.
+  void load_input(const uint8_t* image);
+  // Sets `input` from 784 floats in [0, 1].
+  void load_input(const float* image);
+
+  // Forward pass of `input`; returns the cross-entropy loss for `label`
+  // (0 if label < 0). Fills every forward tensor.
+  float forward(int label);
+  // Backward pass for `label` after forward(): every δ and the whole gradient
+  // buffer (overwritten, not accumulated).
+  void backward(int label);
+
+  int predicted_class() const;
+  const float* probs() const { return probs_.data(); }
+
+  // Parameter tensors (PyTorch names), gradient tensors ("grad." + name) and the
+  // tensors of the last forward/backward pass, in a fixed order.
+  std::vector<TensorView> parameter_views();
+  std::vector<TensorView> gradient_views();
+  std::vector<TensorView> activation_views();
+
+ private:
+  Config config_;
+  ParamLayout layout_;
+  std::vector<float> params_, grads_;
+  // Forward tensors (handout names): I, C¹ before/after f, C_P¹, C², C_P² (= flatten),
+  // W₁·flatten + b₁, a₁, logits (W₂·a₁ + b₂), S.
+  std::vector<float> input_, conv1Pre_, conv1_, pool1_, conv2Pre_, conv2_, pool2_;
+  std::vector<float> fc1Pre_, fc1_, logits_, probs_;
+  // Backward tensors: δ = S − Y, ∂L/∂a₁, δ₁, δ_flatten (= δC_P²), ∂L/∂C² (after f),
+  // δC² (before f, ·f′ applied), δC_P¹, ∂L/∂C¹ (after f), δC¹ (·f′ applied).
+  std::vector<float> deltaOut_, deltaA1_, delta1_, deltaFlatten_, deltaConv2Out_,
+      deltaConv2_, deltaPool1_, deltaConv1Out_, deltaConv1_;
+};
+
+}  // namespace cnnlab
