@@ -55,27 +55,44 @@ void Network::load_input(const float* image) {
   for (int i = 0; i < kImageSize; ++i) input_[i] = image[i];
 }
 
-float Network::forward(int label) {
+float Network::forward_from(Stage from, int label) {
   const Config& c = config_;
   const ParamLayout& L = layout_;
   const int M1 = c.maps1, M2 = c.maps2, H = c.hidden, F = L.flatten;
   const float* P = params_.data();
-  // C¹ₘ = f(I ⋆ K¹ₘ + b¹ₘ)                            eq. (1), p. 2
-  conv_forward(conv1Pre_.data(), input_.data(), P + L.kernels1, P + L.bias1, 1, M1, 28);
-  activation_forward(conv1_.data(), conv1Pre_.data(), M1 * 576, c.activation);
-  // C_P¹ₘ(i,j) = ¼ Σ C¹ₘ(2i−u, 2j−v)                  eq. (3), p. 3
-  pool_forward(pool1_.data(), conv1_.data(), M1, 24, c.pooling);
-  // C²ₙ = f(Σₘ C_P¹ₘ ⋆ K²ₘₙ + b²ₙ)                     p. 3 (reading 5)
-  conv_forward(conv2Pre_.data(), pool1_.data(), P + L.kernels2, P + L.bias2, M1, M2, 12);
-  activation_forward(conv2_.data(), conv2Pre_.data(), M2 * 64, c.activation);
-  // C_P²ₙ, then flatten (index n·16 + row·4 + col)   p. 3 (reading 6, 8)
-  pool_forward(pool2_.data(), conv2_.data(), M2, 8, c.pooling);
-  // a₁ = f(W₁·flatten + b₁)                           p. 3 (reading 7)
-  dense_forward(fc1Pre_.data(), pool2_.data(), P + L.weights1, P + L.bias1d, H, F);
-  activation_forward(fc1_.data(), fc1Pre_.data(), H, c.activation);
-  // a₂ = S = softmax(W₂·a₁ + b₂), L = −log S_label    p. 3
-  dense_forward(logits_.data(), fc1_.data(), P + L.weights2, P + L.bias2d, kClasses, H);
-  return softmax_xent_forward(probs_.data(), logits_.data(), label, kClasses);
+  switch (from) {
+    case Stage::Input:
+      // C¹ₘ = f(I ⋆ K¹ₘ + b¹ₘ)                            eq. (1), p. 2
+      conv_forward(conv1Pre_.data(), input_.data(), P + L.kernels1, P + L.bias1, 1, M1, 28);
+      [[fallthrough]];
+    case Stage::Conv1Pre:
+      activation_forward(conv1_.data(), conv1Pre_.data(), M1 * 576, c.activation);
+      // C_P¹ₘ(i,j) = ¼ Σ C¹ₘ(2i−u, 2j−v)                  eq. (3), p. 3
+      pool_forward(pool1_.data(), conv1_.data(), M1, 24, c.pooling);
+      [[fallthrough]];
+    case Stage::Pool1:
+      // C²ₙ = f(Σₘ C_P¹ₘ ⋆ K²ₘₙ + b²ₙ)                     p. 3 (reading 5)
+      conv_forward(conv2Pre_.data(), pool1_.data(), P + L.kernels2, P + L.bias2, M1, M2, 12);
+      [[fallthrough]];
+    case Stage::Conv2Pre:
+      activation_forward(conv2_.data(), conv2Pre_.data(), M2 * 64, c.activation);
+      // C_P²ₙ, then flatten (index n·16 + row·4 + col)   p. 3 (reading 6, 8)
+      pool_forward(pool2_.data(), conv2_.data(), M2, 8, c.pooling);
+      [[fallthrough]];
+    case Stage::Flatten:
+      // a₁ = f(W₁·flatten + b₁)                           p. 3 (reading 7)
+      dense_forward(fc1Pre_.data(), pool2_.data(), P + L.weights1, P + L.bias1d, H, F);
+      [[fallthrough]];
+    case Stage::Fc1Pre:
+      activation_forward(fc1_.data(), fc1Pre_.data(), H, c.activation);
+      // logits z = W₂·a₁ + b₂                             p. 3
+      dense_forward(logits_.data(), fc1_.data(), P + L.weights2, P + L.bias2d, kClasses, H);
+      [[fallthrough]];
+    case Stage::Logits:
+      // a₂ = S = softmax(z), L = −log S_label              p. 3
+      return softmax_xent_forward(probs_.data(), logits_.data(), label, kClasses);
+  }
+  return 0.0f;
 }
 
 void Network::backward(int label) {

@@ -1,0 +1,132 @@
+// SIMD (vec8) 5×5 kernels against the scalar reference over many sizes: widths
+// below, equal to, above and multiples of the 8-lane vector width. Outputs are
+// filled with NaN first, so a cell the kernel fails to write fails the test.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "kernels/conv5x5.h"
+#include "network/rng.h"
+
+using namespace cnnlab;
+
+namespace {
+
+std::vector<float> random_vector(size_t n, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> v(n);
+  for (auto& x : v) x = rng.symmetric(1.0f);
+  return v;
+}
+
+std::vector<float> nan_vector(size_t n) {
+  return std::vector<float>(n, std::numeric_limits<float>::quiet_NaN());
+}
+
+// Sizes (H, W) of the input: output widths W−4 from 1 to 29 cover below (1..7),
+// equal (8), above (9..15), multiples (16, 24) and odd sizes; tall and flat shapes.
+struct Size { int H, W; };
+std::vector<Size> sizes() {
+  std::vector<Size> s;
+  for (int w = 5; w <= 28; ++w) s.push_back({w, w});
+  s.push_back({5, 28});
+  s.push_back({28, 5});
+  s.push_back({7, 20});
+  s.push_back({13, 12});
+  s.push_back({28, 28});
+  return s;
+}
+
+// Relative tolerance with an absolute floor, and the coordinates of a mismatch.
+void expect_close(const std::vector<float>& ref, const std::vector<float>& got, float rel,
+                  const char* what, int M, int N, int H, int W) {
+  ASSERT_EQ(ref.size(), got.size());
+  for (size_t i = 0; i < ref.size(); ++i) {
+    ASSERT_FALSE(std::isnan(got[i])) << what << ": cell " << i << " not written (M=" << M
+                                     << " N=" << N << " H=" << H << " W=" << W << ")";
+    const float tol = rel * std::max(1.0f, std::fabs(ref[i]));
+    ASSERT_NEAR(ref[i], got[i], tol) << what << ": cell " << i << " (M=" << M << " N=" << N
+                                     << " H=" << H << " W=" << W << ")";
+  }
+}
+
+}  // namespace
+
+TEST(Conv5x5Kernels, ValidVec8MatchesScalarBitForBit) {
+  for (const auto [H, W] : sizes())
+    for (const auto& [M, N] : {std::pair{1, 1}, std::pair{1, 4}, std::pair{4, 6}, std::pair{3, 2}}) {
+      const auto in = random_vector(size_t(M) * H * W, 1 + H * 31 + W);
+      const auto k = random_vector(size_t(N) * M * 25, 2 + M);
+      const auto b = random_vector(N, 3);
+      const size_t outSize = size_t(N) * (H - 4) * (W - 4);
+      auto ref = nan_vector(outSize), got = nan_vector(outSize);
+      conv5x5_valid_scalar(ref.data(), in.data(), k.data(), b.data(), M, N, H, W);
+      conv5x5_valid_vec8(got.data(), in.data(), k.data(), b.data(), M, N, H, W);
+      // Same order of operations lane by lane: exact equality.
+      expect_close(ref, got, 0.0f, "valid", M, N, H, W);
+    }
+}
+
+TEST(Conv5x5Kernels, KernelGradVec8MatchesScalar) {
+  for (const auto [H, W] : sizes())
+    for (const auto& [M, N] : {std::pair{1, 1}, std::pair{1, 4}, std::pair{4, 6}, std::pair{2, 3}}) {
+      const auto in = random_vector(size_t(M) * H * W, 5 + H * 17 + W);
+      const auto dOut = random_vector(size_t(N) * (H - 4) * (W - 4), 6 + W);
+      auto ref = nan_vector(size_t(N) * M * 25), got = ref;
+      conv5x5_kernel_grad_scalar(ref.data(), in.data(), dOut.data(), M, N, H, W);
+      conv5x5_kernel_grad_vec8(got.data(), in.data(), dOut.data(), M, N, H, W);
+      // Partial sums per lane change the summation order: relative 1e-5 of the
+      // magnitude (sums of up to 576 terms of size ≤ 1).
+      expect_close(ref, got, 2e-5f, "kernel_grad", M, N, H, W);
+    }
+}
+
+TEST(Conv5x5Kernels, FullVec8MatchesScalar) {
+  for (const auto [H, W] : sizes())
+    for (const auto& [M, N] : {std::pair{1, 1}, std::pair{4, 6}, std::pair{3, 2}, std::pair{6, 16}}) {
+      const auto dOut = random_vector(size_t(N) * (H - 4) * (W - 4), 7 + H * 13 + W);
+      const auto k = random_vector(size_t(N) * M * 25, 8 + N);
+      auto ref = nan_vector(size_t(M) * H * W), got = ref;
+      conv5x5_full_scalar(ref.data(), dOut.data(), k.data(), M, N, H, W);
+      conv5x5_full_vec8(got.data(), dOut.data(), k.data(), M, N, H, W);
+      // Same order of the non-zero terms: exact up to the sign of zero.
+      expect_close(ref, got, 0.0f, "full", M, N, H, W);
+    }
+}
+
+// The scalar references themselves against the handout's definitions, on a case
+// small enough to write out: a 6×6 input, 2×2 output.
+TEST(Conv5x5Kernels, ScalarReferenceMatchesHandoutFormulas) {
+  const int H = 6, W = 6;
+  std::vector<float> in(H * W), k(25);
+  for (int i = 0; i < H * W; ++i) in[i] = float(i % 7) - 3.0f;
+  for (int i = 0; i < 25; ++i) k[i] = float(i % 5) * 0.5f - 1.0f + float(i / 5) * 0.25f;
+  const float bias = 0.5f;
+  std::vector<float> out(4);
+  conv5x5_valid_scalar(out.data(), in.data(), k.data(), &bias, 1, 1, H, W);
+  // Handout eq. (1): C(i,j) = Σ_{u,v=−2..2} I(i−u, j−v)·K_h(u,v) + b, output (i,j)
+  // centred on input (i+2, j+2), K_h = rot180(K): K_h(u,v) = K(2−u, 2−v).
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j) {
+      double c = bias;
+      for (int u = -2; u <= 2; ++u)
+        for (int v = -2; v <= 2; ++v)
+          c += double(in[(i + 2 - u) * W + (j + 2 - v)]) * k[(2 - u) * 5 + (2 - v)];
+      EXPECT_NEAR(out[i * 2 + j], c, 1e-5);
+    }
+  // ΔK(p,q) = Σ_yx δ(y,x)·I(y+p, x+q), and the full convolution is its adjoint:
+  // Σ δIn·I = Σ δ·(I ⋆ K) for all I, δ.
+  std::vector<float> delta = {0.5f, -1.0f, 2.0f, 0.25f}, dIn(H * W);
+  conv5x5_full_scalar(dIn.data(), delta.data(), k.data(), 1, 1, H, W);
+  double lhs = 0, rhs = 0;
+  for (int i = 0; i < H * W; ++i) lhs += double(dIn[i]) * in[i];
+  for (int i = 0; i < 4; ++i) rhs += double(delta[i]) * (out[i] - bias);
+  EXPECT_NEAR(lhs, rhs, 1e-4);
+  std::vector<float> dK(25);
+  conv5x5_kernel_grad_scalar(dK.data(), in.data(), delta.data(), 1, 1, H, W);
+  double lhs2 = 0;
+  for (int i = 0; i < 25; ++i) lhs2 += double(dK[i]) * k[i];
+  EXPECT_NEAR(lhs2, rhs, 1e-4);
+}

@@ -1,0 +1,118 @@
+// Hand-computed small cases for each layer: pooling (average and max) forward and
+// backward, activation derivatives, softmax + cross-entropy with δ = S − Y, dense.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "layers/activation.h"
+#include "layers/dense.h"
+#include "layers/detmath.h"
+#include "layers/pool.h"
+#include "layers/softmax_xent.h"
+
+using namespace cnnlab;
+
+TEST(Pooling, AverageForwardIsQuarterSumOfEachBlock) {  // eq. (3), p. 3
+  const std::vector<float> in = {1, 2, 3, 4,  //
+                                 5, 6, 7, 8,  //
+                                 -1, -2, 0, 0,  //
+                                 -3, -4, 0, 8};
+  std::vector<float> out(4);
+  pool_forward(out.data(), in.data(), 1, 4, Pooling::Average);
+  EXPECT_EQ(out, (std::vector<float>{3.5f, 5.5f, -2.5f, 2.0f}));
+}
+
+TEST(Pooling, AverageBackwardSpreadsQuarterDelta) {  // δC(i,j) = ¼ δC_P(⌈i/2⌉,⌈j/2⌉)
+  const std::vector<float> in(16, 0.0f), dOut = {4, -8, 2, 1};
+  std::vector<float> dIn(16, NAN);
+  pool_backward(dIn.data(), dOut.data(), in.data(), 1, 4, Pooling::Average);
+  EXPECT_EQ(dIn, (std::vector<float>{1, 1, -2, -2, 1, 1, -2, -2, 0.5f, 0.5f, 0.25f, 0.25f,
+                                     0.5f, 0.5f, 0.25f, 0.25f}));
+}
+
+TEST(Pooling, MaxForwardAndBackwardRouteToArgMax) {
+  const std::vector<float> in = {1, 9, 3, 4,  //
+                                 5, 6, 7, 2,  //
+                                 -1, -2, 0, 0,  //
+                                 -3, -4, 0, 0};  // last block all ties: first cell wins
+  std::vector<float> out(4);
+  pool_forward(out.data(), in.data(), 1, 4, Pooling::Max);
+  EXPECT_EQ(out, (std::vector<float>{9, 7, -1, 0}));
+  const std::vector<float> dOut = {1, 2, 3, 4};
+  std::vector<float> dIn(16, NAN);
+  pool_backward(dIn.data(), dOut.data(), in.data(), 1, 4, Pooling::Max);
+  EXPECT_EQ(dIn, (std::vector<float>{0, 1, 0, 0, 0, 0, 2, 0, 3, 0, 4, 0, 0, 0, 0, 0}));
+}
+
+TEST(Activation, ValuesAndDerivatives) {
+  EXPECT_EQ(activate(-1.0f, Activation::ReLU), 0.0f);
+  EXPECT_EQ(activate(2.5f, Activation::ReLU), 2.5f);
+  EXPECT_EQ(activate_derivative(-1.0f, Activation::ReLU), 0.0f);
+  EXPECT_EQ(activate_derivative(0.0f, Activation::ReLU), 0.0f);  // ReLU′(0) = 0 (reading 1)
+  EXPECT_EQ(activate_derivative(3.0f, Activation::ReLU), 1.0f);
+  EXPECT_NEAR(activate(0.5f, Activation::Tanh), 0.46211715726f, 1e-7);
+  EXPECT_NEAR(activate_derivative(0.0f, Activation::Tanh), 1.0f, 1e-7);
+  EXPECT_NEAR(activate_derivative(1.0f, Activation::Tanh), 0.41997434161f, 1e-7);  // 1 − tanh²(1)
+  EXPECT_NEAR(activate(0.0f, Activation::Sigmoid), 0.5f, 1e-7);
+  EXPECT_NEAR(activate(2.0f, Activation::Sigmoid), 0.88079707797f, 1e-7);
+  EXPECT_NEAR(activate_derivative(0.0f, Activation::Sigmoid), 0.25f, 1e-7);
+  EXPECT_NEAR(activate_derivative(2.0f, Activation::Sigmoid), 0.10499358540f, 1e-7);
+  // Backward uses the stored output: δ ⊙ f′.
+  const std::vector<float> pre = {-1.0f, 0.0f, 2.0f}, dOut = {5.0f, 5.0f, 5.0f};
+  for (Activation f : {Activation::ReLU, Activation::Tanh, Activation::Sigmoid}) {
+    std::vector<float> out(3), dPre(3);
+    activation_forward(out.data(), pre.data(), 3, f);
+    activation_backward(dPre.data(), dOut.data(), pre.data(), out.data(), 3, f);
+    for (int i = 0; i < 3; ++i)
+      EXPECT_NEAR(dPre[i], 5.0f * activate_derivative(pre[i], f), 1e-6) << to_string(f) << i;
+  }
+}
+
+TEST(DetMath, ExpAndLogAgreeWithTheCLibraryToDoublePrecisionNoise) {
+  for (double x = -80.0; x <= 80.0; x += 0.37) {
+    EXPECT_NEAR(detmath::exp(x) / std::exp(x), 1.0, 1e-13) << x;
+    const double y = std::exp(x);
+    EXPECT_NEAR(detmath::log(y), x, 1e-12 * std::max(1.0, std::fabs(x))) << x;
+  }
+  EXPECT_EQ(detmath::exp(1000.0), HUGE_VAL);
+  EXPECT_EQ(detmath::exp(-1000.0), 0.0);
+  EXPECT_TRUE(std::isnan(detmath::log(-1.0)));
+}
+
+TEST(SoftmaxCrossEntropy, UniformLogitsGiveLn10AndDeltaSMinusY) {
+  const std::vector<float> logits(10, 0.3f);
+  std::vector<float> probs(10), delta(10);
+  const float loss = softmax_xent_forward(probs.data(), logits.data(), 3, 10);
+  EXPECT_NEAR(loss, 2.302585093f, 1e-6);
+  softmax_xent_backward(delta.data(), probs.data(), 3, 10);
+  for (int k = 0; k < 10; ++k) EXPECT_NEAR(delta[k], k == 3 ? -0.9f : 0.1f, 1e-7);  // δ = S − Y
+}
+
+TEST(SoftmaxCrossEntropy, TwoClassHandComputed) {
+  // logits (ln 3, 0): S = (3/4, 1/4); L(label 1) = ln 4; δ = (3/4, −3/4).
+  const float logits[2] = {std::log(3.0f), 0.0f};
+  float probs[2], delta[2];
+  EXPECT_NEAR(softmax_xent_forward(probs, logits, 1, 2), std::log(4.0f), 1e-6);
+  EXPECT_NEAR(probs[0], 0.75f, 1e-7);
+  softmax_xent_backward(delta, probs, 1, 2);
+  EXPECT_NEAR(delta[0], 0.75f, 1e-7);
+  EXPECT_NEAR(delta[1], -0.75f, 1e-7);
+  // Huge logits stay finite (log-sum-exp).
+  const float big[2] = {1000.0f, -1000.0f};
+  EXPECT_NEAR(softmax_xent_forward(probs, big, 1, 2), 2000.0f, 1e-3);
+}
+
+TEST(Dense, ForwardAndBackwardHandComputed) {
+  // W = [[1, 2, 3], [−1, 0, 1]], b = [0.5, −0.5], x = [1, 2, 3]
+  const std::vector<float> W = {1, 2, 3, -1, 0, 1}, b = {0.5f, -0.5f}, x = {1, 2, 3};
+  std::vector<float> out(2);
+  dense_forward(out.data(), x.data(), W.data(), b.data(), 2, 3);
+  EXPECT_EQ(out, (std::vector<float>{14.5f, 1.5f}));
+  const std::vector<float> delta = {1.0f, -2.0f};
+  std::vector<float> dW(6), db(2), dIn(3);
+  dense_backward(dW.data(), db.data(), dIn.data(), delta.data(), x.data(), W.data(), 2, 3);
+  EXPECT_EQ(dW, (std::vector<float>{1, 2, 3, -2, -4, -6}));  // ΔW = δ·xᵀ
+  EXPECT_EQ(db, delta);                                      // Δb = δ
+  EXPECT_EQ(dIn, (std::vector<float>{3, 2, 1}));             // Wᵀδ
+}
