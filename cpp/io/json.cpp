@@ -70,6 +70,10 @@ const Json* Json::find(std::string_view key) const {
   return nullptr;
 }
 
+Json* Json::find(std::string_view key) {
+  return const_cast<Json*>(static_cast<const Json&>(*this).find(key));
+}
+
 Json& Json::set(std::string key, Json value) {
   Object& members = as_object();
   for (auto& [k, v] : members)
@@ -320,17 +324,13 @@ class JsonParser {
     return magnitude + exponent > 0;
   }
 
+  // strtod/strtof rather than std::from_chars: Emscripten's libc++ 14 has no
+  // floating-point from_chars. Both round correctly; out of range gives ±inf or 0.
   template <class T>
   static T convert(std::string_view digits) {
-    T value{};
-    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    (void)end;
-    if (ec == std::errc::result_out_of_range) {
-      const bool negative = digits[0] == '-';
-      const T magnitude = overflows(digits) ? std::numeric_limits<T>::infinity() : T(0);
-      return negative ? -magnitude : magnitude;
-    }
-    return value;
+    const std::string text(digits);
+    if constexpr (std::is_same_v<T, float>) return std::strtof(text.c_str(), nullptr);
+    else return std::strtod(text.c_str(), nullptr);
   }
 
   Json parse_number() {
@@ -383,10 +383,16 @@ void append_number(std::string& out, T value) {
   if (!std::isfinite(value))
     throw FormatError(std::string("cannot write ") + (std::isnan(value) ? "NaN" : "an infinite number") +
                       " as JSON: JSON has no non-finite numbers");
+  // The shortest %.*g that reads back to the same bits (std::to_chars for floats
+  // is missing from Emscripten's libc++ 14).
   char buf[64];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);  // shortest round trip
-  (void)ec;
-  out.append(buf, end);
+  const int maxDigits = std::is_same_v<T, float> ? 9 : 17;
+  for (int digits = std::is_same_v<T, float> ? 6 : 15;; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, double(value));
+    const T back = std::is_same_v<T, float> ? T(std::strtof(buf, nullptr)) : T(std::strtod(buf, nullptr));
+    if (back == value || digits == maxDigits) break;
+  }
+  out += buf;
 }
 }  // namespace
 

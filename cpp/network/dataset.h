@@ -1,0 +1,24 @@
+// A labelled set of 28×28 uint8 images owned by the core's memory. In WebAssembly
+// the page copies MNIST into one of these once; Model::set_training_data and
+// Model::evaluate then read it in place.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "network/config.h"
+
+namespace cnnlab {
+
+class Dataset {
+ public:
+  explicit Dataset(size_t count) : images_(count * kImageSize, 0), labels_(count, 0) {}
+  size_t count() const { return labels_.size(); }
+  uint8_t* images() { return images_.data(); }
+  uint8_t* labels() { return labels_.data(); }
+  const uint8_t* image(size_t i) const { return images_.data() + i * kImageSize; }
+
+ private:
+  std::vector<uint8_t> images_, labels_;
+};
+
+}  // namespace cnnlab

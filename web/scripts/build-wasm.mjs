@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// Builds the Embind module web/src/wasm/cnnlab.{js,wasm} from cpp/ with Emscripten
+// (CMake target cnnlab_wasm in build-wasm/). With --if-needed it does nothing when
+// the outputs are newer than every C++ source. With --tests it also builds the
+// GoogleTest suite as WebAssembly (build-wasm/cnnlab_tests.js, run under Node by CTest).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const outputs = ['cnnlab.js', 'cnnlab.wasm'].map((f) => join(root, 'web', 'src', 'wasm', f));
+const args = new Set(process.argv.slice(2));
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+if (args.has('--if-needed') && !args.has('--tests') && outputs.every(existsSync)) {
+  const built = Math.min(...outputs.map((f) => statSync(f).mtimeMs));
+  const sources = Math.max(newestSource(join(root, 'cpp')), statSync(join(root, 'CMakeLists.txt')).mtimeMs);
+  if (built > sources) {
+    console.log('build:wasm: web/src/wasm/cnnlab.{js,wasm} are up to date');
+    process.exit(0);
+  }
+}
+
+const which = spawnSync('sh', ['-c', 'command -v em++ && command -v emcmake'], { encoding: 'utf8' });
+if (which.status !== 0) {
+  console.error(
+    'build:wasm: em++ (Emscripten) is not installed. On Debian/Ubuntu: sudo apt-get install -y emscripten',
+  );
+  process.exit(1);
+}
+
+// Debian's Emscripten 3.1.6 needs its acorn, which Node only finds with NODE_PATH.
+const env = { ...process.env, NODE_PATH: ['/usr/share/nodejs', process.env.NODE_PATH].filter(Boolean).join(':') };
+function run(cmd, cmdArgs) {
+  console.log(`build:wasm: ${cmd} ${cmdArgs.join(' ')}`);
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, env, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`build:wasm: ${cmd} failed (exit ${r.status ?? r.signal})`);
+    process.exit(1);
+  }
+}
+
+const tests = args.has('--tests');
+run('emcmake', ['cmake', '-S', '.', '-B', 'build-wasm', '-DCMAKE_BUILD_TYPE=Release', `-DCNNLAB_TESTS=${tests ? 'ON' : 'OFF'}`]);
+run('cmake', ['--build', 'build-wasm', '-j2', '--target', 'cnnlab_wasm', ...(tests ? ['cnnlab_tests'] : [])]);
