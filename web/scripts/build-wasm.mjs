@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Builds the Embind module web/src/wasm/cnnlab.{js,wasm} from cpp/ with Emscripten
 // (CMake target cnnlab_wasm in build-wasm/). With --if-needed it does nothing when
-// the outputs are newer than every C++ source. With --tests it also builds the
-// GoogleTest suite as WebAssembly (build-wasm/cnnlab_tests.js, run under Node by CTest).
+// the outputs are newer than every C++ source. With --tests it builds the GoogleTest
+// suite as WebAssembly instead (build-wasm-tests/cnnlab_tests.js, run under Node by
+// `ctest --test-dir build-wasm-tests`).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -49,6 +50,10 @@ function run(cmd, cmdArgs) {
   }
 }
 
-const tests = args.has('--tests');
-run('emcmake', ['cmake', '-S', '.', '-B', 'build-wasm', '-DCMAKE_BUILD_TYPE=Release', `-DCNNLAB_TESTS=${tests ? 'ON' : 'OFF'}`]);
-run('cmake', ['--build', 'build-wasm', '-j2', '--target', 'cnnlab_wasm', ...(tests ? ['cnnlab_tests'] : [])]);
+if (args.has('--tests')) {
+  run('emcmake', ['cmake', '-S', '.', '-B', 'build-wasm-tests', '-DCMAKE_BUILD_TYPE=Release', '-DCNNLAB_TESTS=ON']);
+  run('cmake', ['--build', 'build-wasm-tests', '-j2', '--target', 'cnnlab_tests']);
+} else {
+  run('emcmake', ['cmake', '-S', '.', '-B', 'build-wasm', '-DCMAKE_BUILD_TYPE=Release', '-DCNNLAB_TESTS=OFF']);
+  run('cmake', ['--build', 'build-wasm', '-j2', '--target', 'cnnlab_wasm']);
+}
