@@ -1,0 +1,405 @@
+// The worker's Session, driven in Node with the real WASM module and real MNIST:
+// the message protocol, time-boxed training, evaluation, prediction, checkpoints,
+// resume after a crash, divergence and the errors the page must survive.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Cnnlab } from '../../web/src/core/cnnlab';
+import { loadMnist, type Mnist } from '../../web/src/data/mnist';
+import {
+  DEFAULT_SETTINGS,
+  resetReasons,
+  transferables,
+  type Checkpoint,
+  type EventOf,
+  type Request,
+  type TrainSettings,
+  type WorkerEvent,
+} from '../../web/src/worker/protocol';
+import { Session, type SessionDeps } from '../../web/src/worker/session';
+import { imageFloats, loadCore, mnist } from './helpers/core';
+
+const GZ_DIR = fileURLToPath(new URL('../../public/data/mnist/', import.meta.url));
+const DATA_URL = 'http://cnnlab.test/data/mnist/';
+const WEIGHTS_URL = 'http://cnnlab.test/models/cnnlab-default.json';
+
+let core: Cnnlab;
+let data: Mnist;
+let pretrainedJson: string;
+
+/** Serves public/data/mnist/*.gz from disk, like a static server. */
+const diskFetch = (async (input: string | URL | Request) => {
+  const url = String(input instanceof Request ? input.url : input);
+  const name = url.slice(url.lastIndexOf('/') + 1);
+  try {
+    return new Response(readFileSync(`${GZ_DIR}${name}`));
+  } catch {
+    return new Response(null, { status: 404 });
+  }
+}) as typeof fetch;
+
+beforeAll(async () => {
+  core = await loadCore();
+  data = await loadMnist({ baseUrl: DATA_URL, fetch: diskFetch, trainLimit: 6000, testLimit: 2000 });
+  const m = core.createModel({}, 42);
+  const t = mnist('train');
+  const ds = core.createDataset(t.images.subarray(0, 784 * 3000), t.labels.subarray(0, 3000));
+  m.setTrainingData(ds);
+  m.train(3000);
+  pretrainedJson = m.toJson();
+  m.dispose();
+  ds.dispose();
+});
+
+interface Harness {
+  session: Session;
+  events: WorkerEvent[];
+  tasks: (() => void)[];
+  send(request: Request): Promise<void>;
+  /** Runs scheduled slices until `done` holds or nothing is scheduled. */
+  pump(done?: () => boolean, maxSlices?: number): number;
+  of<T extends WorkerEvent['type']>(type: T): EventOf<T>[];
+  last<T extends WorkerEvent['type']>(type: T): EventOf<T>;
+}
+
+function harness(overrides: Partial<SessionDeps> = {}, timing = {}): Harness {
+  const events: WorkerEvent[] = [];
+  const tasks: (() => void)[] = [];
+  const deps: SessionDeps = {
+    loadCore: async () => core,
+    loadMnist: async () => data,
+    fetchText: async () => null,
+    now: () => performance.now(),
+    schedule: (task) => void tasks.push(task),
+    ...overrides,
+  };
+  const session = new Session(deps, (e) => events.push(e), timing);
+  const h: Harness = {
+    session,
+    events,
+    tasks,
+    send: (request) => session.handle(request),
+    pump(done = () => false, maxSlices = 100000) {
+      let n = 0;
+      while (tasks.length > 0 && n < maxSlices && !done()) {
+        tasks.shift()!();
+        n++;
+      }
+      return n;
+    },
+    of: <T extends WorkerEvent['type']>(type: T) => events.filter((e): e is EventOf<T> => e.type === type),
+    last<T extends WorkerEvent['type']>(type: T) {
+      const list = h.of(type);
+      expect(list.length, `no "${type}" event`).toBeGreaterThan(0);
+      return list[list.length - 1]!;
+    },
+  };
+  return h;
+}
+
+const SMALL: TrainSettings = { ...DEFAULT_SETTINGS, trainSize: 2000, epochs: 1 };
+
+async function ready(settings: TrainSettings = SMALL, overrides: Partial<SessionDeps> = {}, resume: Checkpoint | null = null) {
+  const h = harness(overrides);
+  await h.send({ type: 'init', dataUrl: DATA_URL, weightsUrl: WEIGHTS_URL, settings, resume, run: 0 });
+  return h;
+}
+
+function lossPoints(h: Harness): { x: number[]; y: number[] } {
+  const x: number[] = [];
+  const y: number[] = [];
+  for (const e of h.of('progress')) {
+    x.push(...e.lossX);
+    y.push(...e.lossY);
+  }
+  return { x, y };
+}
+
+const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+
+describe('Session', () => {
+  it('starts: ready (6070 parameters, no pretrained weights), MNIST loaded, idle', async () => {
+    const h = await ready();
+    const r = h.last('ready');
+    expect(r.kernel).toBe('vec8');
+    expect(r.paramCount).toBe(6070);
+    expect(r.pretrained).toEqual({ ok: false, message: 'pretrained weights not found' });
+    expect(h.last('data')).toEqual({ type: 'data', ok: true, trainCount: 6000, testCount: 2000 });
+    expect(h.last('state').state).toBe('idle');
+    // the untrained network is evaluated at 0 samples: about chance
+    h.pump(() => h.of('evaluation').length > 0);
+    const e = h.last('evaluation').evaluation;
+    expect(e).toMatchObject({ kind: 'quick', model: 'training', samplesSeen: 0, count: 1000 });
+    expect(e.accuracy).toBeLessThan(0.3);
+    h.session.dispose();
+  });
+
+  it('trains in time-boxed slices: the loss falls, evaluations and checkpoints arrive, it stops after the epochs', async () => {
+    const h = await ready({ ...SMALL, epochs: 2 });
+    await h.send({ type: 'start' });
+    expect(h.last('state').state).toBe('running');
+    const slices: number[] = [];
+    let n = 0;
+    while (h.tasks.length > 0 && n++ < 100000) {
+      const t0 = performance.now();
+      h.tasks.shift()!();
+      slices.push(performance.now() - t0);
+    }
+    expect(h.session.currentState).toBe('done');
+    expect(h.last('state').message).toMatch(/Done: 2 epochs, 4,000 samples/);
+    // each slice is about 8 ms: well under a frame even with a slow sample
+    slices.sort((a, b) => a - b);
+    expect(slices[Math.floor(slices.length * 0.95)]!).toBeLessThan(20);
+
+    const { x, y } = lossPoints(h);
+    expect(x.length).toBe(40); // a point per 100 samples
+    expect(x[x.length - 1]).toBe(4000);
+    expect(x.every((v, i) => i === 0 || v > x[i - 1]!)).toBe(true);
+    expect(mean(y.slice(-10))).toBeLessThan(mean(y.slice(0, 5)) * 0.6);
+
+    const evals = h.of('evaluation').map((e) => e.evaluation);
+    const quick = evals.filter((e) => e.kind === 'quick');
+    expect(quick.map((e) => e.samplesSeen)).toEqual([0, 2000, 4000]);
+    const full = evals.filter((e) => e.kind === 'full');
+    expect(full.map((e) => e.samplesSeen)).toEqual([2000, 4000]);
+    const last = full[1]!;
+    expect(last.count).toBe(2000);
+    expect(last.accuracy).toBeGreaterThan(0.8);
+    expect(last.confusion!.reduce((a, b) => a + b, 0)).toBe(2000);
+    let diagonal = 0;
+    for (let d = 0; d < 10; d++) diagonal += last.confusion![d * 11]!;
+    expect(diagonal / 2000).toBeCloseTo(last.accuracy, 10);
+    expect(last.predictions!.length).toBe(2000);
+    expect(last.probs!.length).toBe(20000);
+
+    const progress = h.last('progress').progress;
+    expect(progress).toMatchObject({ samplesSeen: 4000, epoch: 2, position: 0, trainSize: 2000, epochs: 2 });
+    const checkpoints = h.of('checkpoint').map((e) => e.checkpoint);
+    expect(checkpoints.at(-1)!.samplesSeen).toBe(4000);
+    expect(checkpoints.at(-1)!.params.length).toBe(6070);
+
+    // starting again is refused politely; raising the epochs lets it go on
+    await h.send({ type: 'start' });
+    expect(h.last('notice').message).toMatch(/epochs are done/);
+    await h.send({ type: 'configure', settings: { ...SMALL, epochs: 3 } });
+    expect(h.last('state').state).toBe('paused');
+    h.session.dispose();
+  });
+
+  it('reports samples per second and the time left while running', async () => {
+    let clock = 0;
+    const h = await ready({ ...SMALL, epochs: 3 }, { now: () => (clock += 1) });
+    await h.send({ type: 'start' });
+    h.pump(() => h.of('progress').some((e) => e.progress.samplesPerSec > 0));
+    const p = h.of('progress').find((e) => e.progress.samplesPerSec > 0)!.progress;
+    expect(p.samplesPerSec).toBeGreaterThan(0);
+    expect(p.secondsLeft).toBeGreaterThan(0);
+    await h.send({ type: 'pause' });
+    expect(h.last('state').state).toBe('paused');
+    expect(h.last('state').progress.samplesPerSec).toBe(0);
+    h.session.dispose();
+  });
+
+  it('answers a prediction between two slices, with a snapshot of the handout tensors', async () => {
+    const h = await ready({ ...SMALL, epochs: 5 });
+    await h.send({ type: 'start' });
+    h.pump(undefined, 5);
+    const image = imageFloats(mnist('t10k'), 0);
+    await h.send({ type: 'predict', id: 7, image, model: 'pretrained', snapshot: true });
+    const p = h.last('prediction');
+    expect(p.id).toBe(7);
+    expect(p.model).toBe('training'); // no pretrained weights: the training model answers
+    expect(p.probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(p.ms).toBeLessThan(50);
+    expect(p.snapshot!.forward.conv1.shape).toEqual([4, 24, 24]);
+    expect(p.snapshot!.forward.pool2.shape).toEqual([6, 4, 4]);
+    expect(p.snapshot!.params['conv2.weight'].shape).toEqual([6, 4, 5, 5]);
+    expect(p.snapshot!.input.data).toHaveLength(784);
+    // every buffer of the reply can be transferred
+    expect(transferables(p).length).toBe(1 + 1 + 11 + 8);
+    await h.send({ type: 'ping', id: 3 });
+    expect(h.last('pong').id).toBe(3);
+    h.session.dispose();
+  });
+
+  it('uses the pretrained weights when they exist', async () => {
+    const h = await ready(SMALL, { fetchText: async () => pretrainedJson });
+    expect(h.last('ready').pretrained).toEqual({ ok: true, activation: 'relu', pooling: 'average' });
+    const image = imageFloats(mnist('t10k'), 0);
+    await h.send({ type: 'predict', id: 1, image, model: 'pretrained', snapshot: false });
+    const p = h.last('prediction');
+    expect(p.model).toBe('pretrained');
+    expect(p.snapshot).toBeNull();
+    const reference = core.modelFromWeights(pretrainedJson);
+    expect(Array.from(p.probs)).toEqual(Array.from(reference.predict(image)));
+    reference.dispose();
+    expect(p.probs.indexOf(Math.max(...p.probs))).toBe(7);
+    // the pretrained model is evaluated on the test set once the data is there
+    h.pump(() => h.of('evaluation').some((e) => e.evaluation.model === 'pretrained'));
+    const e = h.of('evaluation').find((x) => x.evaluation.model === 'pretrained')!.evaluation;
+    expect(e.kind).toBe('full');
+    expect(e.accuracy).toBeGreaterThan(0.85);
+    h.session.dispose();
+  });
+
+  it('says why the weights file is unusable', async () => {
+    const h = await ready(SMALL, { fetchText: async () => '{"config": 5}' });
+    const info = h.last('ready').pretrained;
+    expect(info.ok).toBe(false);
+    if (!info.ok) expect(info.message).toMatch(/^pretrained weights could not be read: .*config/);
+    h.session.dispose();
+  });
+
+  it('returns a test image with its label and snapshot, and test images by index', async () => {
+    const h = await ready();
+    await h.send({ type: 'inspect', id: 2, index: 1, model: 'training' });
+    const i = h.last('inspection');
+    expect(i.label).toBe(mnist('t10k').labels[1]);
+    expect(Array.from(i.pixels)).toEqual(Array.from(mnist('t10k').images.subarray(784, 1568)));
+    expect(i.snapshot.forward.probs.data).toEqual(i.probs);
+    await h.send({ type: 'test-images', id: 4, indices: [0, 5, 9] });
+    const t = h.last('test-images-data');
+    expect(Array.from(t.labels)).toEqual([0, 5, 9].map((k) => mnist('t10k').labels[k]));
+    expect(t.pixels).toHaveLength(3 * 784);
+    await h.send({ type: 'inspect', id: 5, index: 99999, model: 'training' });
+    expect(h.last('reply-error')).toEqual({ type: 'reply-error', id: 5, message: 'test image 99999 does not exist (0 to 1999)' });
+    h.session.dispose();
+  });
+
+  it('steps one sample at a time', async () => {
+    const h = await ready();
+    await h.send({ type: 'step' });
+    await h.send({ type: 'step' });
+    const steps = h.of('step');
+    expect(steps).toHaveLength(2);
+    expect(steps[0]!.loss).toBeGreaterThan(0);
+    expect(h.last('state')).toMatchObject({ state: 'paused' });
+    expect(h.last('progress').progress.samplesSeen).toBe(2);
+    expect(lossPoints(h).x).toEqual([1, 2]);
+    h.session.dispose();
+  });
+
+  it('applies λ, batch and epochs live; a new activation, pooling, seed or size starts a new run', async () => {
+    const h = await ready({ ...SMALL, epochs: 3 });
+    await h.send({ type: 'start' });
+    h.pump(undefined, 20);
+    const before = h.last('progress').progress;
+    await h.send({ type: 'configure', settings: { ...SMALL, epochs: 3, learningRate: 0.005, batchSize: 4 } });
+    const live = h.last('state');
+    expect(live.state).toBe('running');
+    expect(live.progress.run).toBe(before.run);
+    expect(live.settings.batchSize).toBe(4);
+    await h.send({ type: 'configure', settings: { ...SMALL, epochs: 3, activation: 'tanh' } });
+    const reset = h.last('state');
+    expect(reset.state).toBe('idle');
+    expect(reset.progress.run).toBe(before.run + 1);
+    expect(reset.progress.samplesSeen).toBe(0);
+    expect(reset.message).toMatch(/activation changed/);
+    expect(resetReasons(SMALL, { ...SMALL, seed: 2, pooling: 'max' })).toEqual(['pooling', 'seed']);
+    await h.send({ type: 'configure', settings: { ...SMALL, learningRate: -1 } });
+    expect(h.last('notice').message).toMatch(/learning rate/);
+    h.session.dispose();
+  });
+
+  it('stops on divergence with the core message; halving λ lets it go on', async () => {
+    const h = await ready({ ...SMALL, learningRate: 1e30 });
+    await h.send({ type: 'start' });
+    h.pump(() => h.session.currentState === 'diverged');
+    const s = h.last('state');
+    expect(s.state).toBe('diverged');
+    expect(s.message).toMatch(/not finite.*learning rate/);
+    expect(h.last('checkpoint').checkpoint.params.every(Number.isFinite)).toBe(true);
+    await h.send({ type: 'start' });
+    expect(h.last('notice').message).toMatch(/diverged/);
+    await h.send({ type: 'configure', settings: { ...SMALL, learningRate: 0.005 } });
+    expect(h.session.currentState).toBe('paused');
+    const seen = h.last('state').progress.samplesSeen;
+    await h.send({ type: 'start' });
+    expect(h.session.currentState).toBe('running');
+    h.pump(undefined, 1);
+    // weights blown up by λ = 1e30 may diverge again at once: then it says so again
+    const after = h.last('state');
+    if (after.state === 'diverged') expect(after.message).toMatch(/not finite/);
+    else expect(h.last('progress').progress.samplesSeen).toBeGreaterThan(seen);
+    h.session.dispose();
+  });
+
+  it('resumes from a checkpoint in a new session (a restarted worker)', async () => {
+    const a = await ready({ ...SMALL, epochs: 2 });
+    await a.send({ type: 'start' });
+    a.pump(() => a.of('progress').some((e) => e.progress.samplesSeen >= 2500));
+    await a.send({ type: 'pause' });
+    const checkpoint = a.last('checkpoint').checkpoint;
+    expect(checkpoint.samplesSeen).toBeGreaterThanOrEqual(2500);
+    expect(checkpoint.epoch).toBe(1);
+    const image = imageFloats(mnist('t10k'), 3);
+    await a.send({ type: 'predict', id: 1, image, model: 'training', snapshot: false });
+    const probsA = a.last('prediction').probs;
+
+    const b = await ready({ ...SMALL }, {}, { ...checkpoint, params: checkpoint.params.slice() });
+    expect(b.last('ready').resumed).toBe(true);
+    const state = b.of('state')[0]!;
+    expect(state.state).toBe('paused');
+    expect(state.message).toMatch(/Resumed from the checkpoint/);
+    expect(state.progress).toMatchObject({ samplesSeen: checkpoint.samplesSeen, epoch: 1 });
+    expect(state.settings.epochs).toBe(2);
+    await b.send({ type: 'predict', id: 1, image, model: 'training', snapshot: false });
+    expect(Array.from(b.last('prediction').probs)).toEqual(Array.from(probsA));
+    await b.send({ type: 'start' });
+    b.pump();
+    expect(b.session.currentState).toBe('done');
+    const x = lossPoints(b).x;
+    expect(x[0]).toBeGreaterThan(checkpoint.samplesSeen);
+    a.session.dispose();
+    b.session.dispose();
+  });
+
+  it('survives missing MNIST: says how to fix it, and still predicts', async () => {
+    const h = await ready(SMALL, {
+      loadMnist: (url, onProgress) => loadMnist({ baseUrl: 'http://cnnlab.test/nowhere/', fetch: async () => new Response(null, { status: 404 }), onProgress }),
+      fetchText: async () => pretrainedJson,
+    });
+    const d = h.last('data');
+    expect(d.ok).toBe(false);
+    if (!d.ok) {
+      expect(d.message).toMatch(/not found \(HTTP 404\)/);
+      expect(d.fix).toMatch(/npm run prepare:data/);
+    }
+    await h.send({ type: 'start' });
+    expect(h.last('notice').message).toBe('Cannot train: MNIST could not be loaded.');
+    await h.send({ type: 'predict', id: 1, image: imageFloats(mnist('t10k'), 0), model: 'pretrained', snapshot: false });
+    expect(h.last('prediction').model).toBe('pretrained');
+    h.session.dispose();
+  });
+
+  it('survives corrupt MNIST with the loader message', async () => {
+    const h = await ready(SMALL, {
+      loadMnist: (url, onProgress) =>
+        loadMnist({ baseUrl: url, fetch: async () => new Response(new Uint8Array([1, 2, 3, 4])), onProgress }),
+    });
+    const d = h.last('data');
+    expect(d.ok).toBe(false);
+    if (!d.ok) expect(d.message).toMatch(/not valid gzip/);
+    h.session.dispose();
+  });
+
+  it('reports a WASM failure as fatal', async () => {
+    const h = await ready(SMALL, {
+      loadCore: async () => {
+        throw new Error('This browser lacks WebAssembly SIMD');
+      },
+    });
+    expect(h.events).toEqual([{ type: 'fatal', message: 'This browser lacks WebAssembly SIMD' }]);
+  });
+});
+
+describe('transferables', () => {
+  it('transfers buffers a typed array owns, never a view into a larger one', () => {
+    const own = new Float32Array(10);
+    const big = new ArrayBuffer(4000);
+    const view = new Float32Array(big, 40, 10);
+    expect(transferables({ type: 'predict', id: 1, image: own, model: 'training', snapshot: false })).toEqual([own.buffer]);
+    expect(transferables({ type: 'predict', id: 1, image: view, model: 'training', snapshot: false })).toEqual([]);
+    expect(transferables({ type: 'start' })).toEqual([]);
+  });
+});

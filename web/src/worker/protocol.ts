@@ -1,0 +1,228 @@
+// The messages between the page and the training worker: one discriminated union
+// each way. Pure types and small pure helpers, type-checked for both the page
+// (DOM lib) and the worker (WebWorker lib).
+//
+// The worker alone owns the WASM module, the MNIST datasets, the model being
+// trained and the pretrained model. The page only sends requests and draws what
+// comes back. Large buffers travel as transfers (see `transferables`).
+import type { Activation, ForwardName, ParamName, Pooling, Tensor } from '../core/types';
+
+/** Which network answers a prediction: the pretrained weights file or the model being trained. */
+export type ModelChoice = 'pretrained' | 'training';
+
+/** What the training side is doing. `starting`: the WASM module is not loaded yet. */
+export type SessionState = 'starting' | 'idle' | 'running' | 'paused' | 'done' | 'diverged';
+
+/** The user's settings: the handout's λ and batch (p. 6), f, pooling, and the run's size. */
+export interface TrainSettings {
+  learningRate: number;
+  batchSize: number;
+  epochs: number;
+  activation: Activation;
+  pooling: Pooling;
+  seed: number;
+  /** How many of the 60,000 training images one epoch uses. */
+  trainSize: number;
+}
+
+export const TRAIN_SIZES = [10000, 30000, 60000] as const;
+
+export const DEFAULT_SETTINGS: Readonly<TrainSettings> = {
+  learningRate: 0.01,
+  batchSize: 1, // the handout trains one sample at a time
+  epochs: 3,
+  activation: 'relu',
+  pooling: 'average',
+  seed: 1,
+  trainSize: 60000,
+};
+
+/** Settings that define the network or its data order: changing one starts a new run. */
+export const RESET_KEYS = ['activation', 'pooling', 'seed', 'trainSize'] as const satisfies readonly (keyof TrainSettings)[];
+
+/** The settings whose change needs a fresh network (empty when the change applies live). */
+export function resetReasons(before: TrainSettings, after: TrainSettings): (keyof TrainSettings)[] {
+  return RESET_KEYS.filter((key) => before[key] !== after[key]);
+}
+
+/** The handout's tensors for one input, as the network view draws them. */
+export interface NetworkSnapshot {
+  input: Tensor;
+  forward: Record<ForwardName, Tensor>;
+  params: Record<ParamName, Tensor>;
+}
+
+/** Where the training run is. `epoch` counts finished epochs. */
+export interface ProgressInfo {
+  /** Increases at every reset; events of an older run are stale. */
+  run: number;
+  samplesSeen: number;
+  epoch: number;
+  /** Samples done in the current epoch. */
+  position: number;
+  trainSize: number;
+  epochs: number;
+  learningRate: number;
+  /** Measured over the last two seconds of running; 0 when not running. */
+  samplesPerSec: number;
+  /** null when not running or not yet measured. */
+  secondsLeft: number | null;
+}
+
+/** The parameters and where they were: enough for a new worker to go on. */
+export interface Checkpoint {
+  run: number;
+  settings: TrainSettings;
+  params: Float32Array;
+  samplesSeen: number;
+  epoch: number;
+  position: number;
+}
+
+export interface Evaluation {
+  /** quick: a slice of the test set during training; full: all test images, per image. */
+  kind: 'quick' | 'full';
+  model: ModelChoice;
+  /** For the training model: the run and samples seen when it was evaluated. */
+  run: number;
+  samplesSeen: number;
+  epoch: number;
+  accuracy: number;
+  meanLoss: number;
+  count: number;
+  /** 10×10, row = true label, column = predicted (full only). */
+  confusion: Int32Array | null;
+  /** Per test image: predicted digit (full only). */
+  predictions: Uint8Array | null;
+  /** Per test image: the 10 probabilities, image after image (full only). */
+  probs: Float32Array | null;
+}
+
+export type PretrainedInfo =
+  | { ok: true; activation: Activation; pooling: Pooling }
+  | { ok: false; message: string };
+
+export type DataPhase = 'download' | 'decompress' | 'parse';
+
+// ---------------------------------------------------------------- page → worker
+
+export interface InitRequest {
+  type: 'init';
+  /** Absolute URL of the directory with the MNIST .gz files. */
+  dataUrl: string;
+  /** Absolute URL of the pretrained weights (JSON). */
+  weightsUrl: string;
+  settings: TrainSettings;
+  /** After a worker restart: go on from here. */
+  resume: Checkpoint | null;
+  /** The run number to use for a fresh network (keeps numbering across restarts). */
+  run: number;
+}
+
+export type Request =
+  | InitRequest
+  | { type: 'start' }
+  | { type: 'pause' }
+  | { type: 'step' }
+  | { type: 'reset'; settings: TrainSettings }
+  /** New settings: λ, batch and epochs apply live, the others start a new run. */
+  | { type: 'configure'; settings: TrainSettings }
+  | { type: 'predict'; id: number; image: Float32Array; model: ModelChoice; snapshot: boolean }
+  | { type: 'inspect'; id: number; index: number; model: ModelChoice }
+  | { type: 'test-images'; id: number; indices: number[] }
+  | { type: 'evaluate'; model: ModelChoice }
+  | { type: 'ping'; id: number }
+  /** For tests of the page's crash handling: the worker shell throws or blocks. */
+  | { type: 'debug'; action: 'crash' | 'hang'; ms?: number };
+
+// ---------------------------------------------------------------- worker → page
+
+export type WorkerEvent =
+  | { type: 'ready'; kernel: string; paramCount: number; pretrained: PretrainedInfo; resumed: boolean }
+  /** The WASM module could not be loaded: nothing works. */
+  | { type: 'fatal'; message: string }
+  | { type: 'data-progress'; file: string; phase: DataPhase; loaded: number; total: number | null }
+  | { type: 'data'; ok: true; trainCount: number; testCount: number }
+  | { type: 'data'; ok: false; message: string; fix: string }
+  | { type: 'state'; state: SessionState; progress: ProgressInfo; settings: TrainSettings; message: string }
+  /** Loss points since the last progress event: x = samples seen, y = mean loss over the point. */
+  | { type: 'progress'; progress: ProgressInfo; lossX: Float64Array; lossY: Float32Array }
+  | { type: 'evaluation'; evaluation: Evaluation }
+  | { type: 'checkpoint'; checkpoint: Checkpoint }
+  | { type: 'step'; run: number; loss: number; correct: boolean }
+  | {
+      type: 'prediction';
+      id: number;
+      /** The model that answered (the training model when no pretrained weights exist). */
+      model: ModelChoice;
+      probs: Float32Array;
+      snapshot: NetworkSnapshot | null;
+      /** Time spent in the worker. */
+      ms: number;
+    }
+  | {
+      type: 'inspection';
+      id: number;
+      index: number;
+      label: number;
+      model: ModelChoice;
+      pixels: Uint8Array;
+      probs: Float32Array;
+      snapshot: NetworkSnapshot;
+    }
+  | { type: 'test-images-data'; id: number; indices: number[]; labels: Uint8Array; pixels: Uint8Array }
+  | { type: 'pong'; id: number }
+  /** A request with an id failed; the page rejects its promise. */
+  | { type: 'reply-error'; id: number; message: string }
+  /** Something the user should read (a request refused, a reset, ...). */
+  | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string };
+
+export type EventOf<T extends WorkerEvent['type']> = Extract<WorkerEvent, { type: T }>;
+export type RequestOf<T extends Request['type']> = Extract<Request, { type: T }>;
+
+/** Request types answered by one event carrying the same id. */
+export type Reply = EventOf<'prediction' | 'inspection' | 'test-images-data' | 'pong'>;
+
+function snapshotArrays(s: NetworkSnapshot | null): ArrayBufferView[] {
+  if (!s) return [];
+  return [s.input.data, ...Object.values(s.forward).map((t) => t.data), ...Object.values(s.params).map((t) => t.data)];
+}
+
+/** The typed arrays of a message, if it has any. */
+function arraysOf(message: WorkerEvent | Request): ArrayBufferView[] {
+  switch (message.type) {
+    case 'progress':
+      return [message.lossX, message.lossY];
+    case 'evaluation': {
+      const e = message.evaluation;
+      return [e.confusion, e.predictions, e.probs].filter((a): a is NonNullable<typeof a> => a !== null);
+    }
+    case 'checkpoint':
+      return [message.checkpoint.params];
+    case 'prediction':
+      return [message.probs, ...snapshotArrays(message.snapshot)];
+    case 'inspection':
+      return [message.pixels, message.probs, ...snapshotArrays(message.snapshot)];
+    case 'test-images-data':
+      return [message.labels, message.pixels];
+    case 'predict':
+      return [message.image];
+    case 'init':
+      return message.resume ? [message.resume.params] : [];
+    default:
+      return [];
+  }
+}
+
+/**
+ * The buffers to transfer with a message: each typed array that owns its whole
+ * buffer (a view into a larger buffer, such as WASM memory, is copied instead).
+ */
+export function transferables(message: WorkerEvent | Request): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const a of arraysOf(message)) {
+    const buffer = a.buffer;
+    if (buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === buffer.byteLength) out.add(buffer);
+  }
+  return [...out];
+}

@@ -1,0 +1,62 @@
+/// <reference lib="webworker" />
+// The training worker: a thin shell around Session (session.ts). Messages in →
+// session.handle; session events → postMessage with their buffers transferred.
+import { loadCnnlab } from '../core/cnnlab';
+import { loadMnist } from '../data/mnist';
+import { transferables, type Request, type WorkerEvent } from './protocol';
+import { Session } from './session';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+// Vite emits the .wasm as an asset and rewrites this URL.
+const wasmUrl = new URL('../wasm/cnnlab.wasm', import.meta.url);
+
+// A MessageChannel runs the next slice after the messages already queued, with no
+// 4 ms clamp (setTimeout(0) nested deeply is clamped).
+const channel = new MessageChannel();
+const tasks: (() => void)[] = [];
+channel.port1.onmessage = () => tasks.shift()?.();
+
+function post(event: WorkerEvent): void {
+  self.postMessage(event, transferables(event));
+}
+
+const session = new Session(
+  {
+    loadCore: () => loadCnnlab({ wasmUrl }),
+    loadMnist: (dataUrl, onProgress) => loadMnist({ baseUrl: dataUrl, onProgress }),
+    fetchText: async (url) => {
+      const response = await fetch(url);
+      if (response.status === 404) return null;
+      if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
+      const text = await response.text();
+      // A dev server answers a missing file with the page itself.
+      if (/^\s*</.test(text)) return null;
+      return text;
+    },
+    now: () => performance.now(),
+    schedule: (task) => {
+      tasks.push(task);
+      channel.port2.postMessage(null);
+    },
+  },
+  post,
+);
+
+self.onmessage = (e: MessageEvent<Request>) => {
+  const request = e.data;
+  if (request.type === 'debug') {
+    if (request.action === 'crash') {
+      setTimeout(() => {
+        throw new Error('cnnlab: the worker was crashed on purpose (debug request)');
+      });
+    } else {
+      const until = performance.now() + (request.ms ?? 10000);
+      while (performance.now() < until) {
+        // block, as a stuck worker would
+      }
+    }
+    return;
+  }
+  void session.handle(request);
+};
