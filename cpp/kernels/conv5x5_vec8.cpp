@@ -73,6 +73,38 @@ void valid_core(float* out, const float* in, const float* kernels, const float* 
   }
 }
 
+// Rows of the full convolution (see conv5x5_full_vec8) with C8 8-lane chunks, then
+// a 4-lane chunk if C4, then scalar columns; all kept in registers over n, p, q.
+template <int C8, bool C4>
+void full_rows(float* dIn, const float* padded, const float* kernels, int M, int N, int H, int W) {
+  const int OH = H - 4, PW = W + 4;
+  const int tailStart = C8 * 8 + (C4 ? 4 : 0);
+  for (int m = 0; m < M; ++m)
+    for (int i = 0; i < H; ++i) {
+      const int pLo = std::max(0, 4 - i), pHi = std::min(4, OH + 3 - i);
+      f32x8 acc8[C8 > 0 ? C8 : 1];
+      for (int c = 0; c < C8; ++c) acc8[c] = splat8(0.0f);
+      f32x4 acc4 = splat4(0.0f);
+      float tail[4] = {0, 0, 0, 0};
+      for (int n = 0; n < N; ++n) {
+        const float* k = kernels + (n * M + m) * 25;
+        for (int p = pLo; p <= pHi; ++p) {
+          const float* row = padded + (n * OH + i + p - 4) * PW;
+          for (int q = 0; q < 5; ++q) {
+            const float w = k[(4 - p) * 5 + (4 - q)];
+            for (int c = 0; c < C8; ++c) acc8[c] += load8(row + c * 8 + q) * splat8(w);
+            if (C4) acc4 += load4(row + C8 * 8 + q) * splat4(w);
+            for (int j = tailStart; j < W; ++j) tail[j - tailStart] += row[j + q] * w;
+          }
+        }
+      }
+      float* out = dIn + (m * H + i) * W;
+      for (int c = 0; c < C8; ++c) store8(out + c * 8, acc8[c]);
+      if (C4) store4(out + C8 * 8, acc4);
+      for (int j = tailStart; j < W; ++j) out[j] = tail[j - tailStart];
+    }
+}
+
 }  // namespace
 
 void conv5x5_valid_vec8(float* out, const float* in, const float* kernels,
@@ -100,25 +132,39 @@ void conv5x5_kernel_grad_vec8(float* dKernels, const float* in, const float* dOu
           for (int x = tailStart; x < OW; ++x)
             for (int q = 0; q < 5; ++q) tail[q] += d[x] * src[x + q];
         }
+        // Lane sums by shuffles: 8 → 4 lanes, then four taps at once.
+        f32x4 half[5];
+        for (int q = 0; q < 5; ++q) half[q] = low4(acc[q]) + high4(acc[q]);
+        const f32x4 first4 = sum4x4(half[0], half[1], half[2], half[3]) + load4(tail);
         float* dk = dKernels + ((n * M + m) * 5 + p) * 5;
-        for (int q = 0; q < 5; ++q) dk[q] = sum8(acc[q]) + tail[q];
+        store4(dk, first4);
+        dk[4] = ((half[4][0] + half[4][1]) + (half[4][2] + half[4][3])) + tail[4];
       }
 }
 
 void conv5x5_full_vec8(float* dIn, const float* dOut, const float* kernels,
                        int M, int N, int H, int W) {
-  // Zero-pad δ by 4 on every side; the full convolution is then a valid
-  // cross-correlation of the padded δ with the rot180 kernels.
-  const int OH = H - 4, OW = W - 4, PH = H + 4, PW = W + 4;
-  assert(PH <= kMaxFullConvSide && PW <= kMaxFullConvSide && N <= 16);
-  alignas(32) float padded[16 * kMaxFullConvSide * kMaxFullConvSide];
-  std::fill(padded, padded + N * PH * PW, 0.0f);
+  // dIn[m][i][j] = Σ_n Σ_p Σ_q dOut[n][i+p−4][j+q−4] · kernels[n][m][4−p][4−q]: the
+  // full convolution as a cross-correlation with the rot180 kernels. Rows of δ
+  // outside 0..OH−1 are skipped (they are zero); columns are zero-padded by 4 on
+  // each side so that every output column reads 5 valid numbers.
+  const int OH = H - 4, OW = W - 4, PW = W + 4;
+  assert(PW <= kMaxFullConvSide && OH <= kMaxFullConvSide - 8 && N <= 16);
+  alignas(32) float padded[16 * (kMaxFullConvSide - 8) * kMaxFullConvSide];
+  std::fill(padded, padded + N * OH * PW, 0.0f);
   for (int n = 0; n < N; ++n)
     for (int y = 0; y < OH; ++y)
-      std::copy(dOut + (n * OH + y) * OW, dOut + (n * OH + y + 1) * OW,
-                padded + (n * PH + y + 4) * PW + 4);
-  // Output map m reads kernels[n][m]: channel stride M·25, map stride 25.
-  valid_core<true>(dIn, padded, kernels, nullptr, N, M, PH, PW, 25, M * 25);
+      std::copy(dOut + (n * OH + y) * OW, dOut + (n * OH + y + 1) * OW, padded + (n * OH + y) * PW + 4);
+  switch (W / 8 * 2 + (W % 8 >= 4)) {  // W ≤ 28: one instantiation per row layout
+    case 0: full_rows<0, false>(dIn, padded, kernels, M, N, H, W); break;
+    case 1: full_rows<0, true>(dIn, padded, kernels, M, N, H, W); break;
+    case 2: full_rows<1, false>(dIn, padded, kernels, M, N, H, W); break;
+    case 3: full_rows<1, true>(dIn, padded, kernels, M, N, H, W); break;
+    case 4: full_rows<2, false>(dIn, padded, kernels, M, N, H, W); break;
+    case 5: full_rows<2, true>(dIn, padded, kernels, M, N, H, W); break;
+    case 6: full_rows<3, false>(dIn, padded, kernels, M, N, H, W); break;
+    default: full_rows<3, true>(dIn, padded, kernels, M, N, H, W); break;
+  }
 }
 
 }  // namespace cnnlab

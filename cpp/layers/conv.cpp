@@ -1,6 +1,7 @@
 #include "layers/conv.h"
 
 #include "kernels/conv5x5.h"
+#include "kernels/vec8.h"
 
 namespace cnnlab {
 
@@ -13,9 +14,14 @@ void conv_backward(float* dKernels, float* dBias, float* dIn, const float* dPre,
                    const float* in, const float* kernels, int M, int N, int S) {
   const int O = S - 4;
   conv5x5_kernel_grad(dKernels, in, dPre, M, N, S, S);
+  // Δb[n] = Σᵢⱼ δC[n](i,j): 8 partial sums (vectorized), then their fixed-order sum.
+  const int area = O * O, vectorEnd = area / 8 * 8;
   for (int n = 0; n < N; ++n) {
-    float acc = 0.0f;
-    for (int k = 0; k < O * O; ++k) acc += dPre[n * O * O + k];
+    const float* d = dPre + n * area;
+    f32x8 partial = splat8(0.0f);
+    for (int k = 0; k < vectorEnd; k += 8) partial += load8(d + k);
+    float acc = sum8(partial);
+    for (int k = vectorEnd; k < area; ++k) acc += d[k];
     dBias[n] = acc;
   }
   if (dIn) conv5x5_full(dIn, dPre, kernels, M, N, S, S);
