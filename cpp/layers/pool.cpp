@@ -12,11 +12,10 @@ void pool_forward(float* out, const float* in, int C, int S, Pooling mode) {
         float v;
         if (mode == Pooling::Average) {
           v = 0.25f * ((a + b) + (d + e));
-        } else {
-          v = a;
-          if (b > v) v = b;
-          if (d > v) v = d;
-          if (e > v) v = e;
+        } else {  // selects, not branches: the arg-max is unpredictable
+          v = b > a ? b : a;
+          v = d > v ? d : v;
+          v = e > v ? e : v;
         }
         out[(c * P + i) * P + j] = v;
       }
@@ -34,9 +33,13 @@ void pool_backward(float* dIn, const float* dOut, const float* in, int C, int S,
         if (mode == Pooling::Average) {
           for (int k = 0; k < 4; ++k) dIn[cells[k]] = 0.25f * g;
         } else {
-          int best = 0;
-          for (int k = 1; k < 4; ++k)
-            if (in[cells[k]] > in[cells[best]]) best = k;
+          // arg-max, first on ties, by selects
+          const float a = in[cells[0]], b = in[cells[1]], d = in[cells[2]], e = in[cells[3]];
+          int best = b > a ? 1 : 0;
+          float top = b > a ? b : a;
+          best = d > top ? 2 : best;
+          top = d > top ? d : top;
+          best = e > top ? 3 : best;
           for (int k = 0; k < 4; ++k) dIn[cells[k]] = k == best ? g : 0.0f;
         }
       }
