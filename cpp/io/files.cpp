@@ -36,7 +36,7 @@ void write_file_bytes(const std::string& path, const uint8_t* data, size_t size)
   errno = 0;
   File f(std::fopen(tmp.c_str(), "wb"));
   if (!f) throw IoError("cannot write " + path + ": " + reason());
-  const bool written = std::fwrite(data, 1, size, f.get()) == size;
+  const bool written = size == 0 || std::fwrite(data, 1, size, f.get()) == size;
   const bool closed = std::fclose(f.release()) == 0;
   if (!written || !closed) {
     const std::string why = reason();

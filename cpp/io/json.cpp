@@ -1,11 +1,10 @@
 #include "io/json.h"
 
-#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <limits>
-#include <system_error>
+#include <type_traits>
 #include <unordered_set>
 
 namespace cnnlab {
@@ -289,43 +288,9 @@ class JsonParser {
     }
   }
 
-  // For a decimal from_chars reported out of range: does it overflow (true) or
-  // underflow (false)? Compares the decimal exponent of its first non-zero digit.
-  static bool overflows(std::string_view digits) {
-    size_t i = digits[0] == '-' ? 1 : 0;
-    long long magnitude = 0;  // decimal exponent of the leading digit, before "e"
-    if (digits[i] != '0') {
-      size_t intDigits = 0;
-      while (i < digits.size() && digits[i] >= '0' && digits[i] <= '9') { ++intDigits; ++i; }
-      magnitude = (long long)intDigits - 1;
-      if (i < digits.size() && digits[i] == '.') {
-        ++i;
-        while (i < digits.size() && digits[i] >= '0' && digits[i] <= '9') ++i;
-      }
-    } else {
-      ++i;  // "0"
-      long long position = 0;
-      if (i < digits.size() && digits[i] == '.') {
-        ++i;
-        while (i < digits.size() && digits[i] == '0') { ++position; ++i; }
-        while (i < digits.size() && digits[i] >= '0' && digits[i] <= '9') ++i;
-      }
-      magnitude = -(position + 1);
-    }
-    long long exponent = 0;
-    if (i < digits.size() && (digits[i] == 'e' || digits[i] == 'E')) {
-      ++i;
-      const bool negative = digits[i] == '-';
-      if (digits[i] == '-' || digits[i] == '+') ++i;
-      for (; i < digits.size(); ++i)
-        if (exponent < 1'000'000'000) exponent = exponent * 10 + (digits[i] - '0');
-      if (negative) exponent = -exponent;
-    }
-    return magnitude + exponent > 0;
-  }
-
   // strtod/strtof rather than std::from_chars: Emscripten's libc++ 14 has no
   // floating-point from_chars. Both round correctly; out of range gives ±inf or 0.
+  // (They follow LC_NUMERIC; cnnlab never calls setlocale, so '.' is the point.)
   template <class T>
   static T convert(std::string_view digits) {
     const std::string text(digits);

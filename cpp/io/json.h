@@ -63,6 +63,7 @@ class Json {
 
   // Object member by key, or nullptr (also when this is not an object).
   const Json* find(std::string_view key) const;
+  Json* find(std::string_view key);
   // Sets an object member, replacing one with the same key. Returns the value.
   Json& set(std::string key, Json value);
   // Appends to an array.

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cctype>
 #include <cmath>
 #include <cstring>
@@ -13,12 +12,18 @@
 namespace cnnlab {
 
 namespace {
-// std::bit_cast is missing from Emscripten's libc++ 14.
-uint32_t float_bits(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }
-float bits_float(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
-}  // namespace
 
-namespace {
+// std::bit_cast is missing from Emscripten's libc++ 14.
+uint32_t float_bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+float bits_float(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
 
 [[noreturn]] void fail(const std::string& what) { throw FormatError(what); }
 
