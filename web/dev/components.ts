@@ -44,7 +44,11 @@ const bars = new ProbabilityBars(byId('bars'));
 const net = new NetworkView(byId('net'));
 const pad = new DrawPad(byId('pad'), { onChange: (input) => show(input) });
 
+let changes = 0;
 function show(input: DrawInput | null): void {
+  // counted for the browser checks: how often, and with what, onChange was called
+  document.body.dataset['changes'] = String(++changes);
+  document.body.dataset['lastChange'] = input ? 'image' : 'null';
   current = input ? input.image : null;
   refresh();
 }
@@ -134,7 +138,9 @@ async function main(): Promise<void> {
     say(`test digit #${i}, label ${m.test.labels[i]}`);
   });
   // hooks for the browser checks
-  Object.assign(window, { cnnlabDemo: { pad, bars, net, train, refresh, renderMs: () => lastRenderMs } });
+  Object.assign(window, {
+    cnnlabDemo: { pad, bars, net, train, refresh, renderMs: () => lastRenderMs, model: () => model, input: () => current },
+  });
 }
 
 main().catch((error: unknown) => {
