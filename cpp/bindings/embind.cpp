@@ -16,6 +16,7 @@
 #include "io/weights.h"
 #include "kernels/conv5x5.h"
 #include "network/dataset.h"
+#include "network/gradcheck.h"
 #include "network/model.h"
 
 using namespace emscripten;
@@ -194,6 +195,27 @@ val tensors(Model& m) {
   return o;
 }
 
+val gradient_check_js(Model& m, val image, int label, int probesPerGroup) {
+  return guarded([&] {
+    const auto x = float_vector(image);
+    if (label < 0 || label > 9) throw std::invalid_argument("label must be a digit 0..9");
+    if (probesPerGroup < 1 || probesPerGroup > 1000) throw std::invalid_argument("probes per group must be 1..1000");
+    const auto groups = gradient_check(m.network(), image_arg(x), label, probesPerGroup, 1e-3f, 1);
+    val out = val::array();
+    for (const auto& g : groups) {
+      val o = val::object();
+      o.set("name", g.name);
+      o.set("probes", g.probes);
+      o.set("maxRelativeError", g.maxRelativeError);
+      o.set("maxAbsoluteError", g.maxAbsoluteError);
+      o.set("kinkProbes", g.kinkProbes);
+      o.set("maxKinkRelativeError", g.maxKinkRelativeError);
+      out.call<void>("push", o);
+    }
+    return out;
+  });
+}
+
 val get_params(const Model& m) {
   const auto p = m.get_params();
   return float_copy(p.data(), p.size());
@@ -269,6 +291,7 @@ EMSCRIPTEN_BINDINGS(cnnlab) {
       .function("trace", &trace)
       .function("step", &step)
       .function("tensors", &tensors)
+      .function("gradientCheck", &gradient_check_js)
       .function("getParams", &get_params)
       .function("setParams", &set_params)
       .function("toJson", &to_json)

@@ -5,9 +5,10 @@
 
 namespace cnnlab {
 
-// probs = softmax(logits) (S); returns L = −log S[label] computed as a log-sum-exp.
+// probs = softmax(logits) (S); returns L = −log S[label] computed as a log-sum-exp,
+// in double precision (finite differences of L need the digits).
 // label < 0 means "no label": the loss is 0 and only probs are written.
-float softmax_xent_forward(float* probs, const float* logits, int label, int K);
+double softmax_xent_forward(float* probs, const float* logits, int label, int K);
 
 // δ = S − Y (p. 4), Y the one-hot label.
 void softmax_xent_backward(float* delta, const float* probs, int label, int K);

@@ -160,7 +160,7 @@ ChunkResult Model::train(size_t samples) {
     const uint32_t idx = order_[position_];
     const int label = labels_[idx];
     net_.load_input(images_ + size_t(idx) * kImageSize);
-    const float loss = net_.forward(label);
+    const double loss = net_.forward(label);
     if (!std::isfinite(loss)) { diverge("the loss is not finite"); break; }
     r.correct += net_.predicted_class() == label;
     net_.backward(label);
@@ -223,17 +223,17 @@ const float* Model::predict(const uint8_t* image) {
   return net_.probs();
 }
 
-float Model::trace(const float* image, int label) {
+double Model::trace(const float* image, int label) {
   if (label < 0 || label > 9) throw std::invalid_argument("label must be a digit 0..9");
   net_.load_input(image);
-  const float loss = net_.forward(label);
+  const double loss = net_.forward(label);
   net_.backward(label);
   return loss;
 }
 
-float Model::step(const float* image, int label, float lr) {
+double Model::step(const float* image, int label, float lr) {
   if (!(lr > 0.0f) || !std::isfinite(lr)) throw std::invalid_argument("learning rate must be a finite number > 0");
-  const float loss = trace(image, label);
+  const double loss = trace(image, label);
   const size_t n = net_.param_count();
   float* theta = net_.params();
   const float* g = net_.grads();

@@ -77,12 +77,12 @@ class Model {
 
   // Forward + backward for one image and label without changing the parameters:
   // every tensor and the gradient buffer then describe this sample. Returns the loss.
-  float trace(const float* image784, int label);
+  double trace(const float* image784, int label);
 
   // One SGD step θ ← θ − λ·Δθ on one image (for "teach it your digit" and the
   // trace tool); ignores batch and momentum. Returns the loss before the step, or
   // NaN (parameters unchanged) if the step is not finite.
-  float step(const float* image784, int label, float learningRate);
+  double step(const float* image784, int label, float learningRate);
 
   std::vector<float> get_params() const;
   // Throws std::invalid_argument on a wrong size or a non-finite value (then nothing

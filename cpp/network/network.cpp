@@ -55,7 +55,7 @@ void Network::load_input(const float* image) {
   for (int i = 0; i < kImageSize; ++i) input_[i] = image[i];
 }
 
-float Network::forward_from(Stage from, int label) {
+double Network::forward_from(Stage from, int label) {
   const Config& c = config_;
   const ParamLayout& L = layout_;
   const int M1 = c.maps1, M2 = c.maps2, H = c.hidden, F = L.flatten;

@@ -40,12 +40,12 @@ class Network {
 
   // Forward pass of `input`; returns the cross-entropy loss for `label`
   // (0 if label < 0). Fills every forward tensor.
-  float forward(int label) { return forward_from(Stage::Input, label); }
+  double forward(int label) { return forward_from(Stage::Input, label); }
 
   // Where a forward pass can resume: after the named tensor was changed in place
   // (the gradient check perturbs intermediate tensors to test every δ).
   enum class Stage { Input, Conv1Pre, Pool1, Conv2Pre, Flatten, Fc1Pre, Logits };
-  float forward_from(Stage from, int label);
+  double forward_from(Stage from, int label);
   // Backward pass for `label` after forward(): every δ and the whole gradient
   // buffer (overwritten, not accumulated).
   void backward(int label);

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "network/gradcheck.h"  // kink_pattern
 #include "network/network.h"
 #include "network/rng.h"
 
@@ -37,32 +38,6 @@ std::vector<float> test_image(uint64_t seed) {
       img[y * 28 + x] = std::fmin(1.0f, float(std::exp(-d / 40.0)) + 0.2f * rng.uniform());
     }
   return img;
-}
-
-// Sign pattern of everything non-smooth in the forward pass (ReLU masks and max
-// arg-max choices); if it differs between θ+ε and θ−ε the probe straddles a kink.
-std::vector<bool> kink_pattern(Network& net) {
-  std::vector<bool> pattern;
-  const bool relu = net.config().activation == Activation::ReLU;
-  const bool maxPool = net.config().pooling == Pooling::Max;
-  for (const auto& t : net.activation_views()) {
-    if (relu && (t.name == "conv1_pre" || t.name == "conv2_pre" || t.name == "fc1_pre"))
-      for (size_t i = 0; i < t.size; ++i) pattern.push_back(t.data[i] > 0.0f);
-    if (maxPool && (t.name == "conv1" || t.name == "conv2")) {
-      const int S = t.shape[1];
-      for (int c = 0; c < t.shape[0]; ++c)
-        for (int i = 0; i < S; i += 2)
-          for (int j = 0; j < S; j += 2) {  // arg-max of each 2×2 block, as 2 bits
-            const float* b = t.data + (c * S + i) * S + j;
-            const float cells[4] = {b[0], b[1], b[S], b[S + 1]};
-            int best = 0;
-            for (int k = 1; k < 4; ++k) if (cells[k] > cells[best]) best = k;
-            pattern.push_back(best & 1);
-            pattern.push_back(best & 2);
-          }
-    }
-  }
-  return pattern;
 }
 
 struct Probe {

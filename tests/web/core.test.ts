@@ -198,6 +198,22 @@ describe('the WASM core on MNIST', () => {
     model.dispose();
   });
 
+  it('runs the live gradient check: every layer agrees with backprop away from kinks', () => {
+    const model = core.createModel({ activation: 'tanh' }, 6);
+    const before = model.getParams();
+    const groups = model.gradientCheck(imageFloats(mnist('t10k'), 5), mnist('t10k').labels[5]!, 8);
+    expect(groups.map((g) => g.name)).toEqual([
+      'conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias', 'fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias',
+    ]);
+    for (const g of groups) {
+      expect(g.probes).toBeGreaterThan(0);
+      expect(g.maxRelativeError).toBeLessThan(1e-2);
+    }
+    expect(sameBits(model.getParams(), before)).toBe(true);
+    expect(() => model.gradientCheck(new Float32Array(784), 3, 0)).toThrow(/probes/);
+    model.dispose();
+  });
+
   it('frees what it allocates: 1,000 create/predict/evaluate/delete cycles do not grow the heap', () => {
     const image = imageFloats(mnist('t10k'), 0);
     let n = 0;

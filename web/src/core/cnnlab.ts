@@ -12,6 +12,7 @@ import {
   POOLINGS,
   type ChunkResult,
   type EvalResultRaw,
+  type GradCheckGroup,
   type LoadedWeights,
   type NetworkConfig,
   type ProgressRaw,
@@ -257,6 +258,16 @@ export class CnnModel {
     if (!(Number.isFinite(learningRate) && learningRate > 0))
       fail(`learning rate must be a finite number > 0, got ${learningRate}`);
     return this.raw.step(checkImage(image), checkLabel(label), learningRate);
+  }
+
+  /**
+   * Central finite differences for `probesPerGroup` parameters of every group,
+   * against backprop's gradient for this image and label. Parameters are restored.
+   */
+  gradientCheck(image: Float32Array, label: number, probesPerGroup = 10): GradCheckGroup[] {
+    if (!Number.isInteger(probesPerGroup) || probesPerGroup < 1 || probesPerGroup > 1000)
+      fail(`probes per group must be an integer from 1 to 1000, got ${probesPerGroup}`);
+    return this.raw.gradientCheck(checkImage(image), checkLabel(label), probesPerGroup);
   }
 
   getParams(): Float32Array {

@@ -126,3 +126,15 @@ export interface TraceResult {
   params: Record<ParamName, Tensor>;
   grads: Record<ParamName, Tensor>;
 }
+
+/** One parameter group of the live gradient check (central finite differences). */
+export interface GradCheckGroup {
+  name: string;
+  probes: number;
+  /** max |g_fd − g_bp| / max(|g_fd| + |g_bp|, 1e-2) over probes away from kinks */
+  maxRelativeError: number;
+  maxAbsoluteError: number;
+  /** probes where ±ε straddles a ReLU/max-pool kink (no derivative there) */
+  kinkProbes: number;
+  maxKinkRelativeError: number;
+}

@@ -9,6 +9,7 @@ import type {
   TensorMap,
   TrainOptions,
   ChunkResult,
+  GradCheckGroup,
 } from '../core/types';
 
 export interface RawDataset {
@@ -36,6 +37,7 @@ export interface RawModel {
   trace(image: Float32Array, label: number): number;
   step(image: Float32Array, label: number, learningRate: number): number;
   tensors(): TensorMap;
+  gradientCheck(image: Float32Array, label: number, probesPerGroup: number): GradCheckGroup[];
   getParams(): Float32Array;
   setParams(values: Float32Array): void;
   toJson(): string;

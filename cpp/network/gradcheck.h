@@ -1,0 +1,38 @@
+// The live gradient check of the page: central finite differences for a sample of
+// the parameters of every layer, compared with backprop's gradient (handout pp. 4–5).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "network/network.h"
+
+namespace cnnlab {
+
+struct GradCheckGroup {
+  std::string name;          // "conv1.weight", ... (the parameter group)
+  int probes = 0;            // parameters checked
+  double maxRelativeError = 0.0;  // max |g_fd − g_bp| / max(|g_fd| + |g_bp|, 1e-2)
+  double maxAbsoluteError = 0.0;
+  // Probes where ±ε straddles a kink (a ReLU pre-activation crossing 0, or a max
+  // pooling arg-max changing) even at ε/16: the loss has no derivative there, so
+  // they are counted here and left out of the errors above. On MNIST's blank border
+  // many pre-activations are exactly 0 and backprop takes ReLU′(0) = 0.
+  int kinkProbes = 0;
+  double maxKinkRelativeError = 0.0;
+};
+
+// Where the forward pass is not differentiable: the sign of every ReLU
+// pre-activation and the arg-max of every max-pooling block. If it differs between
+// θ+ε and θ−ε, a finite difference straddles a kink.
+std::vector<uint8_t> kink_pattern(Network& net);
+
+// For each parameter group, `probesPerGroup` parameters chosen by a seeded Rng
+// (all of them if the group is smaller): g_fd = (L(θ+ε) − L(θ−ε)) / 2ε with the loss
+// of (image, label), against the backprop gradient of the same sample; retried with
+// ε/4 and ε/16 where a ReLU or max-pooling kink spoils the difference. The
+// parameters are restored exactly; the tensors then describe this sample.
+std::vector<GradCheckGroup> gradient_check(Network& net, const float* image784, int label,
+                                           int probesPerGroup, float eps, uint64_t seed);
+
+}  // namespace cnnlab
