@@ -172,8 +172,12 @@ export function formatValue(v: number): string {
   if (v === 0 || !Number.isFinite(v)) return Number.isFinite(v) ? '0' : String(v);
   const a = Math.abs(v);
   let s: string;
-  if (a >= 1000 || a < 0.001) s = v.toExponential(1).replace('e', '·10^');
-  else s = String(Number(v.toPrecision(3)));
+  if (a >= 1000 || a < 0.001) {
+    const [mantissa = '', exponent = ''] = v.toExponential(1).split('e');
+    const sup = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+    const e = Number(exponent);
+    s = `${mantissa}·10${e < 0 ? '⁻' : ''}${[...String(Math.abs(e))].map((d) => sup[Number(d)]).join('')}`;
+  } else s = String(Number(v.toPrecision(3)));
   return s.replace('-', '−');
 }
 

@@ -137,9 +137,9 @@ export class DrawPad {
       return a;
     };
     stages.append(
-      stage(inkStage, '① ink + box', this.stages.inkCaption),
+      stage(inkStage, '① ink, box', this.stages.inkCaption),
       arrow(),
-      stage(scaled, '② scaled to 20', this.stages.scaledCaption),
+      stage(scaled, '② to 20 px', this.stages.scaledCaption),
       arrow(),
       stage(input, '③ centred: I', this.stages.inputCaption, overlay),
     );
@@ -150,11 +150,11 @@ export class DrawPad {
       return s;
     };
     legend.append(
-      'The bounding box is scaled so that its longer side is 20 px (area averaging, aspect ratio kept); then the centre of mass ',
+      'Longer side scaled to 20 px by area averaging (aspect ratio kept), then the centre of mass ',
       nowrap(markerSwatch()),
-      ' is moved to pixel ',
+      ' moved to pixel ',
       nowrap('(14, 14) ', crossSwatch()),
-      ' of 28×28, as MNIST was made.',
+      ', as MNIST was made.',
     );
     stages.append(legend);
 
@@ -353,7 +353,8 @@ export class DrawPad {
     if (r) {
       s.inkCaption.textContent = `${r.box.width}×${r.box.height} px`;
       s.scaledCaption.textContent = `${r.scaledWidth}×${r.scaledHeight} px`;
-      s.inputCaption.textContent = `c.o.m. (${r.centreOfMass.x.toFixed(1)}, ${r.centreOfMass.y.toFixed(1)})`;
+      s.inputCaption.textContent = `(${r.centreOfMass.x.toFixed(1)}, ${r.centreOfMass.y.toFixed(1)})`;
+      s.inputCaption.title = 'centre of mass of I, pixel-index coordinates';
     } else {
       s.inkCaption.textContent = 'no ink';
       s.scaledCaption.textContent = '–';

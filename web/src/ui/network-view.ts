@@ -330,7 +330,11 @@ export class NetworkView {
     const k1Bias: HTMLElement[] = [];
     for (let m = 1; m <= s.maps1; m++) {
       const b = el('span', 'cl-tile-bias');
-      k1.push(tile(rows.k1.maps, k, k, 12, `K^1_{${m}}`, b));
+      const label = el('span', 'cl-tile-bias-label');
+      label.append(math(`b^1_{${m}}`), ' = ');
+      const wrap = el('span', 'cl-tile-biasline');
+      wrap.append(label, b);
+      k1.push(tile(rows.k1.maps, k, k, 12, `K^1_{${m}}`, wrap));
       k1Bias.push(b);
     }
     rows.k1.maps.append(kernelNote('K^1_m'));
@@ -364,7 +368,9 @@ export class NetworkView {
       for (let m = 1; m <= s.maps1; m++) k2.push(tile(grid, k, k, 8, `K^2_{${m},${n}}`));
       const b = el('span', 'cl-k2-bias');
       const to = mathEl('span', 'cl-k2-to', `→ C^2_{${n}}`);
-      to.append(el('br', ''), b);
+      const bias = mathEl('span', 'cl-k2-biasline', `b^2_{${n}} = `);
+      bias.append(b);
+      to.append(el('br', ''), bias);
       grid.append(to);
       k2Bias.push(b);
     }
@@ -457,7 +463,7 @@ export class NetworkView {
     const kk = s.k * s.k;
     const r1 = sym(maxAbs(w1));
     b.k1.forEach((c, m) => paintSlice(c, w1, m * kk, s.k, s.k, DIVERGING, r1));
-    b.k1Bias.forEach((e, m) => setText(e, ` b = ${fmtBias(p['conv1.bias'].data[m]!)}`));
+    b.k1Bias.forEach((e, m) => setText(e, fmtBias(p['conv1.bias'].data[m]!)));
     this.legend(rows.k1, DIVERGING, r1);
     const half = (s.k - 1) / 2;
     this.equation(
@@ -495,7 +501,7 @@ export class NetworkView {
     const w2 = p['conv2.weight'].data;
     const r2 = sym(maxAbs(w2));
     b.k2.forEach((c, i) => paintSlice(c, w2, i * kk, s.k, s.k, DIVERGING, r2));
-    b.k2Bias.forEach((e, n) => setText(e, `b = ${fmtBias(p['conv2.bias'].data[n]!)}`));
+    b.k2Bias.forEach((e, n) => setText(e, fmtBias(p['conv2.bias'].data[n]!)));
     this.legend(rows.k2, DIVERGING, r2);
     this.equation(
       rows.k2,
@@ -551,7 +557,7 @@ export class NetworkView {
     this.legend(rows.out, SEQUENTIAL, { min: 0, max: 1 });
     this.equation(
       rows.out,
-      `S = softmax(W_2·a_1 + b_2),  S_k = exp(z_k) / Σ_j exp(z_j)  with z = W_2·a_1 + b_2,  W_2: ${s.classes} × ${s.hidden};  the handout's a_2`,
+      `S = softmax(W_2·a_1 + b_2) = a_2,  S_k = exp(z_k) / Σ_j exp(z_j),  W_2: ${s.classes} × ${s.hidden}`,
       'p. 3',
     );
     let top = 0;
@@ -567,7 +573,7 @@ export class NetworkView {
     setText(
       b.params,
       count === 6070
-        ? `6070 learned parameters: K¹ 100 + b¹ 4 + K² 600 + b² 6 + W₁ 4800 + b₁ 50 + W₂ 500 + b₂ 10. (The handout's sum says 6170; its own terms add up to 6070.)`
+        ? `6070 learned parameters: K¹ 100 + b¹ 4 + K² 600 + b² 6 + W₁ 4800 + b₁ 50 + W₂ 500 + b₂ 10. (The handout’s sum says 6170; its own terms add up to 6070.)`
         : `${count} learned parameters (the handout's network has 6070).`,
     );
   }
