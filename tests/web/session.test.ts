@@ -200,6 +200,33 @@ describe('Session', () => {
     h.session.dispose();
   });
 
+  it('keeps to a speed limit, waiting between slices instead of spinning', async () => {
+    let clock = 0;
+    const delays: number[] = [];
+    const tasks: (() => void)[] = [];
+    const h = await ready({ ...SMALL, epochs: 3, speed: 200 }, {
+      now: () => clock,
+      schedule: (task, delayMs) => {
+        delays.push(delayMs);
+        tasks.push(task);
+      },
+    });
+    await h.send({ type: 'start' });
+    const t0 = clock;
+    while (clock - t0 < 2000 && tasks.length > 0) {
+      clock += 5;
+      tasks.shift()!();
+    }
+    await h.send({ type: 'pause' });
+    const seen = h.last('state').progress.samplesSeen;
+    expect(seen).toBeGreaterThanOrEqual(380);
+    expect(seen).toBeLessThanOrEqual(420);
+    expect(delays.filter((d) => d > 0).length).toBeGreaterThan(100);
+    await h.send({ type: 'configure', settings: { ...SMALL, epochs: 3, speed: 7 } });
+    expect(h.last('notice').message).toMatch(/speed must be one of 0, 2000, 200, 20/);
+    h.session.dispose();
+  });
+
   it('answers a prediction between two slices, with a snapshot of the handout tensors', async () => {
     const h = await ready({ ...SMALL, epochs: 5 });
     await h.send({ type: 'start' });

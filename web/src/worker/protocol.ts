@@ -23,9 +23,13 @@ export interface TrainSettings {
   seed: number;
   /** How many of the 60,000 training images one epoch uses. */
   trainSize: number;
+  /** At most this many samples per second (0: as fast as the machine goes), to watch learning slowly. */
+  speed: number;
 }
 
 export const TRAIN_SIZES = [10000, 30000, 60000] as const;
+/** Samples per second for the speed control; 0 is full speed. */
+export const SPEEDS = [0, 2000, 200, 20] as const;
 
 export const DEFAULT_SETTINGS: Readonly<TrainSettings> = {
   learningRate: 0.01,
@@ -35,6 +39,7 @@ export const DEFAULT_SETTINGS: Readonly<TrainSettings> = {
   pooling: 'average',
   seed: 1,
   trainSize: 60000,
+  speed: 0,
 };
 
 /** Settings that define the network or its data order: changing one starts a new run. */
@@ -92,6 +97,8 @@ export interface Evaluation {
   count: number;
   /** 10×10, row = true label, column = predicted (full only). */
   confusion: Int32Array | null;
+  /** Per test image: the true digit (full only). */
+  labels: Uint8Array | null;
   /** Per test image: predicted digit (full only). */
   predictions: Uint8Array | null;
   /** Per test image: the 10 probabilities, image after image (full only). */
@@ -195,7 +202,7 @@ function arraysOf(message: WorkerEvent | Request): ArrayBufferView[] {
       return [message.lossX, message.lossY];
     case 'evaluation': {
       const e = message.evaluation;
-      return [e.confusion, e.predictions, e.probs].filter((a): a is NonNullable<typeof a> => a !== null);
+      return [e.confusion, e.labels, e.predictions, e.probs].filter((a): a is NonNullable<typeof a> => a !== null);
     }
     case 'checkpoint':
       return [message.checkpoint.params];

@@ -10,6 +10,7 @@ import type { Cnnlab, CnnDataset, CnnModel } from '../core/cnnlab';
 import type { Mnist, MnistProgress } from '../data/mnist';
 import {
   DEFAULT_SETTINGS,
+  SPEEDS,
   resetReasons,
   type Checkpoint,
   type Evaluation,
@@ -31,8 +32,8 @@ export interface SessionDeps {
   fetchText(url: string): Promise<string | null>;
   /** Milliseconds, monotonic. */
   now(): number;
-  /** Runs `task` soon, after pending messages (the worker uses a MessageChannel). */
-  schedule(task: () => void): void;
+  /** Runs `task` after `delayMs`, or soon after pending messages when 0 (the worker uses a MessageChannel). */
+  schedule(task: () => void, delayMs: number): void;
 }
 
 export interface SessionTiming {
@@ -117,6 +118,9 @@ export class Session {
   private lossX: number[] = [];
   private lossY: number[] = [];
   private msPerSample = 0.1;
+  /** Speed limit bookkeeping: samples trained since `paceStart` (ms). */
+  private paceStart = 0;
+  private paceSamples = 0;
   private rateHistory: { t: number; seen: number }[] = [];
   private lastProgress = -Infinity;
   private lastCheckpoint = 0;
@@ -277,6 +281,10 @@ export class Session {
       model.dispose();
       throw new Error(`epochs must be an integer from 1 to 1000, got ${settings.epochs}`);
     }
+    if (!(SPEEDS as readonly number[]).includes(settings.speed)) {
+      model.dispose();
+      throw new Error(`speed must be one of ${SPEEDS.join(', ')} samples per second, got ${settings.speed}`);
+    }
     if (!Number.isInteger(settings.trainSize) || settings.trainSize < 1 || settings.trainSize > 60000) {
       model.dispose();
       throw new Error(`training-set size must be an integer from 1 to 60000, got ${settings.trainSize}`);
@@ -311,6 +319,7 @@ export class Session {
       return;
     }
     this.state = 'running';
+    this.restartPace();
     this.rateHistory = [{ t: this.deps.now(), seen: this.seen() }];
     this.emitState('Training…');
     this.ensurePump();
@@ -375,7 +384,13 @@ export class Session {
     }
     if (!Number.isInteger(settings.epochs) || settings.epochs < 1 || settings.epochs > 1000)
       throw new Error(`epochs must be an integer from 1 to 1000, got ${settings.epochs}`);
+    if (!(SPEEDS as readonly number[]).includes(settings.speed))
+      throw new Error(`speed must be one of ${SPEEDS.join(', ')} samples per second, got ${settings.speed}`);
     this.model.setOptions({ learningRate: settings.learningRate, batchSize: settings.batchSize }); // clears 'diverged'
+    if (settings.speed !== this.settings.speed) {
+      this.restartPace();
+      this.rateHistory = [{ t: this.deps.now(), seen: this.seen() }];
+    }
     this.settings = { ...settings };
     const finished = this.isFinished();
     if (this.state === 'diverged') {
@@ -498,11 +513,33 @@ export class Session {
   private ensurePump(): void {
     if (this.pumpScheduled || !this.hasWork()) return;
     this.pumpScheduled = true;
+    // Under a speed limit with nothing else to do, wait for the next sample instead of spinning.
+    const wait = this.jobs.length === 0 ? this.paceWaitMs() : 0;
     this.deps.schedule(() => {
       this.pumpScheduled = false;
       this.work();
       this.ensurePump();
-    });
+    }, wait);
+  }
+
+  /** Samples the speed limit allows now (Infinity without a limit). */
+  private paceAllowance(): number {
+    const speed = this.settings.speed;
+    if (!(speed > 0)) return Infinity;
+    const due = Math.floor(((this.deps.now() - this.paceStart) * speed) / 1000);
+    const burst = Math.ceil(speed / 4); // after a pause (an evaluation), catch up a quarter second at most
+    if (due - this.paceSamples > burst) this.paceSamples = due - burst;
+    return due - this.paceSamples;
+  }
+
+  private paceWaitMs(): number {
+    if (this.state !== 'running' || this.paceAllowance() > 0) return 0;
+    return Math.max(4, Math.min(250, 1000 / this.settings.speed));
+  }
+
+  private restartPace(): void {
+    this.paceStart = this.deps.now();
+    this.paceSamples = 0;
   }
 
   /** One slice: evaluation jobs first, then training, until the time box is used. */
@@ -515,7 +552,7 @@ export class Session {
           this.runJob(job, deadline);
           continue;
         }
-        if (this.state !== 'running') break;
+        if (this.state !== 'running' || this.paceAllowance() <= 0) break;
         this.trainUntil(deadline);
       }
     } catch (error) {
@@ -579,13 +616,14 @@ export class Session {
     const toPoint = this.timing.pointSamples - this.pointCount;
     const toQuick = Math.max(1, this.nextQuick - this.seen());
     const fit = Math.floor((deadline - this.deps.now()) / this.msPerSample);
-    const n = Math.max(1, Math.min(fit, toEpochEnd, toPoint, toQuick));
+    const n = Math.max(1, Math.min(fit, toEpochEnd, toPoint, toQuick, this.paceAllowance()));
     const t0 = this.deps.now();
     const r = this.trainSamples(n);
     if (r === null || r.samples === 0) {
       if (this.state === 'running') this.pause('Paused.');
       return;
     }
+    this.paceSamples += r.samples;
     const per = (this.deps.now() - t0) / r.samples;
     if (Number.isFinite(per) && per > 0) this.msPerSample = 0.7 * this.msPerSample + 0.3 * per;
   }
@@ -677,6 +715,7 @@ export class Session {
       meanLoss: job.lossSum / count,
       count,
       confusion: job.kind === 'full' ? job.confusion : null,
+      labels: job.kind === 'full' ? this.testLabels.slice(job.start, job.end) : null,
       predictions: job.predictions,
       probs: job.probs,
     };

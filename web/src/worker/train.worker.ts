@@ -35,7 +35,11 @@ const session = new Session(
       return text;
     },
     now: () => performance.now(),
-    schedule: (task) => {
+    schedule: (task, delayMs) => {
+      if (delayMs > 0) {
+        setTimeout(task, delayMs);
+        return;
+      }
       tasks.push(task);
       channel.port2.postMessage(null);
     },

@@ -1,0 +1,91 @@
+// The page's pure modules: settings in the URL hash, input checks, formatting,
+// and the plot series (smoothing, truncation after a worker restart).
+import { describe, expect, it } from 'vitest';
+import { AccuracySeries, LossSeries } from '../../web/src/app/series';
+import {
+  checkBatch,
+  checkEpochs,
+  checkLearningRate,
+  checkSeed,
+  formatDuration,
+  formatHash,
+  parseHash,
+} from '../../web/src/app/settings';
+import { DEFAULT_SETTINGS } from '../../web/src/worker/protocol';
+
+describe('settings in the URL hash', () => {
+  it('is empty for the defaults and round-trips every setting', () => {
+    expect(formatHash({ settings: DEFAULT_SETTINGS, model: 'pretrained', hidden: [] })).toBe('');
+    const options = {
+      settings: { learningRate: 0.02, batchSize: 8, epochs: 5, activation: 'tanh', pooling: 'max', seed: 7, trainSize: 10000, speed: 200 } as const,
+      model: 'training' as const,
+      hidden: ['test' as const, 'network' as const],
+    };
+    const hash = formatHash(options);
+    expect(hash).toBe('#lr=0.02&batch=8&epochs=5&f=tanh&pool=max&seed=7&train=10000&speed=200&model=training&hide=test,network');
+    expect(parseHash(hash)).toEqual(options);
+  });
+
+  it('ignores bad or unknown values', () => {
+    const page = parseHash('#lr=-3&batch=3&epochs=0&f=softsign&pool=median&seed=x&train=5&speed=7&model=x&hide=everything,plots&foo=1');
+    expect(page).toEqual({ settings: DEFAULT_SETTINGS, model: 'pretrained', hidden: ['plots'] });
+  });
+});
+
+describe('input checks', () => {
+  it('explain what is wrong', () => {
+    expect(checkLearningRate('0.05')).toEqual({ ok: true, value: 0.05 });
+    expect(checkLearningRate('abc')).toMatchObject({ ok: false, message: expect.stringMatching(/must be a number/) });
+    expect(checkLearningRate('0')).toMatchObject({ ok: false, message: expect.stringMatching(/between/) });
+    expect(checkEpochs('2.5')).toMatchObject({ ok: false });
+    expect(checkEpochs('101')).toMatchObject({ ok: false });
+    expect(checkBatch('16')).toEqual({ ok: true, value: 16 });
+    expect(checkBatch('3')).toMatchObject({ ok: false, message: expect.stringMatching(/one of 1, 2, 4/) });
+    expect(checkSeed('4294967295')).toEqual({ ok: true, value: 4294967295 });
+    expect(checkSeed('-1')).toMatchObject({ ok: false });
+  });
+
+  it('formats durations', () => {
+    expect(formatDuration(4.2)).toBe('4 s');
+    expect(formatDuration(75)).toBe('1 min 15 s');
+    expect(formatDuration(3725)).toBe('1 h 02 min');
+    expect(formatDuration(null)).toBe('–');
+  });
+});
+
+describe('plot series', () => {
+  it('smooths the loss without a start-up bias', () => {
+    const s = new LossSeries(0.9);
+    s.push(100, 2);
+    expect(s.smooth[0]).toBeCloseTo(2, 12); // debiased: the first point is itself
+    s.push(200, 1);
+    expect(s.smooth[1]).toBeCloseTo((0.9 * 0.1 * 2 + 0.1 * 1) / (0.9 * 0.1 + 0.1), 12);
+    s.push(300, NaN); // a diverged point does not poison the line
+    expect(s.smooth[2]).toBeCloseTo(s.smooth[1]!, 12);
+  });
+
+  it('drops points after a checkpoint, recomputing the smoothing', () => {
+    const s = new LossSeries();
+    const ref = new LossSeries();
+    for (let i = 1; i <= 10; i++) s.push(i * 100, 3 / i);
+    for (let i = 1; i <= 6; i++) ref.push(i * 100, 3 / i);
+    s.truncateAfter(650);
+    expect(s.x).toEqual(ref.x);
+    expect(s.smooth).toEqual(ref.smooth);
+  });
+
+  it('aligns quick and full accuracy for uPlot', () => {
+    const a = new AccuracySeries();
+    a.add({ x: 0, accuracy: 0.1, full: false });
+    a.add({ x: 2000, accuracy: 0.9, full: false });
+    a.add({ x: 2000, accuracy: 0.92, full: true });
+    a.add({ x: 4000, accuracy: 0.95, full: false });
+    const [x, quick, full] = a.aligned();
+    expect(x).toEqual([0, 2000, 4000]);
+    expect(quick).toEqual([10, 90, 95]);
+    expect(full[0]).toBeNull();
+    expect(full[1]).toBeCloseTo(92, 10);
+    a.truncateAfter(2000);
+    expect(a.points).toHaveLength(3);
+  });
+});

@@ -1,0 +1,28 @@
+// Vite: the page lives in web/ (index.html), static files (MNIST .gz, pretrained
+// weights, icons) in public/, the build goes to dist/. A relative base makes dist/
+// work from any static host and any sub-path. The training worker is an ES module
+// worker; the .wasm is emitted as a file and found by URL (never inlined).
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  root: 'web',
+  publicDir: '../public',
+  base: './',
+  build: {
+    outDir: '../dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    // The polyfill would be an inline script; every browser with WASM SIMD has modulepreload.
+    modulePreload: { polyfill: false },
+    assetsInlineLimit: (file) => (file.endsWith('.wasm') ? false : undefined),
+  },
+  worker: {
+    format: 'es',
+  },
+  server: {
+    host: 'localhost',
+  },
+  preview: {
+    host: 'localhost',
+  },
+});

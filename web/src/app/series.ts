@@ -1,0 +1,89 @@
+// The series behind the plots, kept on the page: every loss point (raw) with an
+// exponentially smoothed line, and the test accuracy at each evaluation. Pure.
+
+/** Loss per point and its debiased exponential moving average (as TensorBoard smooths). */
+export class LossSeries {
+  readonly x: number[] = [];
+  readonly raw: number[] = [];
+  readonly smooth: number[] = [];
+  private ema = 0;
+  private weight = 0;
+
+  /** beta: weight of the past per point (0.95 ≈ the last 20 points). */
+  constructor(readonly beta = 0.95) {}
+
+  get length(): number {
+    return this.x.length;
+  }
+
+  push(x: number, y: number): void {
+    this.x.push(x);
+    this.raw.push(y);
+    if (Number.isFinite(y)) {
+      this.ema = this.beta * this.ema + (1 - this.beta) * y;
+      this.weight = this.beta * this.weight + (1 - this.beta);
+    }
+    this.smooth.push(this.weight > 0 ? this.ema / this.weight : NaN);
+  }
+
+  pushAll(xs: ArrayLike<number>, ys: ArrayLike<number>): void {
+    for (let i = 0; i < xs.length; i++) this.push(xs[i]!, ys[i]!);
+  }
+
+  clear(): void {
+    this.x.length = this.raw.length = this.smooth.length = 0;
+    this.ema = this.weight = 0;
+  }
+
+  /** Drops the points after `x` (a restarted worker goes on from its checkpoint). */
+  truncateAfter(x: number): void {
+    const keepX = this.x.filter((v) => v <= x);
+    const keepY = this.raw.slice(0, keepX.length);
+    this.clear();
+    this.pushAll(keepX, keepY);
+  }
+}
+
+export interface AccuracyPoint {
+  x: number;
+  accuracy: number;
+  /** true: all test images (an epoch end); false: the quick slice. */
+  full: boolean;
+}
+
+export class AccuracySeries {
+  readonly points: AccuracyPoint[] = [];
+
+  add(point: AccuracyPoint): void {
+    this.points.push(point);
+  }
+
+  clear(): void {
+    this.points.length = 0;
+  }
+
+  truncateAfter(x: number): void {
+    const keep = this.points.filter((p) => p.x <= x);
+    this.points.length = 0;
+    this.points.push(...keep);
+  }
+
+  /** uPlot's aligned data: sorted x, quick accuracy (%) or null, full accuracy (%) or null. */
+  aligned(): [number[], (number | null)[], (number | null)[]] {
+    const sorted = [...this.points].sort((a, b) => a.x - b.x || Number(a.full) - Number(b.full));
+    const x: number[] = [];
+    const quick: (number | null)[] = [];
+    const full: (number | null)[] = [];
+    for (const p of sorted) {
+      const last = x.length - 1;
+      if (last >= 0 && x[last] === p.x) {
+        (p.full ? full : quick)[last] = p.accuracy * 100;
+        continue;
+      }
+      x.push(p.x);
+      quick.push(p.full ? null : p.accuracy * 100);
+      full.push(p.full ? p.accuracy * 100 : null);
+    }
+    return [x, quick, full];
+  }
+}

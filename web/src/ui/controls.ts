@@ -1,0 +1,138 @@
+// The training controls: start, pause, step, reset, and the settings (λ, batch,
+// epochs, f, pooling, training-set size, seed). Each setting is checked as it is
+// changed; a bad value is explained next to its field and not sent.
+import { ACTIVATIONS, POOLINGS } from '../core/types';
+import {
+  BATCH_SIZES,
+  checkBatch,
+  checkEpochs,
+  checkLearningRate,
+  checkSeed,
+  checkSpeed,
+  checkTrainSize,
+  formatCount,
+} from '../app/settings';
+import { RESET_KEYS, SPEEDS, TRAIN_SIZES, type TrainSettings } from '../worker/protocol';
+import { h, sub } from './dom';
+
+/** What the page is doing, as the controls see it. */
+export type PageState = 'starting' | 'idle' | 'running' | 'paused' | 'done' | 'diverged' | 'crashed' | 'fatal';
+
+export interface ControlsHandlers {
+  start(): void;
+  pause(): void;
+  step(): void;
+  reset(): void;
+  /** A setting changed to a valid value. */
+  change(settings: TrainSettings, key: keyof TrainSettings): void;
+}
+
+const ACTIVATION_LABELS: Record<string, string> = { relu: 'ReLU', tanh: 'tanh', sigmoid: 'sigmoid' };
+const POOLING_LABELS: Record<string, string> = { average: 'average', max: 'max' };
+
+type Field = HTMLInputElement | HTMLSelectElement;
+
+export class Controls {
+  readonly element: HTMLElement;
+  private settings: TrainSettings;
+  private readonly buttons: Record<'start' | 'pause' | 'step' | 'reset', HTMLButtonElement>;
+  private readonly fields = new Map<keyof TrainSettings, { field: Field; error: HTMLElement }>();
+
+  constructor(container: HTMLElement, settings: TrainSettings, private readonly handlers: ControlsHandlers) {
+    this.settings = { ...settings };
+    const button = (name: 'start' | 'pause' | 'step' | 'reset', label: string, title: string, cls: string) =>
+      h('button', { type: 'button', class: `app-button ${cls}`, testid: name, title }, label);
+    this.buttons = {
+      start: button('start', 'Start', 'Train continuously', 'app-button-primary'),
+      pause: button('pause', 'Pause', 'Stop after the current slice', ''),
+      step: button('step', 'Step', 'Train on one sample, then stop', ''),
+      reset: button('reset', 'Reset', 'A new network with the current settings', ''),
+    };
+    this.buttons.start.addEventListener('click', () => handlers.start());
+    this.buttons.pause.addEventListener('click', () => handlers.pause());
+    this.buttons.step.addEventListener('click', () => handlers.step());
+    this.buttons.reset.addEventListener('click', () => handlers.reset());
+    const buttons = h('div', { class: 'app-buttons', role: 'group', 'aria-label': 'Training' }, ...Object.values(this.buttons));
+
+    const lr = h('input', { type: 'number', inputmode: 'decimal', step: 'any', min: '0.000001', max: '10', testid: 'lr' });
+    const batch = h('select', { testid: 'batch' }, ...BATCH_SIZES.map((b) => h('option', { value: String(b) }, b === 1 ? '1 (handout)' : String(b))));
+    const epochs = h('input', { type: 'number', inputmode: 'numeric', step: '1', min: '1', max: '100', testid: 'epochs' });
+    const activation = h('select', { testid: 'activation' }, ...ACTIVATIONS.map((a) => h('option', { value: a }, ACTIVATION_LABELS[a] ?? a)));
+    const pooling = h('select', { testid: 'pooling' }, ...POOLINGS.map((p) => h('option', { value: p }, POOLING_LABELS[p] ?? p)));
+    const trainSize = h('select', { testid: 'train-size' }, ...TRAIN_SIZES.map((n) => h('option', { value: String(n) }, formatCount(n))));
+    const seed = h('input', { type: 'number', inputmode: 'numeric', step: '1', min: '0', testid: 'seed' });
+    const speed = h('select', { testid: 'speed' }, ...SPEEDS.map((n) => h('option', { value: String(n) }, n === 0 ? 'full' : `${formatCount(n)} / s`)));
+
+    const grid = h('div', { class: 'app-fields' });
+    const add = (key: keyof TrainSettings, field: Field, label: (string | Node)[], check: (t: string) => { ok: true; value: number } | { ok: false; message: string } | null) => {
+      const id = `field-${key}`;
+      field.id = id;
+      const error = h('p', { class: 'app-field-error', id: `${id}-error`, role: 'alert' });
+      field.setAttribute('aria-describedby', error.id);
+      const labelEl = h('label', { for: id, class: 'app-field-label' }, ...label);
+      grid.append(h('div', { class: `app-field${(RESET_KEYS as readonly string[]).includes(key) ? ' app-field-new' : ''}` }, labelEl, field, error));
+      this.fields.set(key, { field, error });
+      field.addEventListener('change', () => {
+        const result = check(field.value);
+        if (result && !result.ok) {
+          error.textContent = result.message;
+          field.setAttribute('aria-invalid', 'true');
+          return;
+        }
+        error.textContent = '';
+        field.removeAttribute('aria-invalid');
+        const next = { ...this.settings };
+        if (result) (next[key] as number) = result.value;
+        else (next[key] as string) = field.value;
+        if (next[key] === this.settings[key]) return;
+        this.settings = next;
+        handlers.change(next, key);
+      });
+    };
+    add('learningRate', lr, ['Learning rate ', h('var', { text: 'λ' })], checkLearningRate);
+    add('batchSize', batch, ['Batch size'], checkBatch);
+    add('epochs', epochs, ['Epochs'], checkEpochs);
+    add('activation', activation, ['Activation ', h('var', { text: 'f' })], () => null);
+    add('pooling', pooling, ['Pooling ', h('span', { class: 'app-muted' }, 'C', sub('P'))], () => null);
+    add('trainSize', trainSize, ['Training images'], checkTrainSize);
+    add('seed', seed, ['Seed'], checkSeed);
+    add('speed', speed, ['Speed ', h('span', { class: 'app-muted' }, '(samples/s)')], checkSpeed);
+
+    const note = h(
+      'p',
+      { class: 'app-note' },
+      h('span', { class: 'app-new-mark', 'aria-hidden': 'true' }, '●'),
+      ' Changing these builds a new network; the others apply at once. Slow speeds let you watch the kernels change.',
+    );
+    this.element = h('div', { class: 'app-controls' }, buttons, grid, note);
+    container.append(this.element);
+    this.setSettings(settings);
+    this.setState('starting', false);
+  }
+
+  /** Shows these settings (after a hash change, a "halve λ" or a restart). */
+  setSettings(settings: TrainSettings): void {
+    this.settings = { ...settings };
+    for (const [key, { field, error }] of this.fields) {
+      field.value = String(settings[key]);
+      error.textContent = '';
+      field.removeAttribute('aria-invalid');
+    }
+  }
+
+  get current(): TrainSettings {
+    return { ...this.settings };
+  }
+
+  /** Enables what makes sense now. */
+  setState(state: PageState, dataReady: boolean): void {
+    const alive = state !== 'starting' && state !== 'crashed' && state !== 'fatal';
+    const canTrain = alive && dataReady && state !== 'diverged' && state !== 'done';
+    this.buttons.start.disabled = !canTrain || state === 'running';
+    this.buttons.pause.disabled = state !== 'running';
+    this.buttons.step.disabled = !canTrain;
+    this.buttons.reset.disabled = !alive;
+    for (const { field } of this.fields.values()) field.disabled = !alive;
+    this.buttons.start.textContent = state === 'paused' ? 'Continue' : 'Start';
+  }
+}

@@ -1,0 +1,126 @@
+// The live plots (uPlot): training loss (raw per point and smoothed) and test
+// accuracy. The app hands in new data at most a few times a second (`Plot.set`);
+// each plot redraws once per call and follows its container's width.
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { formatCount } from '../app/settings';
+import { h } from './dom';
+
+const INK = '#1f2937';
+const GRID = '#e5e7eb';
+const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+
+function samplesTick(_u: uPlot, values: number[]): string[] {
+  return values.map((v) => (v >= 1000 ? `${Number((v / 1000).toFixed(1))}k` : String(v)));
+}
+
+function axis(label: string, extra: Partial<uPlot.Axis> = {}): uPlot.Axis {
+  return {
+    label,
+    stroke: INK,
+    font: AXIS_FONT,
+    labelFont: AXIS_FONT,
+    grid: { stroke: GRID, width: 1 },
+    ticks: { stroke: GRID, width: 1 },
+    ...extra,
+  };
+}
+
+abstract class Plot {
+  readonly element: HTMLElement;
+  protected readonly plot: uPlot;
+  private readonly observer: ResizeObserver;
+  protected readonly empty: HTMLElement;
+
+  constructor(container: HTMLElement, testid: string, title: string, options: Omit<uPlot.Options, 'width' | 'height'>, emptyText: string) {
+    const holder = h('div', { class: 'app-plot-canvas' });
+    this.empty = h('p', { class: 'app-plot-empty' }, emptyText);
+    this.element = h('figure', { class: 'app-plot', testid }, h('figcaption', { class: 'app-plot-title' }, title), holder, this.empty);
+    container.append(this.element);
+    const width = Math.max(200, holder.clientWidth || 400);
+    this.plot = new uPlot({ ...options, width, height: this.heightFor(width) }, [[]], holder);
+    this.observer = new ResizeObserver(() => {
+      const w = holder.clientWidth;
+      if (w > 0 && Math.abs(w - this.plot.width) > 1) this.plot.setSize({ width: w, height: this.heightFor(w) });
+    });
+    this.observer.observe(holder);
+  }
+
+  private heightFor(width: number): number {
+    return Math.round(Math.min(240, Math.max(170, width * 0.42)));
+  }
+
+  protected setData(data: uPlot.AlignedData, count: number): void {
+    this.plot.setData(data);
+    this.empty.hidden = count > 0;
+  }
+}
+
+export class LossPlot extends Plot {
+  constructor(container: HTMLElement) {
+    super(
+      container,
+      'loss-plot',
+      'Training loss L (cross-entropy) against samples seen',
+      {
+        scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(0.5, Math.ceil(max * 4) / 4)] } },
+        series: [
+          { label: 'samples', value: (_u, v) => (v === null ? '–' : formatCount(v)) },
+          { label: 'per 100 samples', stroke: '#93c5fd', width: 1, points: { show: false }, value: (_u, v) => (v === null ? '–' : v.toFixed(3)) },
+          { label: 'smoothed', stroke: '#1d4ed8', width: 2.5, points: { show: false }, value: (_u, v) => (v === null ? '–' : v.toFixed(3)) },
+        ],
+        axes: [axis('samples seen', { values: samplesTick }), axis('loss', { size: 48 })],
+        legend: { live: false },
+        cursor: { drag: { x: false, y: false } },
+      },
+      'The loss appears here once training starts.',
+    );
+  }
+
+  set(x: number[], raw: number[], smooth: number[]): void {
+    this.setData([x, raw, smooth], x.length);
+  }
+}
+
+export class AccuracyPlot extends Plot {
+  constructor(container: HTMLElement) {
+    super(
+      container,
+      'accuracy-plot',
+      'Test accuracy against samples seen',
+      {
+        scales: {
+          x: { time: false },
+          y: { range: (_u, min) => [Math.max(0, Math.min(80, Math.floor((min ?? 0) / 10) * 10)), 100] },
+        },
+        series: [
+          { label: 'samples', value: (_u, v) => (v === null ? '–' : formatCount(v)) },
+          {
+            label: '1,000 test images',
+            stroke: '#059669',
+            width: 2,
+            spanGaps: true,
+            points: { show: true, size: 5, fill: '#059669' },
+            value: (_u, v) => (v === null ? '–' : `${v.toFixed(1)}%`),
+          },
+          {
+            label: 'all 10,000 (epoch end)',
+            stroke: '#b45309',
+            width: 0,
+            paths: () => null,
+            points: { show: true, size: 10, width: 2, fill: '#fff', stroke: '#b45309' },
+            value: (_u, v) => (v === null ? '–' : `${v.toFixed(2)}%`),
+          },
+        ],
+        axes: [axis('samples seen', { values: samplesTick }), axis('accuracy %', { size: 48 })],
+        legend: { live: false },
+        cursor: { drag: { x: false, y: false } },
+      },
+      'Test accuracy appears here after the first evaluation.',
+    );
+  }
+
+  set(data: [number[], (number | null)[], (number | null)[]]): void {
+    this.setData(data, data[0].length);
+  }
+}
