@@ -211,11 +211,8 @@ export function drawLegend(canvas: HTMLCanvasElement, min: number, max: number, 
   const pad = 6;
   const barHeight = Math.max(6, Math.round(cssHeight * 0.38));
   const barWidth = cssWidth - 2 * pad;
-  for (let x = 0; x < barWidth; x++) {
-    const t = barWidth > 1 ? x / (barWidth - 1) : 0.5;
-    ctx.fillStyle = cssColor(map, t, 0, 1);
-    ctx.fillRect(pad + x, 0, 1.5, barHeight);
-  }
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(rampOf(map), 0, 0, 256, 1, pad, 0, barWidth, barHeight);
   ctx.strokeStyle = 'rgb(0 0 0 / 0.35)';
   ctx.lineWidth = 1;
   ctx.strokeRect(pad + 0.5, 0.5, barWidth - 1, barHeight - 1);
@@ -227,6 +224,14 @@ export function drawLegend(canvas: HTMLCanvasElement, min: number, max: number, 
   ctx.font = `${font}px system-ui, -apple-system, "Segoe UI", sans-serif`;
   ctx.textBaseline = 'top';
   const ty = barHeight + 2;
+  if (!(max > min)) {
+    // one value everywhere (e.g. all zeros for a blank input)
+    ctx.textAlign = 'center';
+    ctx.fillText(`all values ${formatValue(min)}`, pad + barWidth / 2, ty);
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', `every value is ${formatValue(min)}`);
+    return;
+  }
   const ticks: [number, string, CanvasTextAlign][] = [
     [pad, formatValue(min), 'left'],
     [pad + barWidth, formatValue(max), 'right'],
@@ -242,6 +247,23 @@ export function drawLegend(canvas: HTMLCanvasElement, min: number, max: number, 
   }
   canvas.setAttribute('role', 'img');
   canvas.setAttribute('aria-label', `colour scale from ${formatValue(min)} to ${formatValue(max)}, ${map.name}`);
+}
+
+const ramps = new WeakMap<ColorMap, HTMLCanvasElement>();
+
+/** The map as a 256×1 image, made once per map. */
+function rampOf(map: ColorMap): HTMLCanvasElement {
+  let ramp = ramps.get(map);
+  if (!ramp) {
+    ramp = document.createElement('canvas');
+    ramp.width = 256;
+    ramp.height = 1;
+    const image = new ImageData(256, 1);
+    new Uint32Array(image.data.buffer).set(map.lut);
+    contextOf(ramp).putImageData(image, 0, 0);
+    ramps.set(map, ramp);
+  }
+  return ramp;
 }
 
 function getTextColor(canvas: HTMLCanvasElement): string {
