@@ -1,0 +1,194 @@
+// Browser-test helpers: a static server for dist/ (with an optional CSP header and
+// files that can be swapped for corrupt ones), Debian's Chromium driven by
+// playwright-core, and mouse strokes for the digits 0–9 on the 280×280 pad.
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const DIST = join(ROOT, 'dist');
+export const SCREENSHOTS = join(ROOT, 'tests', 'e2e', 'screenshots');
+
+export const STRICT_CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; " +
+  "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:";
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.gz': 'application/gzip',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.webmanifest': 'application/manifest+json',
+  '.md': 'text/markdown; charset=utf-8',
+};
+
+export interface StaticServer {
+  url: string;
+  /** Serve other bytes at a path (e.g. "/data/mnist/t10k-labels-idx1-ubyte.gz"), null for 404, undefined to restore. */
+  override(path: string, body: Uint8Array | null | undefined): void;
+  /** Answer every request with a network failure (offline tests). */
+  setOffline(offline: boolean): void;
+  close(): Promise<void>;
+}
+
+export async function serveDist(options: { csp?: string; root?: string } = {}): Promise<StaticServer> {
+  const root = options.root ?? DIST;
+  if (!existsSync(join(root, 'index.html'))) throw new Error(`${root}/index.html missing: run npm run build`);
+  const overrides = new Map<string, Uint8Array | null>();
+  let offline = false;
+  const server: Server = createServer((req, res) => {
+    if (offline) {
+      req.socket.destroy();
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let path = decodeURIComponent(url.pathname);
+    if (path.endsWith('/')) path += 'index.html';
+    const headers: Record<string, string> = { 'Cache-Control': 'no-cache' };
+    if (options.csp) headers['Content-Security-Policy'] = options.csp;
+    if (overrides.has(path)) {
+      const body = overrides.get(path);
+      if (!body) {
+        res.writeHead(404, headers).end('not found');
+        return;
+      }
+      res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream', 'Content-Length': String(body.length) });
+      res.end(body);
+      return;
+    }
+    const file = normalize(join(root, path));
+    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, headers).end('not found');
+      return;
+    }
+    res.writeHead(200, {
+      ...headers,
+      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'Content-Length': String(statSync(file).size),
+    });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('no server address');
+  return {
+    url: `http://localhost:${address.port}/`,
+    override: (path, body) => {
+      if (body === undefined) overrides.delete(path);
+      else overrides.set(path, body);
+    },
+    setOffline: (value) => {
+      offline = value;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-background-timer-throttling',
+      '--disable-renderer-backgrounding',
+    ],
+  });
+}
+
+/** A page that records console errors, page errors and CSP violations. */
+export async function openPage(
+  context: BrowserContext,
+  url: string,
+): Promise<{ page: Page; errors: string[]; cspViolations: string[] }> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const cspViolations: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      const w = window as unknown as { __csp?: string[] };
+      (w.__csp ??= []).push(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  await page.goto(url);
+  return { page, errors, cspViolations };
+}
+
+export function screenshotPath(name: string): string {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return join(SCREENSHOTS, `${name}.png`);
+}
+
+export function tempProfile(): string {
+  return mkdtempSync(join(tmpdir(), 'cnnlab-chromium-'));
+}
+
+type Point = [number, number];
+/** Points on an ellipse arc from a0 to a1 (radians, clockwise in screen space). */
+function arc(cx: number, cy: number, rx: number, ry: number, a0: number, a1: number, n = 24): Point[] {
+  const points: Point[] = [];
+  for (let i = 0; i <= n; i++) {
+    const a = a0 + ((a1 - a0) * i) / n;
+    points.push([cx + rx * Math.cos(a), cy + ry * Math.sin(a)]);
+  }
+  return points;
+}
+function line(x0: number, y0: number, x1: number, y1: number, n = 12): Point[] {
+  const points: Point[] = [];
+  for (let i = 0; i <= n; i++) points.push([x0 + ((x1 - x0) * i) / n, y0 + ((y1 - y0) * i) / n]);
+  return points;
+}
+const PI = Math.PI;
+
+/** Strokes (each a polyline in 280×280 pad coordinates) for the digits 0–9, written as a person would. */
+export const DIGIT_STROKES: Record<number, Point[][]> = {
+  0: [arc(140, 140, 52, 85, -PI / 2, (3 * PI) / 2, 40)],
+  1: [[...line(118, 82, 150, 48, 6), ...line(150, 48, 150, 232, 16)]],
+  2: [[...arc(140, 100, 52, 48, PI, 2.25 * PI, 20), ...line(165, 133, 88, 228, 14), ...line(88, 228, 200, 228, 10)]],
+  3: [[...arc(138, 92, 50, 42, 1.1 * PI, 2.5 * PI, 20), ...arc(138, 182, 56, 48, 1.5 * PI, 2.85 * PI, 20)]],
+  4: [[...line(165, 45, 82, 170, 14), ...line(82, 170, 205, 170, 10)], line(168, 95, 168, 238, 14)],
+  5: [[...line(192, 52, 108, 52, 8), ...line(108, 52, 100, 128, 8), ...arc(140, 172, 58, 56, 1.2 * PI, 2.8 * PI, 24)]],
+  6: [[...arc(190, 150, 95, 100, 1.3 * PI, 0.95 * PI, 16), ...arc(140, 182, 50, 45, PI, 3 * PI, 30)]],
+  7: [[...line(82, 58, 202, 58, 10), ...line(202, 58, 118, 238, 16)]],
+  8: [[...arc(140, 92, 42, 42, 0.5 * PI, 2.5 * PI, 28), ...arc(140, 180, 52, 48, 1.5 * PI, 3.5 * PI, 30)]],
+  9: [[...arc(140, 98, 48, 46, 0, 2 * PI, 30), ...line(188, 98, 176, 238, 14)]],
+};
+
+/** Draws `digit` on the pad with mouse events (down, moves, up), in page coordinates. */
+export async function drawDigit(page: Page, digit: number): Promise<void> {
+  const pad = page.getByTestId('drawpad');
+  const box = await pad.boundingBox();
+  if (!box) throw new Error('no draw pad');
+  const sx = box.width / 280;
+  const sy = box.height / 280;
+  for (const stroke of DIGIT_STROKES[digit]!) {
+    const [first, ...rest] = stroke;
+    await page.mouse.move(box.x + first![0] * sx, box.y + first![1] * sy);
+    await page.mouse.down();
+    for (const [x, y] of rest) await page.mouse.move(box.x + x * sx, box.y + y * sy, { steps: 2 });
+    await page.mouse.up();
+  }
+}

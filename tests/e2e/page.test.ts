@@ -1,0 +1,165 @@
+// The page in a real browser (Debian's Chromium, headless, via playwright-core),
+// served from the static build in dist/: loads cleanly, trains in the worker while
+// the main thread stays responsive, predicts drawn digits with the shipped weights,
+// and survives corrupt data, divergence and a crashed worker. Screenshots go to
+// tests/e2e/screenshots/ (ignored by git).
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { drawDigit, launchChromium, openPage, screenshotPath, serveDist, type StaticServer } from './helpers';
+
+let server: StaticServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await serveDist();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function newContext(): Promise<BrowserContext> {
+  return browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+}
+
+async function waitForData(page: Page): Promise<void> {
+  await page.waitForFunction(() => window.__cnnlab?.dataState() === 'ready', null, { timeout: 60_000 });
+}
+
+/** Long tasks (> 50 ms) on the main thread, recorded from page load. */
+async function installLongTaskObserver(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __longTasks: number[] };
+    w.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  });
+}
+
+describe('the cnnlab page', () => {
+  it('loads with no console errors and trains: the loss falls, the main thread stays responsive', async () => {
+    const context = await newContext();
+    const page0 = await context.newPage();
+    await installLongTaskObserver(page0);
+    await page0.close();
+    const { page, errors } = await openPage(context, server.url);
+    await installLongTaskObserver(page);
+    await page.reload();
+    await waitForData(page);
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: screenshotPath('idle'), fullPage: true });
+
+    await page.evaluate(() => {
+      (window as unknown as { __longTasks: number[] }).__longTasks = [];
+    });
+    await page.getByTestId('start').click();
+    await page.waitForTimeout(3000);
+    const loss = await page.evaluate(() => window.__cnnlab!.lossSeries());
+    const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+    const rate = await page.getByTestId('samples-per-sec').textContent();
+    await page.screenshot({ path: screenshotPath('training'), fullPage: true });
+    await page.getByTestId('pause').click();
+    console.log(`training: ${loss.length} loss points in 3 s, samples/s shown: ${rate}; long tasks: ${JSON.stringify(longTasks)}`);
+
+    expect(loss.length).toBeGreaterThanOrEqual(10);
+    const quarter = Math.max(1, Math.floor(loss.length / 4));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const first = mean(loss.slice(0, 3));
+    const last = mean(loss.slice(-quarter));
+    console.log(`loss: first points ${loss.slice(0, 3).map((v) => v.toFixed(3)).join(', ')}; mean of the last quarter ${last.toFixed(3)}`);
+    expect(first).toBeGreaterThan(1.0); // an untrained network starts near ln 10 = 2.3
+    expect(last).toBeLessThan(first / 3);
+    expect(longTasks.filter((d) => d > 50)).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('predicts digits drawn with the mouse (0–9) with the shipped weights: at least 9 of 10', async () => {
+    const context = await newContext();
+    const { page, errors } = await openPage(context, server.url);
+    await page.waitForFunction(() => document.querySelector('[data-testid="prediction"]') !== null);
+    const predicted: number[] = [];
+    for (let digit = 0; digit <= 9; digit++) {
+      await page.getByTestId('drawpad-clear').click();
+      await expect.poll(() => page.getByTestId('prediction').textContent()).toBe('–');
+      await drawDigit(page, digit);
+      await expect.poll(() => page.getByTestId('prediction').textContent()).toMatch(/^\d$/);
+      await page.waitForTimeout(150); // the last stroke's prediction
+      const text = await page.getByTestId('prediction').textContent();
+      const probs = await Promise.all(
+        Array.from({ length: 10 }, (_, d) => page.getByTestId(`prob-${d}`).getAttribute('data-value')),
+      );
+      const values = probs.map(Number);
+      expect(values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
+      expect(values.indexOf(Math.max(...values))).toBe(Number(text));
+      predicted.push(Number(text));
+      if (digit === 7) await page.screenshot({ path: screenshotPath('drawing'), fullPage: true });
+    }
+    console.log(`drawn 0–9 predicted as ${predicted.join(' ')}`);
+    const correct = predicted.filter((p, d) => p === d).length;
+    expect(correct).toBeGreaterThanOrEqual(9);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows a clear message for a corrupt data file, and drawing still works', async () => {
+    server.override('/data/mnist/t10k-labels-idx1-ubyte.gz', new Uint8Array(randomBytes(2000)));
+    const context = await newContext();
+    try {
+      const { page } = await openPage(context, server.url);
+      await page.waitForFunction(() => window.__cnnlab?.dataState() === 'failed', null, { timeout: 60_000 });
+      const status = await page.getByTestId('status').textContent();
+      expect(status).toMatch(/MNIST could not be loaded/);
+      expect(status).toMatch(/t10k-labels-idx1-ubyte\.gz/);
+      expect(status).toMatch(/gzip/i);
+      await page.screenshot({ path: screenshotPath('corrupt-data'), fullPage: true });
+      await drawDigit(page, 7);
+      await expect.poll(() => page.getByTestId('prediction').textContent()).toMatch(/^\d$/);
+    } finally {
+      server.override('/data/mnist/t10k-labels-idx1-ubyte.gz', undefined);
+      await context.close();
+    }
+  });
+
+  it('pauses on divergence with a message and offers reset or a lower learning rate', async () => {
+    const context = await newContext();
+    const { page, errors } = await openPage(context, server.url);
+    await waitForData(page);
+    await page.getByTestId('lr').fill('10');
+    await page.getByTestId('lr').press('Enter');
+    await page.getByTestId('start').click();
+    await page.waitForFunction(() => window.__cnnlab?.state() === 'diverged', null, { timeout: 30_000 });
+    const status = await page.getByTestId('status').textContent();
+    expect(status).toMatch(/diverged/i);
+    expect(status).toMatch(/not finite/);
+    await expect.poll(() => page.getByTestId('halve-lr').isVisible()).toBe(true);
+    await expect.poll(() => page.getByTestId('diverged-reset').isVisible()).toBe(true);
+    await page.screenshot({ path: screenshotPath('diverged'), fullPage: true });
+    await page.getByTestId('diverged-reset').click();
+    await page.waitForFunction(() => window.__cnnlab?.state() !== 'diverged', null, { timeout: 10_000 });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('offers a restart when the worker crashes, and resumes from the checkpoint', async () => {
+    const context = await newContext();
+    const { page } = await openPage(context, server.url);
+    await waitForData(page);
+    await page.getByTestId('start').click();
+    await page.waitForTimeout(3500); // at least one checkpoint
+    await page.evaluate(() => window.__cnnlab!.crashWorker());
+    await page.waitForFunction(() => window.__cnnlab?.state() === 'crashed', null, { timeout: 15_000 });
+    await expect.poll(() => page.getByTestId('restart-worker').isVisible()).toBe(true);
+    const status = await page.getByTestId('status').textContent();
+    expect(status).toMatch(/Nothing is lost/);
+    await page.getByTestId('restart-worker').click();
+    await page.waitForFunction(() => !['crashed', 'starting'].includes(window.__cnnlab?.state() ?? ''), null, { timeout: 30_000 });
+    const seen = await page.getByTestId('samples-seen').textContent();
+    expect(seen).not.toBe('0');
+    await context.close();
+  });
+});
