@@ -24,5 +24,7 @@ export default defineConfig({
   },
   preview: {
     host: 'localhost',
+    // The policy the page is built for: no inline scripts, no eval; only WASM compilation.
+    headers: { 'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; object-src 'none'; base-uri 'self'" },
   },
 });

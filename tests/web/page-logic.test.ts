@@ -2,6 +2,7 @@
 // and the plot series (smoothing, truncation after a worker restart).
 import { describe, expect, it } from 'vitest';
 import { AccuracySeries, LossSeries } from '../../web/src/app/series';
+import type { TestHooks } from '../../web/src/app/test-hooks';
 import {
   checkBatch,
   checkEpochs,
@@ -87,5 +88,12 @@ describe('plot series', () => {
     expect(full[1]).toBeCloseTo(92, 10);
     a.truncateAfter(2000);
     expect(a.points).toHaveLength(3);
+  });
+});
+
+describe('window.__cnnlab', () => {
+  it('is typed for browser tests', () => {
+    const hooks: Pick<TestHooks, 'state'> = { state: () => 'idle' };
+    expect(hooks.state()).toBe('idle');
   });
 });

@@ -15,28 +15,11 @@ import { DrawPad, type DrawInput } from '../ui/drawpad';
 import { NetworkView } from '../ui/network-view';
 import { AccuracySeries, LossSeries } from './series';
 import { formatHash, parseHash, type PageOptions, type Panel } from './settings';
+import type {} from './test-hooks'; // declares window.__cnnlab
 import { WorkerClient } from './worker-client';
 
 type DataState = 'loading' | 'ready' | 'failed';
 type NetworkSource = { kind: 'drawing' } | { kind: 'test'; index: number };
-
-/** Hooks for browser tests (window.__cnnlab). */
-export interface TestHooks {
-  lossSeries(): number[];
-  accuracySeries(): number[];
-  state(): string;
-  dataState(): string;
-  /** Makes the worker throw (crash handling tests). */
-  crashWorker(): void;
-  /** Blocks the worker for `ms` (watchdog tests). */
-  hangWorker(ms: number): void;
-}
-
-declare global {
-  interface Window {
-    __cnnlab?: TestHooks;
-  }
-}
 
 function byId(id: string): HTMLElement {
   const e = document.getElementById(id);
@@ -199,6 +182,7 @@ export class App {
       dataState: () => this.dataState,
       crashWorker: () => this.client.send({ type: 'debug', action: 'crash' }),
       hangWorker: (ms: number) => this.client.send({ type: 'debug', action: 'hang', ms }),
+      configure: (settings: Partial<TrainSettings>) => this.client.send({ type: 'configure', settings: { ...this.controls.current, ...settings } }),
     };
 
     document.addEventListener('visibilitychange', () => this.onVisibility());
@@ -249,10 +233,10 @@ export class App {
     const kept = cp
       ? `Nothing is lost: the page kept the parameters from ${formatCount(cp.samplesSeen)} samples, and a restarted worker goes on from there.`
       : 'No training had been saved yet: a restarted worker starts a new network.';
-    this.status.say('The training worker stopped.');
+    this.status.say('Training is stopped until the worker restarts.');
     this.status.show('crash', {
       level: 'error',
-      title: `Training stopped: ${reason}.`,
+      title: `The training worker ${reason}.`,
       text: kept,
       actions: [{ label: 'Restart the worker', testid: 'restart-worker', primary: true, run: () => this.restart() }],
     });
@@ -266,12 +250,15 @@ export class App {
         return this.onReady(e);
       case 'fatal':
         this.setState('fatal');
-        this.status.say('cnnlab cannot run in this browser.');
+        this.status.say(e.kind === 'unsupported' ? 'cnnlab cannot run in this browser.' : 'cnnlab could not start.');
         this.status.show('wasm', {
           level: 'error',
-          title: 'WebAssembly could not be loaded.',
+          title: e.kind === 'unsupported' ? 'A WebAssembly feature is missing.' : 'The WebAssembly module did not load.',
           text: e.message,
-          fix: 'Open the page in a current Chrome, Edge, Firefox or Safari.',
+          fix:
+            e.kind === 'unsupported'
+              ? 'Open the page in a current Chrome, Edge, Firefox or Safari.'
+              : 'Reload the page. If it persists, check that the server sends assets/*.wasm (as application/wasm) next to the page.',
         });
         this.modelNote.textContent = 'Nothing can be predicted without WebAssembly.';
         return;
@@ -345,7 +332,7 @@ export class App {
       this.dataState = 'failed';
       this.status.show('data', {
         level: 'error',
-        title: 'MNIST could not be loaded, so training is off.',
+        title: 'MNIST could not be loaded.',
         text: e.message,
         fix: e.fix,
       });
@@ -360,12 +347,13 @@ export class App {
     this.page = { ...this.page, settings: e.settings };
     this.writeHash();
     this.updateProgress(e.progress);
-    if (e.message) this.status.say(e.message);
+    if (e.state === 'diverged') this.status.say('Paused: training diverged.');
+    else if (e.message) this.status.say(e.message);
     if (e.state === 'diverged') {
       this.status.show('diverged', {
         level: 'warning',
         title: 'Training diverged and was paused.',
-        text: e.message,
+        text: capitalise(e.message),
         actions: [
           { label: 'Halve the learning rate and continue', testid: 'halve-lr', primary: true, run: () => this.halveAndContinue() },
           { label: 'Reset', testid: 'diverged-reset', run: () => this.reset() },

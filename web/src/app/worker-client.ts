@@ -6,6 +6,7 @@ import { transferables, type EventOf, type Request, type WorkerEvent } from '../
 
 export interface WorkerClientHandlers {
   onEvent(event: WorkerEvent): void;
+  /** `reason` completes "The training worker …", e.g. "crashed (Uncaught Error: …)". */
   onCrash(reason: string): void;
 }
 
@@ -66,9 +67,9 @@ export class WorkerClient {
     worker.onmessage = (e: MessageEvent<WorkerEvent>) => this.receive(e.data);
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
-      this.crash(`the training worker crashed${e.message ? `: ${e.message}` : ''}`);
+      this.crash(`crashed${e.message ? ` (${e.message})` : ''}`);
     };
-    worker.onmessageerror = () => this.crash('a message from the training worker could not be read');
+    worker.onmessageerror = () => this.crash('sent a message that could not be read');
     this.lastPong = performance.now();
     this.pingTimer = window.setInterval(() => this.ping(), this.pingEveryMs);
     this.send(init);
@@ -116,7 +117,7 @@ export class WorkerClient {
   private ping(): void {
     if (!this.worker || this.crashed) return;
     if (performance.now() - this.lastPong > this.pingTimeoutMs) {
-      this.crash(`the training worker stopped answering (no reply for ${Math.round(this.pingTimeoutMs / 1000)} s)`);
+      this.crash(`stopped answering (no reply for ${Math.round(this.pingTimeoutMs / 1000)} s)`);
       return;
     }
     this.send({ type: 'ping', id: 0 });

@@ -94,7 +94,7 @@ export class Controls {
     add('epochs', epochs, ['Epochs'], checkEpochs);
     add('activation', activation, ['Activation ', h('var', { text: 'f' })], () => null);
     add('pooling', pooling, ['Pooling ', h('span', { class: 'app-muted' }, 'C', sub('P'))], () => null);
-    add('trainSize', trainSize, ['Training images'], checkTrainSize);
+    add('trainSize', trainSize, ['Training set'], checkTrainSize);
     add('seed', seed, ['Seed'], checkSeed);
     add('speed', speed, ['Speed ', h('span', { class: 'app-muted' }, '(samples/s)')], checkSpeed);
 

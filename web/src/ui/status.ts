@@ -21,6 +21,11 @@ export interface Alert {
   actions?: AlertAction[];
 }
 
+/** Text with `code` spans as <code> elements. */
+function withCode(text: string): (string | HTMLElement)[] {
+  return text.split(/(`[^`]+`)/).filter(Boolean).map((part) => (part.startsWith('`') ? h('code', { text: part.slice(1, -1) }) : part));
+}
+
 export class StatusArea {
   readonly element: HTMLElement;
   private readonly line: HTMLElement;
@@ -63,8 +68,8 @@ export class StatusArea {
       'div',
       { class: `app-alert app-alert-${alert.level}`, role: alert.level === 'error' ? 'alert' : 'status', 'data-key': key },
       h('p', { class: 'app-alert-title' }, alert.title),
-      alert.text ? h('p', { class: 'app-alert-text' }, alert.text) : null,
-      alert.fix ? h('p', { class: 'app-alert-fix' }, alert.fix) : null,
+      alert.text ? h('p', { class: 'app-alert-text' }, ...withCode(alert.text)) : null,
+      alert.fix ? h('p', { class: 'app-alert-fix' }, ...withCode(alert.fix)) : null,
       actions.length > 0 ? h('div', { class: 'app-alert-actions' }, ...actions) : null,
     );
     this.items.set(key, item);

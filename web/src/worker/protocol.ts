@@ -146,8 +146,8 @@ export type Request =
 
 export type WorkerEvent =
   | { type: 'ready'; kernel: string; paramCount: number; pretrained: PretrainedInfo; resumed: boolean }
-  /** The WASM module could not be loaded: nothing works. */
-  | { type: 'fatal'; message: string }
+  /** The WASM module could not be loaded: nothing works. `unsupported`: the browser lacks a feature. */
+  | { type: 'fatal'; kind: 'unsupported' | 'load'; message: string }
   | { type: 'data-progress'; file: string; phase: DataPhase; loaded: number; total: number | null }
   | { type: 'data'; ok: true; trainCount: number; testCount: number }
   | { type: 'data'; ok: false; message: string; fix: string }

@@ -26,6 +26,8 @@ import {
 } from './protocol';
 
 export interface SessionDeps {
+  /** Throws an Error naming the missing browser feature (checkWasmSupport). */
+  checkSupport?(): void;
   loadCore(): Promise<Cnnlab>;
   loadMnist(dataUrl: string, onProgress: (progress: MnistProgress) => void): Promise<Mnist>;
   /** The file's text, or null when it does not exist (HTTP 404). */
@@ -57,7 +59,7 @@ export const DEFAULT_TIMING: Readonly<SessionTiming> = {
   quickEvery: 2000,
   quickCount: 1000,
   progressMs: 150,
-  checkpointMs: 3000,
+  checkpointMs: 2000,
 };
 
 export const DATA_FIX =
@@ -84,6 +86,14 @@ interface EvalJob {
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The Emscripten glue's "Aborted(reason). Build with -s ASSERTIONS=1…" → reason. */
+function glueMessage(error: unknown): string {
+  return message(error)
+    .replace(/\s*Build with -s ASSERTIONS=1 for more info\.?/, '')
+    .replace(/^Aborted\((.*)\)\.?$/s, '$1')
+    .trim();
 }
 
 function argmax(values: ArrayLike<number>): number {
@@ -192,9 +202,15 @@ export class Session {
   private async init(request: InitRequest): Promise<void> {
     if (this.core) throw new Error('the session is already initialised');
     try {
+      this.deps.checkSupport?.();
+    } catch (error) {
+      this.emit({ type: 'fatal', kind: 'unsupported', message: message(error) });
+      return;
+    }
+    try {
       this.core = await this.deps.loadCore();
     } catch (error) {
-      this.emit({ type: 'fatal', message: message(error) });
+      this.emit({ type: 'fatal', kind: 'load', message: `The WebAssembly module could not be loaded: ${glueMessage(error)}` });
       return;
     }
     const pretrained = await this.loadPretrained(request.weightsUrl);
@@ -253,7 +269,7 @@ export class Session {
     } catch (error) {
       this.dataFailed = true;
       this.emit({ type: 'data', ok: false, message: message(error), fix: DATA_FIX });
-      this.emitState('MNIST is not loaded: training is off.');
+      this.emitState('Training is off until MNIST loads.');
       return;
     }
     this.testImages = mnist.test.images;
@@ -630,8 +646,12 @@ export class Session {
 
   private flushPoint(): void {
     if (this.pointCount === 0) return;
-    this.lossX.push(this.seen());
-    this.lossY.push(this.pointLoss / this.pointCount);
+    const mean = this.pointLoss / this.pointCount;
+    if (Number.isFinite(mean)) {
+      // (a diverged step's loss is not a point to plot)
+      this.lossX.push(this.seen());
+      this.lossY.push(mean);
+    }
     this.pointLoss = this.pointCount = 0;
   }
 

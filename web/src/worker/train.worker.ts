@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 // The training worker: a thin shell around Session (session.ts). Messages in →
 // session.handle; session events → postMessage with their buffers transferred.
-import { loadCnnlab } from '../core/cnnlab';
+import { checkWasmSupport, loadCnnlab } from '../core/cnnlab';
 import { loadMnist } from '../data/mnist';
 import { transferables, type Request, type WorkerEvent } from './protocol';
 import { Session } from './session';
@@ -23,6 +23,7 @@ function post(event: WorkerEvent): void {
 
 const session = new Session(
   {
+    checkSupport: checkWasmSupport,
     loadCore: () => loadCnnlab({ wasmUrl }),
     loadMnist: (dataUrl, onProgress) => loadMnist({ baseUrl: dataUrl, onProgress }),
     fetchText: async (url) => {

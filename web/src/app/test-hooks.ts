@@ -1,0 +1,26 @@
+// window.__cnnlab: stable hooks for browser tests. Importing this module (even as
+// `import type {} from '…/web/src/app/test-hooks'`) declares the global for tsc.
+import type { TrainSettings } from '../worker/protocol';
+
+export interface TestHooks {
+  /** Every loss point so far (mean loss over each 100 samples), oldest first. */
+  lossSeries(): number[];
+  /** Test accuracy (0..1) at each evaluation of the network being trained, in order of arrival. */
+  accuracySeries(): number[];
+  /** starting | idle | running | paused | done | diverged | crashed | fatal */
+  state(): string;
+  /** loading | ready | failed */
+  dataState(): string;
+  /** Makes the worker throw (crash handling tests). */
+  crashWorker(): void;
+  /** Blocks the worker for `ms` (watchdog tests). */
+  hangWorker(ms: number): void;
+  /** Sends settings past the controls' limits, e.g. { learningRate: 1e30 } to make training diverge. */
+  configure(settings: Partial<TrainSettings>): void;
+}
+
+declare global {
+  interface Window {
+    __cnnlab?: TestHooks;
+  }
+}
