@@ -51,6 +51,8 @@ export class App {
   private predicting = false;
   private predictAgain = false;
   private network: NetworkSource = { kind: 'drawing' };
+  /** Until the user picks an input, the network view shows test image #0 and switches to the first drawing. */
+  private autoSource = true;
   private inspecting = false;
 
   private readonly client: WorkerClient;
@@ -125,7 +127,10 @@ export class App {
     const networkHost = byId('network');
     const source = (kind: 'drawing' | 'test', label: string) => {
       const input = h('input', { type: 'radio', name: 'network-source', value: kind, testid: `source-${kind}` });
-      input.addEventListener('change', () => input.checked && this.chooseSource(kind));
+      input.addEventListener('change', () => {
+        this.autoSource = false;
+        if (input.checked) this.chooseSource(kind);
+      });
       return { input, label: h('label', { class: 'app-switch-option' }, input, h('span', {}, label)) };
     };
     const fromDrawing = source('drawing', 'Your drawing');
@@ -133,9 +138,15 @@ export class App {
     this.sourceRadios = { drawing: fromDrawing.input, test: fromTest.input };
     fromDrawing.input.checked = true;
     this.testIndex = h('input', { type: 'number', min: '0', max: String(TEST_COUNT_FALLBACK - 1), step: '1', value: '0', testid: 'test-index', 'aria-label': 'Test image number', class: 'app-index' });
-    this.testIndex.addEventListener('change', () => this.showTestImage(Number(this.testIndex.value)));
+    this.testIndex.addEventListener('change', () => {
+      this.autoSource = false;
+      this.showTestImage(Number(this.testIndex.value));
+    });
     const random = h('button', { type: 'button', class: 'app-button', testid: 'random-test' }, 'Random');
-    random.addEventListener('click', () => this.showTestImage(Math.floor(Math.random() * this.testCount)));
+    random.addEventListener('click', () => {
+      this.autoSource = false;
+      this.showTestImage(Math.floor(Math.random() * this.testCount));
+    });
     this.testPreview = pixelCanvas(28, 28, 1, 'app-test-preview');
     this.testPreview.hidden = true;
     this.networkCaption = h('p', { class: 'app-network-caption', testid: 'network-caption', 'aria-live': 'polite' }, 'Draw a digit, or choose a test image.');
@@ -156,6 +167,7 @@ export class App {
         return { indices: r.indices, labels: r.labels, pixels: r.pixels };
       },
       inspect: (index) => {
+        this.autoSource = false;
         this.showTestImage(index);
         byId('panel-network').scrollIntoView({ behavior: 'smooth', block: 'start' });
       },
@@ -328,6 +340,7 @@ export class App {
       this.testCount = e.testCount;
       this.testIndex.max = String(e.testCount - 1);
       this.status.hide('data');
+      if (this.autoSource && !this.drawing) this.showTestImage(0);
     } else {
       this.dataState = 'failed';
       this.status.show('data', {
@@ -473,6 +486,12 @@ export class App {
       return;
     }
     this.drawing = input.image.slice();
+    if (this.autoSource && this.network.kind === 'test') {
+      this.autoSource = false;
+      this.network = { kind: 'drawing' };
+      this.sourceRadios.drawing.checked = true;
+      this.testPreview.hidden = true;
+    }
     this.requestPrediction();
   }
 

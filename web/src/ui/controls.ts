@@ -61,7 +61,7 @@ export class Controls {
     const pooling = h('select', { testid: 'pooling' }, ...POOLINGS.map((p) => h('option', { value: p }, POOLING_LABELS[p] ?? p)));
     const trainSize = h('select', { testid: 'train-size' }, ...TRAIN_SIZES.map((n) => h('option', { value: String(n) }, formatCount(n))));
     const seed = h('input', { type: 'number', inputmode: 'numeric', step: '1', min: '0', testid: 'seed' });
-    const speed = h('select', { testid: 'speed' }, ...SPEEDS.map((n) => h('option', { value: String(n) }, n === 0 ? 'full' : `${formatCount(n)} / s`)));
+    const speed = h('select', { testid: 'speed' }, ...SPEEDS.map((n) => h('option', { value: String(n) }, n === 0 ? 'full' : `${formatCount(n)}/s`)));
 
     const grid = h('div', { class: 'app-fields' });
     const add = (key: keyof TrainSettings, field: Field, label: (string | Node)[], check: (t: string) => { ok: true; value: number } | { ok: false; message: string } | null) => {
@@ -96,7 +96,7 @@ export class Controls {
     add('pooling', pooling, ['Pooling ', h('span', { class: 'app-muted' }, 'C', sub('P'))], () => null);
     add('trainSize', trainSize, ['Training set'], checkTrainSize);
     add('seed', seed, ['Seed'], checkSeed);
-    add('speed', speed, ['Speed ', h('span', { class: 'app-muted' }, '(samples/s)')], checkSpeed);
+    add('speed', speed, ['Speed'], checkSpeed);
 
     const note = h(
       'p',

@@ -170,7 +170,7 @@ export class TestView {
     );
     await this.fill(grid, wrong.slice(0, GALLERY_IMAGES), (i) => {
       const [a, b] = topTwo(probs, i);
-      return `#${i}: a ${labels[i]}, read as ${a}\n${a}: ${percent(probs[i * 10 + a]!)} · ${b}: ${percent(probs[i * 10 + b]!)}`;
+      return `a ${labels[i]} read as ${a}\n${a}: ${percent(probs[i * 10 + a]!)} · ${b}: ${percent(probs[i * 10 + b]!)}`;
     });
   }
 

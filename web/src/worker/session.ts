@@ -278,7 +278,7 @@ export class Session {
     this.emit({ type: 'data', ok: true, trainCount: this.train.count, testCount: this.test.count });
     if (this.pretrained) this.queueFullEvaluation('pretrained');
     if (fresh) this.queueQuick(); // the untrained network's accuracy, at 0 samples
-    this.emitState(this.state === 'idle' ? 'Ready: press Start.' : this.stateMessage);
+    this.emitState(this.state === 'idle' ? 'Ready: press Start to train the network, or draw a digit.' : this.stateMessage);
   }
 
   private attachData(): void {
