@@ -617,11 +617,13 @@ export class App {
     history.replaceState(null, '', hash === '' ? location.pathname + location.search : hash);
   }
 
+  /** A teacher's `#hide=…`: the panels left flow into the space. */
   private applyHidden(hidden: Panel[]): void {
     for (const panel of ['training', 'plots', 'draw', 'network', 'test'] as const) {
       const section = document.getElementById(`panel-${panel}`);
       if (section) section.hidden = hidden.includes(panel);
     }
+    document.querySelector('.app-grid')?.classList.toggle('app-grid-flow', hidden.length > 0);
   }
 }
 
