@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     warm.train(Math.min(samples, 1000));
     warm.dispose();
     const rates: number[] = [];
-    let weights = new Float32Array();
+    let weights: Float32Array = new Float32Array();
     let accuracy = 0;
     for (let run = 0; run < 3; run++) {
       const m = make();

@@ -18,7 +18,9 @@ export const DEFAULT_PAGE: Readonly<PageOptions> = { settings: DEFAULT_SETTINGS,
 
 export const BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128] as const;
 export const LIMITS = {
-  learningRate: { min: 1e-6, max: 10 },
+  // Up to 1e30 so that a student can see divergence (this network only overflows
+  // from λ ≈ 1e12: the log-sum-exp loss and dying ReLUs keep smaller λ finite).
+  learningRate: { min: 1e-6, max: 1e30 },
   epochs: { min: 1, max: 100 },
   seed: { min: 0, max: 4294967295 },
 } as const;

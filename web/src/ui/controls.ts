@@ -54,7 +54,7 @@ export class Controls {
     this.buttons.reset.addEventListener('click', () => handlers.reset());
     const buttons = h('div', { class: 'app-buttons', role: 'group', 'aria-label': 'Training' }, ...Object.values(this.buttons));
 
-    const lr = h('input', { type: 'number', inputmode: 'decimal', step: 'any', min: '0.000001', max: '10', testid: 'lr' });
+    const lr = h('input', { type: 'number', inputmode: 'decimal', step: 'any', min: '0.000001', max: '1e30', testid: 'lr' });
     const batch = h('select', { testid: 'batch' }, ...BATCH_SIZES.map((b) => h('option', { value: String(b) }, b === 1 ? '1 (handout)' : String(b))));
     const epochs = h('input', { type: 'number', inputmode: 'numeric', step: '1', min: '1', max: '100', testid: 'epochs' });
     const activation = h('select', { testid: 'activation' }, ...ACTIVATIONS.map((a) => h('option', { value: a }, ACTIVATION_LABELS[a] ?? a)));
