@@ -28,6 +28,11 @@ export interface ReplyMap {
   inspect: EventOf<'inspection'>;
   'test-images': EventOf<'test-images-data'>;
   ping: EventOf<'pong'>;
+  'backprop-step': EventOf<'backprop'>;
+  'backprop-trace': EventOf<'backprop'>;
+  gradcheck: EventOf<'gradcheck-result'>;
+  teach: EventOf<'taught'>;
+  'teach-reset': EventOf<'teach-reset-done'>;
 }
 
 interface Pending {

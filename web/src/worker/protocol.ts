@@ -5,7 +5,7 @@
 // The worker alone owns the WASM module, the MNIST datasets, the model being
 // trained and the pretrained model. The page only sends requests and draws what
 // comes back. Large buffers travel as transfers (see `transferables`).
-import type { Activation, ForwardName, ParamName, Pooling, Tensor } from '../core/types';
+import type { Activation, DeltaName, ForwardName, GradCheckGroup, ParamName, Pooling, Tensor } from '../core/types';
 
 /** Which network answers a prediction: the pretrained weights file or the model being trained. */
 export type ModelChoice = 'pretrained' | 'training';
@@ -140,7 +140,17 @@ export type Request =
   | { type: 'evaluate'; model: ModelChoice }
   | { type: 'ping'; id: number }
   /** For tests of the page's crash handling: the worker shell throws or blocks. */
-  | { type: 'debug'; action: 'crash' | 'hang'; ms?: number };
+  | { type: 'debug'; action: 'crash' | 'hang'; ms?: number }
+  // Teaching (backprop view, gradient check, teach your digit): see TEACHING below.
+  /** Trains the network being trained on exactly one sample; replies 'backprop' (kind 'step'). */
+  | { type: 'backprop-step'; id: number }
+  /** Forward + backward for one image and label, nothing changes; replies 'backprop' (kind 'trace'). */
+  | { type: 'backprop-trace'; id: number; image: Float32Array; label: number; model: ModelChoice }
+  | { type: 'gradcheck'; id: number; image: Float32Array; label: number; model: ModelChoice; probes: number }
+  /** `steps` SGD steps on one image and label; changes the answering model (pretrained: until teach-reset). */
+  | { type: 'teach'; id: number; image: Float32Array; label: number; steps: number; learningRate: number; model: ModelChoice }
+  /** Restores the pretrained weights as loaded. */
+  | { type: 'teach-reset'; id: number };
 
 // ---------------------------------------------------------------- worker → page
 
@@ -182,13 +192,57 @@ export type WorkerEvent =
   /** A request with an id failed; the page rejects its promise. */
   | { type: 'reply-error'; id: number; message: string }
   /** Something the user should read (a request refused, a reset, ...). */
-  | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string };
+  | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
+  | { type: 'backprop'; id: number; trace: BackpropTrace }
+  | { type: 'gradcheck-result'; id: number; model: ModelChoice; activation: Activation; groups: GradCheckGroup[] }
+  | { type: 'taught'; id: number; result: TeachResult }
+  | { type: 'teach-reset-done'; id: number; restored: boolean };
+
+// ---------------------------------------------------------------- TEACHING
+
+/** One sample's forward and backward pass (handout pp. 4–5), for the backprop view. */
+export interface BackpropTrace {
+  /** step: the sample was trained on (the parameters changed after the pass); trace: nothing changed. */
+  kind: 'step' | 'trace';
+  model: ModelChoice;
+  activation: Activation;
+  pooling: Pooling;
+  label: number;
+  loss: number;
+  input: Tensor;
+  forward: Record<ForwardName, Tensor>;
+  deltas: Record<DeltaName, Tensor>;
+  /** Δθ of this pass. */
+  grads: Record<ParamName, Tensor>;
+  /** The parameters the pass used (for a step: before its update). */
+  params: Record<ParamName, Tensor>;
+  /** For a step: samples seen by the network being trained after it (else 0). */
+  samplesSeen: number;
+}
+
+export interface TeachResult {
+  model: ModelChoice;
+  label: number;
+  steps: number;
+  learningRate: number;
+  /** S before and after the steps. */
+  before: Float32Array;
+  after: Float32Array;
+  /** The loss before each step. */
+  losses: Float32Array;
+  k1Before: Tensor;
+  k1After: Tensor;
+  k2Before: Tensor;
+  k2After: Tensor;
+}
 
 export type EventOf<T extends WorkerEvent['type']> = Extract<WorkerEvent, { type: T }>;
 export type RequestOf<T extends Request['type']> = Extract<Request, { type: T }>;
 
 /** Request types answered by one event carrying the same id. */
-export type Reply = EventOf<'prediction' | 'inspection' | 'test-images-data' | 'pong'>;
+export type Reply = EventOf<
+  'prediction' | 'inspection' | 'test-images-data' | 'pong' | 'backprop' | 'gradcheck-result' | 'taught' | 'teach-reset-done'
+>;
 
 function snapshotArrays(s: NetworkSnapshot | null): ArrayBufferView[] {
   if (!s) return [];
@@ -216,6 +270,18 @@ function arraysOf(message: WorkerEvent | Request): ArrayBufferView[] {
       return [message.image];
     case 'init':
       return message.resume ? [message.resume.params] : [];
+    case 'backprop': {
+      const t = message.trace;
+      return [t.input, ...Object.values(t.forward), ...Object.values(t.deltas), ...Object.values(t.grads), ...Object.values(t.params)].map((x) => x.data);
+    }
+    case 'taught': {
+      const r = message.result;
+      return [r.before, r.after, r.losses, r.k1Before.data, r.k1After.data, r.k2Before.data, r.k2After.data];
+    }
+    case 'backprop-trace':
+    case 'gradcheck':
+    case 'teach':
+      return [message.image];
     default:
       return [];
   }

@@ -24,6 +24,7 @@ import {
   type TrainSettings,
   type WorkerEvent,
 } from './protocol';
+import { backpropTrace, checkProbes, labelOf, splitParams, teach, traceSample } from './teaching';
 
 export interface SessionDeps {
   /** Throws an Error naming the missing browser feature (checkWasmSupport). */
@@ -106,6 +107,10 @@ export class Session {
   private core: Cnnlab | null = null;
   private model: CnnModel | null = null;
   private pretrained: CnnModel | null = null;
+  /** The pretrained weights as loaded: "teach it your digit" changes them until teach-reset. */
+  private pretrainedOriginal: Float32Array | null = null;
+  /** The loss of the last Step command's sample (before its update). */
+  private lastStepLoss = NaN;
   private train: CnnDataset | null = null;
   private test: CnnDataset | null = null;
   /** The test images and labels in JS memory, for pictures sent to the page. */
@@ -176,6 +181,27 @@ export class Session {
           return this.queueFullEvaluation(request.model);
         case 'debug':
           return; // handled by the worker shell
+        case 'backprop-step':
+          return this.backpropStep(request.id);
+        case 'backprop-trace': {
+          const { model, used } = this.modelFor(request.model);
+          return this.emit({ type: 'backprop', id: request.id, trace: traceSample(model, request.image, request.label, used) });
+        }
+        case 'gradcheck': {
+          const { model, used } = this.modelFor(request.model);
+          const groups = model.gradientCheck(request.image, request.label, checkProbes(request.probes));
+          return this.emit({ type: 'gradcheck-result', id: request.id, model: used, activation: model.config.activation, groups });
+        }
+        case 'teach': {
+          const { model, used } = this.modelFor(request.model);
+          const result = teach(model, request.image, request.label, request.steps, request.learningRate, used);
+          return this.emit({ type: 'taught', id: request.id, result });
+        }
+        case 'teach-reset': {
+          const restored = this.pretrained !== null && this.pretrainedOriginal !== null;
+          if (restored) this.pretrained!.setParams(this.pretrainedOriginal!);
+          return this.emit({ type: 'teach-reset-done', id: request.id, restored });
+        }
       }
     } catch (error) {
       if ('id' in request) this.emit({ type: 'reply-error', id: request.id, message: message(error) });
@@ -247,6 +273,7 @@ export class Session {
     if (text === null) return { ok: false, message: 'pretrained weights not found' };
     try {
       this.pretrained = this.core!.modelFromWeights(text);
+      this.pretrainedOriginal = this.pretrained.getParams();
       const c = this.pretrained.config;
       return { ok: true, activation: c.activation, pooling: c.pooling };
     } catch (error) {
@@ -350,6 +377,20 @@ export class Session {
     this.emitCheckpoint();
   }
 
+  /** The Step command, then the trained sample's tensors (from before the update) for the backprop view. */
+  private backpropStep(id: number): void {
+    const model = this.model;
+    if (!model || !this.train) throw new Error(this.dataFailed ? 'MNIST could not be loaded' : 'MNIST is still loading');
+    const seenBefore = this.seen();
+    const params = model.getParams();
+    this.step();
+    if (this.seen() === seenBefore) throw new Error('nothing was trained: reset the network, or raise Epochs');
+    const t = model.tensors();
+    const label = labelOf(t.deltas.delta_out.data);
+    const trace = backpropTrace(model, { ...t, loss: this.lastStepLoss }, 'step', 'training', label, splitParams(params, t.params), this.seen());
+    this.emit({ type: 'backprop', id, trace });
+  }
+
   private step(): void {
     if (!this.requireData('step')) return;
     if (this.state === 'running') this.pause('Paused.');
@@ -359,6 +400,7 @@ export class Session {
     }
     const r = this.trainSamples(1);
     if (r === null) return;
+    this.lastStepLoss = r.loss;
     this.flushPoint();
     this.emit({ type: 'step', run: this.run, loss: r.loss, correct: r.correct });
     if (this.state !== 'diverged') {
