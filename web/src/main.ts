@@ -1,11 +1,27 @@
 // Entry point of the page (web/index.html). Everything runs from here: no inline
 // scripts, so the page works under `script-src 'self' 'wasm-unsafe-eval'`.
+// The page is one user of App: the document holds the skeleton, the options live
+// in the URL hash (a link reproduces a run), window.__cnnlab has the test hooks.
 import './ui/components.css';
 import './styles.css';
 import { App } from './app/app';
+import { formatHash, parseHash } from './app/settings';
+import type {} from './app/test-hooks'; // declares window.__cnnlab
 
 try {
-  new App();
+  const app = new App({
+    root: document,
+    stateHost: document.body,
+    options: parseHash(location.hash),
+    assetBase: new URL(import.meta.env.BASE_URL, document.baseURI).href,
+    onOptionsChange: (options) => {
+      const hash = formatHash(options);
+      if (hash === location.hash || (hash === '' && location.hash === '')) return;
+      history.replaceState(null, '', hash === '' ? location.pathname + location.search : hash);
+    },
+  });
+  window.__cnnlab = app.hooks;
+  window.addEventListener('hashchange', () => app.setOptions(parseHash(location.hash)));
 } catch (error) {
   const status = document.getElementById('status');
   const message = error instanceof Error ? error.message : String(error);

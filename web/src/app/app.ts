@@ -1,6 +1,10 @@
-// The page: wires the panels to the training worker. The main thread never
+// The app: wires the panels to the training worker. The main thread never
 // trains: it sends requests, keeps the series for the plots and the last
 // checkpoint of the parameters, and redraws a few times a second.
+// It mounts into any root that holds the panel skeleton of index.html (ids looked
+// up inside that root): the full page (main.ts: the document, options in the URL
+// hash) and the <cnn-lab> element (embed/cnn-lab.ts: a shadow root, options from
+// attributes) are its two users. Each App owns its own training worker.
 import { formatCount } from './settings';
 import type { EventOf, ModelChoice, NetworkSnapshot, PretrainedInfo, ProgressInfo, Checkpoint, WorkerEvent, TrainSettings } from '../worker/protocol';
 import { Controls, type PageState } from '../ui/controls';
@@ -14,17 +18,32 @@ import { paintSlice, pixelCanvas, SEQUENTIAL } from '../ui/colormap';
 import { DrawPad, type DrawInput } from '../ui/drawpad';
 import { NetworkView } from '../ui/network-view';
 import { AccuracySeries, LossSeries } from './series';
-import { formatHash, parseHash, type PageOptions, type Panel } from './settings';
-import type {} from './test-hooks'; // declares window.__cnnlab
+import { formatHash, PANELS, type PageOptions, type Panel } from './settings';
+import type { TestHooks } from './test-hooks';
 import { WorkerClient } from './worker-client';
+import { createTrainingWorker } from './training-worker';
 
 type DataState = 'loading' | 'ready' | 'failed';
 type NetworkSource = { kind: 'drawing' } | { kind: 'test'; index: number };
 
-function byId(id: string): HTMLElement {
-  const e = document.getElementById(id);
-  if (!e) throw new Error(`index.html has no #${id}`);
-  return e;
+/** Why training is paused by the app rather than by the user. */
+export type SuspendReason = 'hidden' | 'offscreen';
+
+export interface AppOptions {
+  /** Holds the panel skeleton of index.html (#status, #panel-*, #training, …). */
+  root: Document | ShadowRoot | HTMLElement;
+  /** Gets `data-state` (the page: <body>; the element: the element). */
+  stateHost: HTMLElement;
+  /** Settings, model and hidden panels at start. */
+  options: PageOptions;
+  /** Absolute URL of the folder that holds data/mnist/ and models/. */
+  assetBase: string;
+  /** Absolute URL of the pretrained weights (default: models/cnnlab-default.json under assetBase). */
+  weightsUrl?: string;
+  /** Start training as soon as MNIST is loaded (when not hidden or off screen). */
+  autoplay?: boolean;
+  /** The options changed through the controls (the page writes them to the hash). */
+  onOptionsChange?(options: PageOptions): void;
 }
 
 function errorText(error: unknown): string {
@@ -34,6 +53,8 @@ function errorText(error: unknown): string {
 const TEST_COUNT_FALLBACK = 10000;
 
 export class App {
+  /** Hooks for browser tests: window.__cnnlab on the page, element methods on <cnn-lab>. */
+  readonly hooks: TestHooks;
   private page: PageOptions;
   private state: PageState = 'starting';
   private dataState: DataState = 'loading';
@@ -45,6 +66,10 @@ export class App {
   private readonly accuracy = new AccuracySeries();
   private plotsDirty = false;
   private autoPaused = false;
+  private readonly suspended = new Set<SuspendReason>();
+  private autoplayPending: boolean;
+  private readonly timers: number[] = [];
+  private readonly onVisibilityChange = (): void => this.setSuspended('hidden', document.hidden);
   private testCount = TEST_COUNT_FALLBACK;
 
   private drawing: Float32Array | null = null;
@@ -76,11 +101,21 @@ export class App {
   private readonly testPreview: HTMLCanvasElement;
   private readonly kernelNote: HTMLElement;
 
-  private readonly dataUrl = new URL(`${import.meta.env.BASE_URL}data/mnist/`, document.baseURI).href;
-  private readonly weightsUrl = new URL(`${import.meta.env.BASE_URL}models/cnnlab-default.json`, document.baseURI).href;
+  private readonly dataUrl: string;
+  private readonly weightsUrl: string;
+  private readonly root: AppOptions['root'];
+  private readonly stateHost: HTMLElement;
+  private readonly onOptionsChange: (options: PageOptions) => void;
 
-  constructor() {
-    this.page = parseHash(location.hash);
+  constructor(options: AppOptions) {
+    this.root = options.root;
+    this.stateHost = options.stateHost;
+    this.onOptionsChange = options.onOptionsChange ?? (() => {});
+    this.autoplayPending = options.autoplay ?? false;
+    this.dataUrl = new URL('data/mnist/', options.assetBase).href;
+    this.weightsUrl = options.weightsUrl ?? new URL('models/cnnlab-default.json', options.assetBase).href;
+    const byId = (id: string): HTMLElement => this.byId(id);
+    this.page = options.options;
     this.applyHidden(this.page.hidden);
 
     this.status = new StatusArea(byId('status'));
@@ -169,7 +204,7 @@ export class App {
       inspect: (index) => {
         this.autoSource = false;
         this.showTestImage(index);
-        byId('panel-network').scrollIntoView({ behavior: 'smooth', block: 'start' });
+        this.byId('panel-network').scrollIntoView({ behavior: 'smooth', block: 'start' });
       },
     });
     const evalButtons = byId('test-actions');
@@ -182,12 +217,9 @@ export class App {
 
     this.kernelNote = byId('kernel');
 
-    this.client = new WorkerClient(
-      () => new Worker(new URL('../worker/train.worker.ts', import.meta.url), { type: 'module', name: 'cnnlab-training' }),
-      { onEvent: (e) => this.onEvent(e), onCrash: (reason) => this.onCrash(reason) },
-    );
+    this.client = new WorkerClient(createTrainingWorker, { onEvent: (e) => this.onEvent(e), onCrash: (reason) => this.onCrash(reason) });
 
-    window.__cnnlab = {
+    this.hooks = {
       lossSeries: () => [...this.loss.raw],
       accuracySeries: () => this.accuracy.points.map((p) => p.accuracy),
       state: () => this.state,
@@ -197,14 +229,27 @@ export class App {
       configure: (settings: Partial<TrainSettings>) => this.client.send({ type: 'configure', settings: { ...this.controls.current, ...settings } }),
     };
 
-    document.addEventListener('visibilitychange', () => this.onVisibility());
-    window.addEventListener('hashchange', () => this.onHashChange());
-    window.setInterval(() => this.tick(), 250);
-    window.setInterval(() => this.refreshWhileTraining(), 700);
+    document.addEventListener('visibilitychange', this.onVisibilityChange);
+    if (document.hidden) this.suspended.add('hidden');
+    this.timers.push(window.setInterval(() => this.tick(), 250), window.setInterval(() => this.refreshWhileTraining(), 700));
 
     this.setState('starting');
     this.status.say('Starting the training worker…');
     this.startWorker(null);
+  }
+
+  /** An element of the skeleton, looked up inside the root. */
+  private byId(id: string): HTMLElement {
+    const e = this.root.querySelector<HTMLElement>(`#${id}`);
+    if (!e) throw new Error(`the page skeleton (index.html) has no #${id}`);
+    return e;
+  }
+
+  /** Stops the worker and the timers (the element was removed from its page). */
+  destroy(): void {
+    this.client.stop();
+    for (const t of this.timers) window.clearInterval(t);
+    document.removeEventListener('visibilitychange', this.onVisibilityChange);
   }
 
   // ------------------------------------------------------------ worker lifecycle
@@ -341,6 +386,11 @@ export class App {
       this.testIndex.max = String(e.testCount - 1);
       this.status.hide('data');
       if (this.autoSource && !this.drawing) this.showTestImage(0);
+      if (this.autoplayPending) {
+        this.autoplayPending = false;
+        if (this.suspended.size === 0) this.start();
+        else this.autoPaused = true; // starts when it comes into view
+      }
     } else {
       this.dataState = 'failed';
       this.status.show('data', {
@@ -566,7 +616,7 @@ export class App {
   private setState(state: PageState): void {
     this.state = state;
     this.controls.setState(state, this.dataState === 'ready');
-    document.body.dataset['state'] = state;
+    this.stateHost.dataset['state'] = state;
   }
 
   private updateProgress(p: ProgressInfo): void {
@@ -585,24 +635,32 @@ export class App {
     this.accuracyPlot.set(this.accuracy.aligned());
   }
 
-  private onVisibility(): void {
-    if (document.hidden) {
+  /**
+   * Pauses training while the tab is hidden or the element is off screen, and
+   * goes on when neither holds and it was running before.
+   */
+  setSuspended(reason: SuspendReason, on: boolean): void {
+    const before = this.suspended.size > 0;
+    if (on) this.suspended.add(reason);
+    else this.suspended.delete(reason);
+    const now = this.suspended.size > 0;
+    if (now && !before) {
       if (this.state === 'running') {
         this.autoPaused = true;
         this.client.send({ type: 'pause' });
-        this.status.show('hidden', { level: 'info', title: 'Training paused: this tab is hidden.', text: 'It goes on when you come back.' });
+        const where = reason === 'hidden' ? 'this tab is hidden' : 'it is scrolled out of view';
+        this.status.show('hidden', { level: 'info', title: `Training paused: ${where}.`, text: 'It goes on when you come back.' });
       }
-    } else if (this.autoPaused) {
+    } else if (!now && before && this.autoPaused) {
       this.autoPaused = false;
-      if (this.state === 'paused') this.client.send({ type: 'start' });
-      this.status.show('hidden', { level: 'info', title: 'Training goes on.', text: 'It was paused while this tab was hidden.' }, 5000);
+      if (this.state === 'paused' || this.state === 'idle') this.client.send({ type: 'start' });
+      this.status.show('hidden', { level: 'info', title: 'Training goes on.', text: 'It was paused while out of sight.' }, 5000);
     }
   }
 
-  private onHashChange(): void {
-    const next = parseHash(location.hash);
-    const current = formatHash(this.page);
-    if (formatHash(next) === current) return;
+  /** New options from outside (the page: a hash change). */
+  setOptions(next: PageOptions): void {
+    if (formatHash(next) === formatHash(this.page)) return;
     this.page = next;
     this.applyHidden(next.hidden);
     this.controls.setSettings(next.settings);
@@ -612,18 +670,16 @@ export class App {
   }
 
   private writeHash(): void {
-    const hash = formatHash(this.page);
-    if (hash === location.hash || (hash === '' && location.hash === '')) return;
-    history.replaceState(null, '', hash === '' ? location.pathname + location.search : hash);
+    this.onOptionsChange(this.page);
   }
 
   /** A teacher's `#hide=…`: the panels left flow into the space. */
   private applyHidden(hidden: Panel[]): void {
-    for (const panel of ['training', 'plots', 'draw', 'network', 'test'] as const) {
-      const section = document.getElementById(`panel-${panel}`);
+    for (const panel of PANELS) {
+      const section = this.root.querySelector<HTMLElement>(`#panel-${panel}`);
       if (section) section.hidden = hidden.includes(panel);
     }
-    document.querySelector('.app-grid')?.classList.toggle('app-grid-flow', hidden.length > 0);
+    this.root.querySelector('.app-grid')?.classList.toggle('app-grid-flow', hidden.length > 0);
   }
 }
 
