@@ -1,0 +1,44 @@
+// No heap allocation inside the per-sample loop: training (per-sample, mini-batch
+// with momentum) and prediction allocate nothing once the model and data are set.
+// This file replaces the global operator new of the test binary with a counting one.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <vector>
+
+#include "mnist_fixture.h"
+#include "network/model.h"
+
+namespace {
+std::atomic<long> allocations{0};
+}
+
+void* operator new(std::size_t size) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+using namespace cnnlab;
+
+TEST(NoAllocation, TrainingAndPredictionAllocateNothingPerSample) {
+  const auto& train = cnnlab::testing::mnist("train");
+  std::vector<float> image(kImageSize, 0.5f);
+  for (int batch : {1, 32}) {
+    TrainOptions o;
+    o.batchSize = batch;
+    o.momentum = batch == 1 ? 0.0f : 0.9f;
+    Model m(Config{}, 1, o);
+    m.set_training_data(train.images.data(), train.labels.data(), 2000);
+    m.train(10);
+    const long before = allocations.load();
+    const auto r = m.train(3000);  // crosses an epoch boundary (a reshuffle)
+    for (int i = 0; i < 100; ++i) m.predict(image.data());
+    EXPECT_EQ(r.status, TrainStatus::Ok);
+    EXPECT_EQ(allocations.load() - before, 0) << "batch " << batch;
+  }
+}
