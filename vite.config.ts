@@ -3,11 +3,14 @@
 // work from any static host and any sub-path. The training worker is an ES module
 // worker; the .wasm is emitted as a file and found by URL (never inlined).
 import { defineConfig } from 'vite';
+import { serviceWorkerPlugin } from './web/scripts/service-worker-plugin';
 
 export default defineConfig({
   root: 'web',
   publicDir: '../public',
   base: './',
+  // dist/sw.js: the page offline after one visit (built site only).
+  plugins: [serviceWorkerPlugin()],
   build: {
     outDir: '../dist',
     emptyOutDir: true,

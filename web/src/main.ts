@@ -4,7 +4,9 @@
 // in the URL hash (a link reproduces a run), window.__cnnlab has the test hooks.
 import './ui/components.css';
 import './styles.css';
+import './ui/a11y.css';
 import { App } from './app/app';
+import { registerServiceWorker } from './app/offline';
 import { formatHash, parseHash } from './app/settings';
 import type {} from './app/test-hooks'; // declares window.__cnnlab
 
@@ -31,3 +33,6 @@ try {
   }
   throw error;
 }
+
+// The built site keeps itself for offline use (dist/sw.js); `npm start` does not.
+registerServiceWorker();

@@ -17,6 +17,7 @@ import { TestView } from '../ui/test-view';
 import { paintSlice, pixelCanvas, SEQUENTIAL } from '../ui/colormap';
 import { DrawPad, type DrawInput } from '../ui/drawpad';
 import { NetworkView } from '../ui/network-view';
+import { KeyboardDigit } from '../ui/keyboard-digit';
 import { AccuracySeries, LossSeries } from './series';
 import { formatHash, PANELS, type PageOptions, type Panel } from './settings';
 import type { TestHooks } from './test-hooks';
@@ -157,6 +158,13 @@ export class App {
     drawHost.append(padHost, switchBox, this.modelNote, barsHost, this.answerNote);
     this.drawPad = new DrawPad(padHost, { onChange: (input) => this.onDraw(input) });
     this.bars = new ProbabilityBars(barsHost);
+    // Without a pointer: a test image onto the pad (ui/keyboard-digit.ts).
+    const keyboardDigit = new KeyboardDigit({
+      count: () => this.testCount,
+      image: (index) => this.client.request({ type: 'test-images', indices: [index] }).then((r) => ({ pixels: r.pixels, label: r.labels[0]! })),
+      show: (image) => this.drawPad.setImage(image),
+    });
+    switchBox.before(keyboardDigit.element);
 
     // Inside the network: which input, then the view.
     const networkHost = byId('network');
