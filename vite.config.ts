@@ -17,7 +17,8 @@ export default defineConfig({
     target: 'es2022',
     // The polyfill would be an inline script; every browser with WASM SIMD has modulepreload.
     modulePreload: { polyfill: false },
-    assetsInlineLimit: (file) => (file.endsWith('.wasm') ? false : undefined),
+    // Never inlined: the .wasm, and KaTeX's fonts (a data: font breaks the CSP's default-src 'self').
+    assetsInlineLimit: (file) => (/\.(wasm|woff2?|ttf)$/.test(file) ? false : undefined),
   },
   worker: {
     format: 'es',
