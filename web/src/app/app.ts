@@ -23,6 +23,7 @@ import { formatHash, PANELS, type PageOptions, type Panel } from './settings';
 import type { TestHooks } from './test-hooks';
 import { WorkerClient } from './worker-client';
 import { createTrainingWorker } from './training-worker';
+import { Teaching } from './teaching';
 
 type DataState = 'loading' | 'ready' | 'failed';
 type NetworkSource = { kind: 'drawing' } | { kind: 'test'; index: number };
@@ -203,6 +204,20 @@ export class App {
       this.networkHost,
     );
     this.networkView = new NetworkView(this.networkHost);
+
+    // Backprop step by step, the gradient check and "teach it your digit" (app/teaching.ts).
+    const backpropHost = this.root.querySelector<HTMLElement>('#backprop');
+    if (backpropHost)
+      new Teaching(
+        { backprop: backpropHost, draw: drawHost },
+        {
+          request: (ask, timeoutMs) => this.client.request(ask, timeoutMs),
+          source: () => (this.network.kind === 'test' ? { kind: 'test', index: this.network.index } : { kind: 'drawing', image: this.drawing }),
+          drawing: () => this.drawing,
+          model: () => this.page.model,
+          modelChanged: () => this.refreshPredictions(),
+        },
+      );
 
     this.testView = new TestView(byId('test'), {
       images: async (indices) => {
