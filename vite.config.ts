@@ -2,6 +2,7 @@
 // weights, icons) in public/, the build goes to dist/. A relative base makes dist/
 // work from any static host and any sub-path. The training worker is an ES module
 // worker; the .wasm is emitted as a file and found by URL (never inlined).
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { serviceWorkerPlugin } from './web/scripts/service-worker-plugin';
 
@@ -19,6 +20,18 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     // Never inlined: the .wasm, and KaTeX's fonts (a data: font breaks the CSP's default-src 'self').
     assetsInlineLimit: (file) => (/\.(wasm|woff2?|ttf)$/.test(file) ? false : undefined),
+    // Three entries: the page, embed.html (for iframes) and the <cnn-lab> element,
+    // whose module keeps a stable name (dist/cnn-lab.js) for course pages to load.
+    rollupOptions: {
+      input: {
+        index: fileURLToPath(new URL('./web/index.html', import.meta.url)),
+        embed: fileURLToPath(new URL('./web/embed.html', import.meta.url)),
+        'cnn-lab': fileURLToPath(new URL('./web/src/embed/cnn-lab.ts', import.meta.url)),
+      },
+      output: {
+        entryFileNames: (chunk) => (chunk.name === 'cnn-lab' ? 'cnn-lab.js' : 'assets/[name]-[hash].js'),
+      },
+    },
   },
   worker: {
     format: 'es',

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DIST = join(ROOT, 'dist');
@@ -40,7 +40,18 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveDist(options: { csp?: string; root?: string } = {}): Promise<StaticServer> {
+export interface ServeOptions {
+  /** A Content-Security-Policy header on every answer. */
+  csp?: string;
+  /** The folder served (default dist/). */
+  root?: string;
+  /** Serve the folder under this URL path instead of /, e.g. '/course/cnnlab/'; other paths are 404 unless overridden. */
+  mount?: string;
+  /** Send `Access-Control-Allow-Origin: *` (a CDN serving cnn-lab.js to other origins). */
+  cors?: boolean;
+}
+
+export async function serveDist(options: ServeOptions = {}): Promise<StaticServer> {
   const root = options.root ?? DIST;
   if (!existsSync(join(root, 'index.html'))) throw new Error(`${root}/index.html missing: run npm run build`);
   const overrides = new Map<string, Uint8Array | null>();
@@ -55,6 +66,7 @@ export async function serveDist(options: { csp?: string; root?: string } = {}): 
     if (path.endsWith('/')) path += 'index.html';
     const headers: Record<string, string> = { 'Cache-Control': 'no-cache' };
     if (options.csp) headers['Content-Security-Policy'] = options.csp;
+    if (options.cors) headers['Access-Control-Allow-Origin'] = '*';
     if (overrides.has(path)) {
       const body = overrides.get(path);
       if (!body) {
@@ -65,7 +77,12 @@ export async function serveDist(options: { csp?: string; root?: string } = {}): 
       res.end(body);
       return;
     }
-    const file = normalize(join(root, path));
+    const mount = options.mount ?? '/';
+    if (!path.startsWith(mount)) {
+      res.writeHead(404, headers).end('not found');
+      return;
+    }
+    const file = normalize(join(root, path.slice(mount.length - 1)));
     if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404, headers).end('not found');
       return;
@@ -180,6 +197,22 @@ export const DIGIT_STROKES: Record<number, Point[][]> = {
 /** Draws `digit` on the pad with mouse events (down, moves, up), in page coordinates. */
 export async function drawDigit(page: Page, digit: number): Promise<void> {
   const pad = page.getByTestId('drawpad');
+  const box = await pad.boundingBox();
+  if (!box) throw new Error('no draw pad');
+  const sx = box.width / 280;
+  const sy = box.height / 280;
+  for (const stroke of DIGIT_STROKES[digit]!) {
+    const [first, ...rest] = stroke;
+    await page.mouse.move(box.x + first![0] * sx, box.y + first![1] * sy);
+    await page.mouse.down();
+    for (const [x, y] of rest) await page.mouse.move(box.x + x * sx, box.y + y * sy, { steps: 2 });
+    await page.mouse.up();
+  }
+}
+
+/** drawDigit on one given pad (e.g. the pad inside one of several <cnn-lab> elements). */
+export async function drawDigitOn(page: Page, pad: Locator, digit: number): Promise<void> {
+  await pad.scrollIntoViewIfNeeded();
   const box = await pad.boundingBox();
   if (!box) throw new Error('no draw pad');
   const sx = box.width / 280;

@@ -1,0 +1,67 @@
+// The options of <cnn-lab> and embed.html, and the style sheets rewritten for its shadow root.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS } from '../../web/src/worker/protocol';
+import { parseEmbedOptions } from '../../web/src/embed/options';
+import { scopeCss } from '../../web/src/embed/scope-css';
+
+const from = (attrs: Record<string, string>) => (name: string) => attrs[name] ?? null;
+const KNOWN = ['training', 'plots', 'draw', 'network', 'test', 'backprop'];
+
+describe('parseEmbedOptions', () => {
+  it('no options: every panel, the default settings, no autoplay', () => {
+    const o = parseEmbedOptions(from({}), KNOWN);
+    expect(o.panels).toEqual(KNOWN);
+    expect(o.options.hidden).toEqual([]);
+    expect(o.alsoHidden).toEqual([]);
+    expect(o.options.settings).toEqual(DEFAULT_SETTINGS);
+    expect(o.options.model).toBe('pretrained');
+    expect(o.autoplay).toBe(false);
+    expect(o.weights).toBeNull();
+  });
+
+  it('panels: the listed ones in the page order; the rest hidden (by App or by the element)', () => {
+    const o = parseEmbedOptions(from({ panels: 'network, draw' }), KNOWN);
+    expect(o.panels).toEqual(['draw', 'network']);
+    expect(o.options.hidden).toEqual(['training', 'plots', 'test']);
+    expect(o.alsoHidden).toEqual(['backprop']);
+    expect(parseEmbedOptions(from({ panels: 'backprop DRAW' }), KNOWN).panels).toEqual(['draw', 'backprop']);
+  });
+
+  it('panels with no known name: every panel rather than an empty box', () => {
+    expect(parseEmbedOptions(from({ panels: 'drwa' }), KNOWN).panels).toEqual(KNOWN);
+  });
+
+  it('settings: checked as in the URL hash; a bad value keeps the default', () => {
+    const o = parseEmbedOptions(
+      from({ seed: '3', lr: '0.02', activation: 'tanh', pooling: 'max', 'train-size': '10000', epochs: '7', batch: '8', model: 'training' }),
+      KNOWN,
+    );
+    expect(o.options.settings).toMatchObject({ seed: 3, learningRate: 0.02, activation: 'tanh', pooling: 'max', trainSize: 10000, epochs: 7, batchSize: 8 });
+    expect(o.options.model).toBe('training');
+    const bad = parseEmbedOptions(from({ seed: '-1', lr: 'fast', activation: 'gelu', 'train-size': '123' }), KNOWN);
+    expect(bad.options.settings).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('autoplay: present (also empty, as in ?autoplay) unless false/0/no/off; weights as written', () => {
+    expect(parseEmbedOptions(from({ autoplay: '' }), KNOWN).autoplay).toBe(true);
+    expect(parseEmbedOptions(from({ autoplay: 'autoplay' }), KNOWN).autoplay).toBe(true);
+    for (const off of ['false', '0', 'no', 'OFF']) expect(parseEmbedOptions(from({ autoplay: off }), KNOWN).autoplay).toBe(false);
+    expect(parseEmbedOptions(from({ weights: ' my/weights.json ' }), KNOWN).weights).toBe('my/weights.json');
+    expect(parseEmbedOptions(from({ weights: '' }), KNOWN).weights).toBeNull();
+  });
+});
+
+describe('scopeCss', () => {
+  it('page-level selectors become :host; width media queries become container queries', () => {
+    const css = ":root{--a:1}\nhtml {\n  x: 1;\n}\nbody {\n  margin: 0;\n}\nbody[data-state='running'] .dot::before{color:red}\n@media (max-width: 700px) {\n  body { font-size: 15px; }\n  .app-grid { gap: 1px; }\n}\n@media (prefers-reduced-motion: reduce) { * { x: 0 } }\n.tbody { y: 1 } .card body-text {}";
+    const out = scopeCss(css);
+    expect(out).toContain(':host{--a:1}');
+    expect(out).toContain(':host {\n  x: 1;');
+    expect(out).toContain(':host {\n  margin: 0;');
+    expect(out).toContain(":host([data-state='running']) .dot::before");
+    expect(out).toContain('@container cnnlab (max-width: 700px) {\n  :host { font-size: 15px; }');
+    expect(out).toContain('@media (prefers-reduced-motion: reduce)');
+    expect(out).toContain('.tbody { y: 1 } .card body-text {}');
+    expect(out).not.toMatch(/:root|@media \(max-width/);
+  });
+});

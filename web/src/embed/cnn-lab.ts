@@ -1,0 +1,122 @@
+// <cnn-lab>: the whole demo as one custom element, in one ES module (dist/cnn-lab.js).
+//   <script type="module" src="https://host/path/cnn-lab.js"></script>
+//   <cnn-lab panels="draw,network" seed="3" autoplay></cnn-lab>
+// The .wasm, MNIST and the shipped weights are found relative to this module, not
+// the page, so it works from any page on any path. Each element has a shadow root
+// (the page's CSS cannot reach in, ours cannot leak out; ids, radio groups and
+// labels stay per element) and its own training worker. Training pauses while the
+// element is off screen or the tab hidden. Attributes are read when it connects.
+import uplotCss from 'uplot/dist/uPlot.min.css?inline';
+import { App } from '../app/app';
+import type { TestHooks } from '../app/test-hooks';
+import { trainingWorkerUrl } from '../app/training-worker';
+import { OPTION_NAMES, parseEmbedOptions } from './options';
+import { scopeCss } from './scope-css';
+import { buildSkeleton, panelNames } from './skeleton';
+
+// Every style sheet of the app, as text: the components' (ui/*.css, including any
+// panel added later) before the page's (styles.css), as main.ts and the page load them.
+const componentSheets = import.meta.glob<string>('../ui/*.css', { query: '?inline', import: 'default', eager: true });
+const pageSheets = import.meta.glob<string>('../styles.css', { query: '?inline', import: 'default', eager: true });
+const APP_CSS = [...Object.values(componentSheets), ...Object.values(pageSheets)].join('\n');
+
+const HOST_CSS = `
+:host { all: initial; display: block; container: cnnlab / inline-size; border-radius: 14px; }
+:host([hidden]) { display: none; }
+.cnnlab-root { padding: 12px 0 0; }
+.app-status-host { padding: 0 12px; }
+.app-grid { --gap: 14px; padding: 12px 12px 8px; max-width: none; }
+.cnnlab-foot { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 4px 16px; padding: 0 14px 10px; font-size: 12px; color: var(--muted); }
+@container cnnlab (max-width: 700px) { .app-status-host, .app-grid { padding-left: 8px; padding-right: 8px; } }
+`;
+
+/** One style sheet for every <cnn-lab> on the page, made on first use. */
+let sheet: CSSStyleSheet | null = null;
+function styleSheet(): CSSStyleSheet {
+  if (!sheet) {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(HOST_CSS + scopeCss(uplotCss) + scopeCss(APP_CSS));
+  }
+  return sheet;
+}
+
+/** The folder of dist/ that holds data/ and models/: the worker chunk is in its assets/. */
+function assetBase(): string {
+  if (import.meta.env.DEV) return new URL(import.meta.env.BASE_URL, location.href).href;
+  return new URL('../', trainingWorkerUrl()).href;
+}
+
+export class CnnLabElement extends HTMLElement {
+  private app: App | null = null;
+  private observer: IntersectionObserver | null = null;
+
+  connectedCallback(): void {
+    if (this.app) return;
+    const shadow = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
+    shadow.adoptedStyleSheets = [styleSheet()];
+    shadow.replaceChildren(buildSkeleton());
+    const embed = parseEmbedOptions((name) => this.getAttribute(name), panelNames());
+    this.dataset['panels'] = embed.panels.join(',');
+    for (const name of embed.alsoHidden) {
+      const section = shadow.querySelector<HTMLElement>(`#panel-${name}`);
+      if (section) section.hidden = true;
+    }
+    if (embed.panels.length < panelNames().length) shadow.querySelector('.app-grid')?.classList.add('app-grid-flow');
+    try {
+      this.app = new App({
+        root: shadow,
+        stateHost: this,
+        options: embed.options,
+        assetBase: assetBase(),
+        weightsUrl: embed.weights ? new URL(embed.weights, document.baseURI).href : undefined,
+        autoplay: embed.autoplay,
+      });
+    } catch (error) {
+      shadow.replaceChildren(`cnnlab could not start: ${error instanceof Error ? error.message : String(error)}`);
+      throw error;
+    }
+    const app = this.app;
+    this.observer = new IntersectionObserver((entries) => {
+      const last = entries[entries.length - 1];
+      if (last) app.setSuspended('offscreen', !last.isIntersecting);
+    });
+    this.observer.observe(this);
+  }
+
+  disconnectedCallback(): void {
+    // Moving the element (remove, then insert) keeps it running.
+    queueMicrotask(() => {
+      if (this.isConnected) return;
+      this.observer?.disconnect();
+      this.observer = null;
+      this.app?.destroy();
+      this.app = null;
+    });
+  }
+
+  /** Test hooks (the page's window.__cnnlab, per element). */
+  get hooks(): TestHooks | null {
+    return this.app?.hooks ?? null;
+  }
+  /** starting | idle | running | paused | done | diverged | crashed | fatal, or 'detached'. */
+  state(): string {
+    return this.app?.hooks.state() ?? 'detached';
+  }
+  /** loading | ready | failed */
+  dataState(): string {
+    return this.app?.hooks.dataState() ?? 'loading';
+  }
+  lossSeries(): number[] {
+    return this.app?.hooks.lossSeries() ?? [];
+  }
+}
+
+export { OPTION_NAMES };
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cnn-lab': CnnLabElement;
+  }
+}
+
+if (!customElements.get('cnn-lab')) customElements.define('cnn-lab', CnnLabElement);

@@ -1,0 +1,13 @@
+// The page's style sheets, rewritten for a shadow root. Pure.
+//   :root, html, body        → :host (the custom properties and the base font)
+//   body[data-state='x']     → :host([data-state='x'])
+//   @media (max-width: …)    → @container cnnlab (max-width: …): the layout follows
+//                              the element's width, not the window's, so a demo
+//                              in a narrow column of a wide page stacks its panels.
+export function scopeCss(css: string): string {
+  return css
+    .replace(/:root\b/g, ':host')
+    .replace(/\bbody\[([^\]]+)\]/g, ':host([$1])')
+    .replace(/(^|[}\s,;])(html|body)(?=\s*[{,])/g, '$1:host')
+    .replace(/@media\s*\(\s*max-width\s*:/g, '@container cnnlab (max-width:');
+}
