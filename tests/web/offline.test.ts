@@ -1,0 +1,44 @@
+// The service worker's routes and cache names (web/src/worker/sw-policy.ts) and
+// where the page registers it (web/src/app/offline.ts).
+import { describe, expect, it } from 'vitest';
+import { cacheNames, looksLikeGzip, route, staleCaches } from '../../web/src/worker/sw-policy';
+import { serviceWorkerUrls } from '../../web/src/app/offline';
+
+const SCOPE = 'https://example.org/course/cnnlab/';
+const get = (path: string, mode = 'cors') => ({ url: new URL(path, SCOPE).href, method: 'GET', mode });
+
+describe('service worker policy', () => {
+  it('routes pages, MNIST files and the rest of the site; leaves other requests alone', () => {
+    expect(route(get('./', 'navigate'), SCOPE)).toBe('page');
+    expect(route(get('index.html?x=1', 'navigate'), SCOPE)).toBe('page');
+    expect(route(get('data/mnist/train-images-idx3-ubyte.gz'), SCOPE)).toBe('data');
+    expect(route(get('assets/cnnlab-CUuDJyQv.wasm'), SCOPE)).toBe('shell');
+    expect(route(get('models/cnnlab-default.json'), SCOPE)).toBe('shell');
+    expect(route(get('data/other/x.gz'), SCOPE)).toBe('shell');
+    expect(route({ ...get('data/mnist/t10k-labels-idx1-ubyte.gz'), method: 'POST' }, SCOPE)).toBe('pass');
+    expect(route(get('https://cdn.example.com/x.js'), SCOPE)).toBe('pass');
+    expect(route(get('/elsewhere/page.html', 'navigate'), SCOPE)).toBe('pass');
+  });
+
+  it('names caches by version and finds the stale ones of earlier deploys', () => {
+    const current = cacheNames('aaa', 'ddd');
+    expect(current).toEqual({ shell: 'cnnlab-shell-aaa', data: 'cnnlab-data-ddd' });
+    expect(staleCaches(['cnnlab-shell-old', 'cnnlab-shell-aaa', 'cnnlab-data-ddd', 'cnnlab-data-old', 'someone-else'], current)).toEqual([
+      'cnnlab-shell-old',
+      'cnnlab-data-old',
+    ]);
+  });
+
+  it('keeps only files that look like gzip', () => {
+    expect(looksLikeGzip(new Uint8Array([0x1f, 0x8b, 8, ...new Array(20).fill(0)]))).toBe(true);
+    expect(looksLikeGzip(new Uint8Array([0x3c, 0x21, ...new Array(20).fill(0)]))).toBe(false); // "<!" an HTML page
+    expect(looksLikeGzip(new Uint8Array([0x1f, 0x8b]))).toBe(false);
+  });
+
+  it('registers sw.js next to the page, scoped to the page folder', () => {
+    expect(serviceWorkerUrls('https://example.org/course/cnnlab/index.html')).toEqual({
+      script: 'https://example.org/course/cnnlab/sw.js',
+      scope: 'https://example.org/course/cnnlab/',
+    });
+  });
+});
