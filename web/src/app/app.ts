@@ -18,6 +18,7 @@ import { paintSlice, pixelCanvas, SEQUENTIAL } from '../ui/colormap';
 import { DrawPad, type DrawInput } from '../ui/drawpad';
 import { NetworkView } from '../ui/network-view';
 import { KeyboardDigit } from '../ui/keyboard-digit';
+import { scrollBehavior } from '../ui/motion';
 import { AccuracySeries, LossSeries } from './series';
 import { formatHash, PANELS, type PageOptions, type Panel } from './settings';
 import type { TestHooks } from './test-hooks';
@@ -227,7 +228,7 @@ export class App {
       inspect: (index) => {
         this.autoSource = false;
         this.showTestImage(index);
-        this.byId('panel-network').scrollIntoView({ behavior: 'smooth', block: 'start' });
+        this.byId('panel-network').scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
       },
     });
     const evalButtons = byId('test-actions');

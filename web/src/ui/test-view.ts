@@ -8,6 +8,7 @@ import type { Evaluation } from '../worker/protocol';
 import { paintSlice, pixelCanvas, SEQUENTIAL } from './colormap';
 import { formatPercent as percent } from './probability-bars';
 import { h } from './dom';
+import { scrollBehavior } from './motion';
 
 export interface TestImages {
   indices: number[];
@@ -150,7 +151,7 @@ export class TestView {
     const grid = h('div', { class: 'app-thumbs', testid: 'cell-images' });
     this.cell.replaceChildren(title, grid);
     void this.fill(grid, shown, (i) => `#${i} · ${percent(e.probs![i * 10 + c]!)}`);
-    if (focusKeep) this.cell.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    if (focusKeep) this.cell.scrollIntoView({ block: 'nearest', behavior: scrollBehavior() });
   }
 
   private async renderGallery(e: Evaluation): Promise<void> {
