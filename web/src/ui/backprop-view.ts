@@ -17,11 +17,11 @@ const F_PRIME: Record<string, string> = {
   sigmoid: "f'(z) = \\sigma(z)\\,(1-\\sigma(z))",
 };
 
-function row(title: string, equation: string, note: string | Node | null, ...displays: Node[]): HTMLElement {
+function row(title: string, equation: string | string[], note: string | Node | null, ...displays: Node[]): HTMLElement {
   return h(
     'section',
     { class: 'bp-row' },
-    h('div', { class: 'bp-eq' }, h('h3', { class: 'bp-row-title' }, title), tex(equation, true), note ? h('p', { class: 'bp-note' }, note) : null),
+    h('div', { class: 'bp-eq' }, h('h3', { class: 'bp-row-title' }, title), ...(Array.isArray(equation) ? equation : [equation]).map((e) => tex(e, true)), note ? h('p', { class: 'bp-note' }, note) : null),
     h('div', { class: 'bp-show' }, ...displays),
   );
 }
@@ -71,7 +71,7 @@ export class BackpropView {
       row(
         'Output: softmax with cross-entropy',
         '\\delta = S - Y',
-        h('span', {}, 'Y is one-hot at the true label ', h('strong', {}, String(t.label)), '. Loss ', tex(`L = -\\ln s_{${t.label}}`), ' = ', h('strong', { testid: 'bp-loss', 'data-value': String(t.loss) }, Number.isFinite(t.loss) ? t.loss.toFixed(4) : String(t.loss)), '.'),
+        h('span', {}, 'Y is one-hot at the true label ', h('strong', {}, String(t.label)), '. Loss ', tex(`L = -\\ln s_{${t.label}}`), ' = ', h('strong', { testid: 'bp-loss', 'data-value': String(t.loss) }, Number.isFinite(t.loss) ? (t.loss >= 1e-3 ? t.loss.toFixed(4) : t.loss.toExponential(3)) : String(t.loss)), '.'),
         sy,
       ),
     );
@@ -152,7 +152,7 @@ export class BackpropView {
     out.push(
       row(
         'Layer-2 kernels and biases',
-        '\\Delta K^2_{m,n}(u,v) = \\sum_{i=1}^{8}\\sum_{j=1}^{8} \\delta C^2_n(i,j)\\, C^1_{P_m}(i-u, j-v) \\qquad \\Delta b^2_n = \\sum_{i,j} \\delta C^2_n(i,j)',
+        ['\\Delta K^2_{m,n}(u,v) = \\sum_{i=1}^{8}\\sum_{j=1}^{8} \\delta C^2_n(i,j)\\, C^1_{P_m}(i-u, j-v)', '\\Delta b^2_n = \\sum_{i=1}^{8}\\sum_{j=1}^{8} \\delta C^2_n(i,j)'],
         `Rows m = 1…${m2} (input map C_P¹ₘ), columns n = 1…${n2}. Kernels are shown as the forward pass applies them (cross-correlation); the handout's K(u,v) is each picture turned 180°.`,
         k2Maps,
         h('div', { class: 'bp-bias' }, tex('\\Delta b^2_n'), b2),
@@ -185,7 +185,7 @@ export class BackpropView {
     out.push(
       row(
         'Layer-1 kernels and biases',
-        '\\Delta K^1_m(u,v) = \\sum_{i=1}^{24}\\sum_{j=1}^{24} \\delta C^1_m(i,j)\\, I(i-u, j-v) \\qquad \\Delta b^1_m = \\sum_{i,j} \\delta C^1_m(i,j)',
+        ['\\Delta K^1_m(u,v) = \\sum_{i=1}^{24}\\sum_{j=1}^{24} \\delta C^1_m(i,j)\\, I(i-u, j-v)', '\\Delta b^1_m = \\sum_{i=1}^{24}\\sum_{j=1}^{24} \\delta C^1_m(i,j)'],
         'No δ is needed for the input image. Shown as applied (cross-correlation).',
         tensorMaps('bp-grad-conv1.weight', g['conv1.weight'].data, g['conv1.weight'].shape, { count: maps1, rows: 5, cols: 5, scale: 12, caption: (m) => `\\Delta K^1_{${m + 1}}` }),
         h('div', { class: 'bp-bias' }, tex('\\Delta b^1_m'), vectorCells('bp-grad-conv1.bias', g['conv1.bias'].data, (m) => `m=${m + 1}`)),
@@ -204,8 +204,19 @@ export class BackpropView {
     const df = t.deltas.delta_flatten.data;
     const side2 = t.deltas.delta_conv2.shape[1]!;
     const sideP = side2 / 2;
-    let best = 0;
-    for (let i = 1; i < df.length; i++) if (Math.abs(df[i]!) > Math.abs(df[best]!)) best = i;
+    // The block with the largest |δ_flatten| among those where f′ lets something through
+    // (else, e.g. a ReLU block of zeros, the illustration would end in zeros).
+    const dc2 = t.deltas.delta_conv2.data;
+    const passes = (i: number) => {
+      const n = Math.floor(i / (sideP * sideP));
+      const p = Math.floor((i % (sideP * sideP)) / sideP);
+      const q = i % sideP;
+      for (let r = 0; r < 2; r++) for (let c = 0; c < 2; c++) if (dc2[n * side2 * side2 + (2 * p + r) * side2 + 2 * q + c] !== 0) return true;
+      return false;
+    };
+    let best = -1;
+    for (let i = 0; i < df.length; i++) if (passes(i) && (best < 0 || Math.abs(df[i]!) > Math.abs(df[best]!))) best = i;
+    if (best < 0) for (let i = 0, b = 0; i < df.length; i++) if (Math.abs(df[i]!) >= Math.abs(df[b]!)) best = b = i;
     const n = Math.floor(best / (sideP * sideP));
     const p = Math.floor((best % (sideP * sideP)) / sideP);
     const q = best % sideP;

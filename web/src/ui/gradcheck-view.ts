@@ -52,6 +52,7 @@ export class GradcheckView {
       );
     });
     const kinks = groups.filter((g) => g.kinkProbes > 0);
+    const nearKinks = activation === 'relu' ? groups.filter((g) => g.kinkProbes === 0 && !(g.maxRelativeError < GRADCHECK_THRESHOLD)) : [];
     const table = h(
       'table',
       { class: 'gc-table' },
@@ -76,6 +77,18 @@ export class GradcheckView {
           'MNIST digits have a blank border, so there the pre-activation C¹ is exactly b¹ — the same value on every blank pixel — and ReLU has no derivative at 0: its slope is 0 on one side and 1 on the other. ',
           'Backprop uses ReLU′(0) = 0, as the major libraries do, while a finite difference averages the two sides, so the two cannot agree at such a point. ',
           'This is not a bug; it is reading 1 of the handout notes. Away from kinks they agree.',
+        ),
+      );
+    }
+    if (nearKinks.length > 0) {
+      out.push(
+        h(
+          'p',
+          { class: 'gc-kink', testid: 'gradcheck-near-kinks' },
+          h('strong', {}, `Why ${nearKinks.map((g) => g.name).join(', ')} disagree${nearKinks.length === 1 ? 's' : ''} here: `),
+          'with ReLU, some pre-activations sit very close to 0 — on the blank border C¹ = b¹, so a bias near 0 puts hundreds of them next to the kink at once. ',
+          'The loss then bends sharply within the nudge ±ε, and a finite difference measures an average slope over the bend rather than the derivative backprop computes. ',
+          'Try another sample, or f = tanh, where f has a derivative everywhere: the check then agrees for every layer.',
         ),
       );
     }

@@ -6,7 +6,10 @@ import type { TeachResult } from '../worker/protocol';
 import { formatValue } from './colormap';
 import { h } from './dom';
 import { formatPercent } from './probability-bars';
-import { symmetric, tensorMaps, tex } from './teaching-parts';
+import { symmetric, tensorMaps, tex, valuesJson } from './teaching-parts';
+
+const SUBSCRIPT = '₀₁₂₃₄₅₆₇₈₉';
+const sub = (d: number): string => SUBSCRIPT[d] ?? String(d);
 
 export const TEACH_STEPS = [1, 5, 20] as const;
 
@@ -66,7 +69,7 @@ export class TeachView {
       { class: 'tv', 'aria-labelledby': 'tv-title' },
       h('h3', { id: 'tv-title', class: 'tv-title' }, 'Teach it your digit'),
       h('p', { class: 'tv-lede' }, 'Say which digit you drew, then let the answering network take SGD steps on this one image: ', tex('\\theta \\leftarrow \\theta - \\lambda\\,\\Delta\\theta'), '.'),
-      h('div', { class: 'tv-row' }, h('span', { class: 'tv-row-label' }, 'It is a'), labels),
+      h('div', { class: 'tv-row tv-row-labels' }, h('span', { class: 'tv-row-label' }, 'It is a'), labels),
       h('div', { class: 'tv-row' }, steps, h('label', { class: 'tv-lr-label' }, tex('\\lambda'), ' ', this.lr), this.run, this.resetButton),
       this.note,
       this.result,
@@ -139,8 +142,13 @@ export class TeachView {
     const k1Range = symmetric(Float32Array.from([...r.k1Before.data, ...r.k1After.data]));
     const [n2, m2] = r.k2Before.shape as [number, number];
     const losses = Array.from(r.losses);
+    // Stored [n][m][5][5]; shown with a row per m like the backprop view (data-values keep the stored order).
+    const k2ByM = new Float32Array(k2d.length);
+    for (let m = 0; m < m2; m++) for (let n = 0; n < n2; n++) k2ByM.set(k2d.subarray((n * m2 + m) * 25, (n * m2 + m) * 25 + 25), (m * n2 + n) * 25);
+    const k2Diff = tensorMaps('teach-k2-diff', k2ByM, r.k2Before.shape, { count: n2 * m2, rows: 5, cols: 5, scale: 6, perRow: n2 });
+    k2Diff.dataset['values'] = valuesJson(k2d);
     this.result.replaceChildren(
-      h('p', { class: 'tv-summary', testid: 'teach-summary' }, `${who}: ${r.steps} step${r.steps === 1 ? '' : 's'} with λ = ${r.learningRate} and label ${r.label}. Loss ${formatValue(losses[0]!)} → ${formatValue(losses[losses.length - 1]!)} (before the last step).`),
+      h('p', { class: 'tv-summary', testid: 'teach-summary' }, `${who}: ${r.steps} step${r.steps === 1 ? '' : 's'} with λ = ${r.learningRate} and label ${r.label}. Loss −ln s${sub(r.label)} ${formatValue(losses[0]!)} → ${formatValue(-Math.log(Math.max(r.after[r.label]!, 1e-30)))}.`),
       h('div', { class: 'tv-legend-row' }, h('span', { class: 'tv-key tv-before' }), 'before ', h('span', { class: 'tv-key tv-after' }), 'after'),
       list,
       h('h4', { class: 'tv-sub' }, 'Kernels K¹ (as applied), before, after and the change'),
@@ -151,8 +159,8 @@ export class TeachView {
         h('div', {}, tex('K^1 \\text{ after}'), tensorMaps('teach-k1-after', r.k1After.data, r.k1After.shape, { count: maps1, rows: 5, cols: 5, scale: 8, range: k1Range })),
         h('div', {}, tex('K^1_{\\text{after}} - K^1_{\\text{before}} = -\\lambda\\textstyle\\sum \\Delta K^1'), tensorMaps('teach-k1-diff', k1d, r.k1Before.shape, { count: maps1, rows: 5, cols: 5, scale: 8 })),
       ),
-      h('h4', { class: 'tv-sub' }, `The change of K² (${m2}×${n2} kernels, stored [n][m])`),
-      tensorMaps('teach-k2-diff', k2d, r.k2Before.shape, { count: n2 * m2, rows: 5, cols: 5, scale: 5, perRow: m2 * 2 }),
+      h('h4', { class: 'tv-sub' }, `The change of K²: a row per input map m = 1…${m2}, a column per output map n = 1…${n2}`),
+      k2Diff,
     );
   }
 }

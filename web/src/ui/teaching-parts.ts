@@ -74,6 +74,11 @@ export function legend(range: PaintRange): HTMLCanvasElement {
   return canvas;
 }
 
+/** The diverging colour of v; white when the range is empty (all values 0). */
+function colour(v: number, range: PaintRange): string {
+  return range.max > range.min ? cssColor(DIVERGING, v, range.min, range.max) : '#ffffff';
+}
+
 /** A short vector as coloured cells with their numbers (δ, biases). */
 export function vectorCells(testid: string, data: ArrayLike<number>, names: (i: number) => string, range: PaintRange = symmetric(data)): HTMLElement {
   const table = h('table', { class: 'tp-cells', testid, 'data-values': valuesJson(data) });
@@ -83,7 +88,7 @@ export function vectorCells(testid: string, data: ArrayLike<number>, names: (i: 
     const v = data[i]!;
     head.append(h('th', { scope: 'col' }, tex(names(i))));
     const td = h('td', { 'data-value': String(v) }, formatValue(v));
-    td.style.background = cssColor(DIVERGING, v, range.min, range.max);
+    td.style.background = colour(v, range);
     if (Math.abs(v) > 0.6 * range.max && range.max > 0) td.classList.add('tp-dark');
     body.append(td);
   }
@@ -99,7 +104,7 @@ export function numberGrid(values: number[][], range: PaintRange, highlight?: (r
     for (let c = 0; c < values[r]!.length; c++) {
       const v = values[r]![c]!;
       const td = h('td', {}, formatValue(v));
-      td.style.background = cssColor(DIVERGING, v, range.min, range.max);
+      td.style.background = colour(v, range);
       if (range.max > 0 && Math.abs(v) > 0.6 * range.max) td.classList.add('tp-dark');
       if (highlight?.(r, c)) td.classList.add('tp-hi');
       tr.append(td);
@@ -112,6 +117,7 @@ export function numberGrid(values: number[][], range: PaintRange, highlight?: (r
 /** "3.2e-6"-style numbers for the gradient check. */
 export function sci(v: number): string {
   if (v === 0) return '0';
+  if (Math.abs(Math.log10(Math.abs(v)) - Math.round(Math.log10(Math.abs(v)))) < 1e-9) return `1e${Math.round(Math.log10(Math.abs(v)))}`.replace(/^/, v < 0 ? '-' : '');
   if (!Number.isFinite(v)) return String(v);
   return v.toExponential(1).replace('e', 'e').replace('+', '');
 }
