@@ -153,4 +153,36 @@ describe('<cnn-lab> on a course page', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+  it('cnn-lab.js from another origin (a CDN with CORS): the worker starts from a blob:, the teaching panel gets its KaTeX fonts', async () => {
+    const cdn = await serveDist({ mount: '/cnnlab/', cors: true });
+    const site = await serveDist({ mount: '/nothing-here/' });
+    const page0 = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Another site</title><link rel="icon" href="data:,">
+<script type="module" src="${cdn.url}cnnlab/cnn-lab.js"></script></head>
+<body style="font-family: Georgia, serif"><h1>Backpropagation, from another site</h1>
+<cnn-lab id="lab" panels="draw,backprop" seed="5"></cnn-lab></body></html>`;
+    site.override('/lesson.html', new TextEncoder().encode(page0));
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
+    try {
+      const { page, errors } = await openPage(context, `${site.url}lesson.html`);
+      expect(new URL(site.url).origin).not.toBe(new URL(cdn.url).origin);
+      const lab = page.locator('#lab');
+      await expect.poll(() => dataOf(page, 'lab'), { timeout: 60_000 }).toBe('ready');
+      expect(await shownPanels(lab)).toEqual(['draw', 'backprop']);
+      expect(await predictOn(page, lab, 2)).toBe('2');
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: screenshotPath('embed-cross-origin'), fullPage: true });
+      const katexFont = await page.evaluate(async () => {
+        await document.fonts.ready;
+        return [...document.fonts].filter((f) => f.family.replace(/"/g, '') === 'KaTeX_Main' && f.status === 'loaded').length;
+      });
+      const katexNodes = await lab.locator('.katex').count();
+      console.log(`cross-origin: ${katexNodes} KaTeX nodes, ${katexFont} KaTeX_Main faces loaded`);
+      if (katexNodes > 0) expect(katexFont).toBeGreaterThan(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+      await site.close();
+      await cdn.close();
+    }
+  });
 });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../web/src/worker/protocol';
 import { parseEmbedOptions } from '../../web/src/embed/options';
-import { scopeCss } from '../../web/src/embed/scope-css';
+import { fontFaces, scopeCss, withoutFontFaces } from '../../web/src/embed/scope-css';
 
 const from = (attrs: Record<string, string>) => (name: string) => attrs[name] ?? null;
 const KNOWN = ['training', 'plots', 'draw', 'network', 'test', 'backprop'];
@@ -63,5 +63,14 @@ describe('scopeCss', () => {
     expect(out).toContain('@media (prefers-reduced-motion: reduce)');
     expect(out).toContain('.tbody { y: 1 } .card body-text {}');
     expect(out).not.toMatch(/:root|@media \(max-width/);
+  });
+});
+
+describe('fontFaces / withoutFontFaces', () => {
+  it('splits the @font-face rules (for the document) from the rest (for the shadow root)', () => {
+    const css = '.katex{font:1em KaTeX_Main}@font-face{font-family:KaTeX_AMS;src:url(a.woff2) format("woff2")}.x{y:1}@font-face {\n  font-family: KaTeX_Main;\n}';
+    expect(withoutFontFaces(css)).toBe('.katex{font:1em KaTeX_Main}.x{y:1}');
+    expect(fontFaces(css)).toBe('@font-face{font-family:KaTeX_AMS;src:url(a.woff2) format("woff2")}\n@font-face {\n  font-family: KaTeX_Main;\n}');
+    expect(fontFaces('.a{}')).toBe('');
   });
 });

@@ -6,19 +6,24 @@
 // (the page's CSS cannot reach in, ours cannot leak out; ids, radio groups and
 // labels stay per element) and its own training worker. Training pauses while the
 // element is off screen or the tab hidden. Attributes are read when it connects.
+import katexCss from 'katex/dist/katex.min.css?inline';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import { App } from '../app/app';
 import type { TestHooks } from '../app/test-hooks';
 import { trainingWorkerUrl } from '../app/training-worker';
 import { OPTION_NAMES, parseEmbedOptions } from './options';
-import { scopeCss } from './scope-css';
+import { fontFaces, scopeCss, withoutFontFaces } from './scope-css';
 import { buildSkeleton, panelNames } from './skeleton';
 
-// Every style sheet of the app, as text: the components' (ui/*.css, including any
-// panel added later) before the page's (styles.css), as main.ts and the page load them.
-const componentSheets = import.meta.glob<string>('../ui/*.css', { query: '?inline', import: 'default', eager: true });
-const pageSheets = import.meta.glob<string>('../styles.css', { query: '?inline', import: 'default', eager: true });
-const APP_CSS = [...Object.values(componentSheets), ...Object.values(pageSheets)].join('\n');
+// Every style sheet of the app, as text (ui/*.css picks up a panel added later), in
+// the order of the built page: the panels' own sheets, components.css, styles.css, a11y.css.
+const sheets = import.meta.glob<string>(['../ui/*.css', '../styles.css'], { query: '?inline', import: 'default', eager: true });
+const LAST = ['/components.css', '/styles.css', '/a11y.css'];
+const rank = (path: string): number => LAST.findIndex((end) => path.endsWith(end)) + 1;
+const APP_CSS = Object.keys(sheets)
+  .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+  .map((path) => sheets[path])
+  .join('\n');
 
 const HOST_CSS = `
 :host { all: initial; display: block; container: cnnlab / inline-size; border-radius: 14px; }
@@ -30,12 +35,22 @@ const HOST_CSS = `
 @container cnnlab (max-width: 700px) { .app-status-host, .app-grid { padding-left: 8px; padding-right: 8px; } }
 `;
 
-/** One style sheet for every <cnn-lab> on the page, made on first use. */
+/**
+ * One style sheet for every <cnn-lab> on the page, made on first use. Fonts (KaTeX's)
+ * must be declared in the document, where a shadow root can use them: one more
+ * sheet, adopted by the document once, with only @font-face rules (KaTeX_* names).
+ */
 let sheet: CSSStyleSheet | null = null;
 function styleSheet(): CSSStyleSheet {
   if (!sheet) {
     sheet = new CSSStyleSheet();
-    sheet.replaceSync(HOST_CSS + scopeCss(uplotCss) + scopeCss(APP_CSS));
+    sheet.replaceSync(HOST_CSS + scopeCss(uplotCss) + scopeCss(withoutFontFaces(katexCss)) + scopeCss(withoutFontFaces(APP_CSS)));
+    const fonts = fontFaces(katexCss) + fontFaces(APP_CSS);
+    if (fonts) {
+      const fontSheet = new CSSStyleSheet();
+      fontSheet.replaceSync(fonts);
+      document.adoptedStyleSheets = [...document.adoptedStyleSheets, fontSheet];
+    }
   }
   return sheet;
 }

@@ -11,3 +11,15 @@ export function scopeCss(css: string): string {
     .replace(/(^|[}\s,;])(html|body)(?=\s*[{,])/g, '$1:host')
     .replace(/@media\s*\(\s*max-width\s*:/g, '@container cnnlab (max-width:');
 }
+
+const FONT_FACE = /@font-face\s*\{[^}]*\}/g;
+
+/** The sheet without its @font-face rules (a shadow root ignores them). */
+export function withoutFontFaces(css: string): string {
+  return css.replace(FONT_FACE, '');
+}
+
+/** Only the @font-face rules, for the document (their url()s are absolute in the build). */
+export function fontFaces(css: string): string {
+  return (css.match(FONT_FACE) ?? []).join('\n');
+}
