@@ -152,7 +152,7 @@ export class BackpropView {
     out.push(
       row(
         'Layer-2 kernels and biases',
-        ['\\Delta K^2_{m,n}(u,v) = \\sum_{i=1}^{8}\\sum_{j=1}^{8} \\delta C^2_n(i,j)\\, C^1_{P_m}(i-u, j-v)', '\\Delta b^2_n = \\sum_{i=1}^{8}\\sum_{j=1}^{8} \\delta C^2_n(i,j)'],
+        ['\\Delta K^2_{m,n}(u,v) = \\sum_{i,j=1}^{8} \\delta C^2_n(i,j)\\, C^1_{P_m}(i-u, j-v)', '\\Delta b^2_n = \\sum_{i,j=1}^{8} \\delta C^2_n(i,j)'],
         `Rows m = 1…${m2} (input map C_P¹ₘ), columns n = 1…${n2}. Kernels are shown as the forward pass applies them (cross-correlation); the handout's K(u,v) is each picture turned 180°.`,
         k2Maps,
         h('div', { class: 'bp-bias' }, tex('\\Delta b^2_n'), b2),
@@ -185,7 +185,7 @@ export class BackpropView {
     out.push(
       row(
         'Layer-1 kernels and biases',
-        ['\\Delta K^1_m(u,v) = \\sum_{i=1}^{24}\\sum_{j=1}^{24} \\delta C^1_m(i,j)\\, I(i-u, j-v)', '\\Delta b^1_m = \\sum_{i=1}^{24}\\sum_{j=1}^{24} \\delta C^1_m(i,j)'],
+        ['\\Delta K^1_m(u,v) = \\sum_{i,j=1}^{24} \\delta C^1_m(i,j)\\, I(i-u, j-v)', '\\Delta b^1_m = \\sum_{i,j=1}^{24} \\delta C^1_m(i,j)'],
         'No δ is needed for the input image. Shown as applied (cross-correlation).',
         tensorMaps('bp-grad-conv1.weight', g['conv1.weight'].data, g['conv1.weight'].shape, { count: maps1, rows: 5, cols: 5, scale: 12, caption: (m) => `\\Delta K^1_{${m + 1}}` }),
         h('div', { class: 'bp-bias' }, tex('\\Delta b^1_m'), vectorCells('bp-grad-conv1.bias', g['conv1.bias'].data, (m) => `m=${m + 1}`)),
