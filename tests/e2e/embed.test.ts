@@ -27,7 +27,7 @@ const LESSON = `<!doctype html>
 <body>
 <h1>Lesson 4: the network of the handout</h1>
 <p>Press nothing: the network below starts training by itself. Draw a digit while it learns.</p>
-<cnn-lab id="lab-a" seed="1" panels="training,draw,network" train-size="10000" epochs="50" autoplay></cnn-lab>
+<cnn-lab id="lab-a" seed="1" panels="training,draw,network" train-size="10000" epochs="50" weights="cnnlab/models/cnnlab-default.json" autoplay></cnn-lab>
 <div class="spacer"><p>Read pages 2 to 4 of the handout before you go on.</p></div>
 <h2>Exercise</h2>
 <cnn-lab id="lab-b" seed="7" lr="0.02" activation="tanh" pooling="max" epochs="50" panels="draw,plots,training"></cnn-lab>
@@ -104,6 +104,10 @@ describe('<cnn-lab> on a course page', () => {
     expect(heading.color).not.toBe('rgb(255, 0, 0)');
     expect(await a.getByTestId('mnist-credit').textContent()).toMatch(/LeCun/);
 
+    // weights="cnnlab/models/…" is relative to the page (/course/lesson.html): A's pretrained weights load.
+    expect(await a.getByTestId('model-pretrained').isDisabled()).toBe(false);
+    expect(await a.getByTestId('model-note').textContent()).toBe('');
+
     // Both predict a drawn digit (the shipped weights answer).
     expect(await predictOn(page, a, 7)).toBe('7');
     await page.screenshot({ path: screenshotPath('embed-element-a') });
@@ -131,6 +135,17 @@ describe('<cnn-lab> on a course page', () => {
     await expect.poll(() => stateOf(page, 'lab-a'), { timeout: 10_000 }).toBe('running');
     await expect.poll(() => stateOf(page, 'lab-b'), { timeout: 10_000 }).toBe('paused');
     await page.screenshot({ path: screenshotPath('embed-lesson'), fullPage: true });
+
+    // Changing attributes later starts the element afresh with the new options.
+    await page.evaluate(() => {
+      const b = document.getElementById('lab-b')!;
+      b.setAttribute('panels', 'draw');
+      b.setAttribute('seed', '11');
+    });
+    await expect.poll(() => shownPanels(b)).toEqual(['draw']);
+    expect(await b.getByTestId('seed').inputValue()).toBe('11');
+    await expect.poll(() => dataOf(page, 'lab-b'), { timeout: 30_000 }).toBe('ready');
+    expect(await lossOf(page, 'lab-b')).toBe(0);
 
     expect(await cspOf(page)).toEqual([]);
     expect(errors).toEqual([]);

@@ -5,7 +5,8 @@
 // the page, so it works from any page on any path. Each element has a shadow root
 // (the page's CSS cannot reach in, ours cannot leak out; ids, radio groups and
 // labels stay per element) and its own training worker. Training pauses while the
-// element is off screen or the tab hidden. Attributes are read when it connects.
+// element is off screen or the tab hidden. Changing an attribute later starts it
+// afresh with the new options (a new worker, as a new seed or f needs anyway).
 import katexCss from 'katex/dist/katex.min.css?inline';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import { App } from '../app/app';
@@ -62,8 +63,21 @@ function assetBase(): string {
 }
 
 export class CnnLabElement extends HTMLElement {
+  static readonly observedAttributes = [...OPTION_NAMES];
   private app: App | null = null;
   private observer: IntersectionObserver | null = null;
+  private remountQueued = false;
+
+  attributeChangedCallback(_name: string, before: string | null, after: string | null): void {
+    if (before === after || !this.app || this.remountQueued) return;
+    this.remountQueued = true; // several attributes set in a row: one restart
+    queueMicrotask(() => {
+      this.remountQueued = false;
+      if (!this.app) return;
+      this.teardown();
+      this.connectedCallback();
+    });
+  }
 
   connectedCallback(): void {
     if (this.app) return;
@@ -101,12 +115,15 @@ export class CnnLabElement extends HTMLElement {
   disconnectedCallback(): void {
     // Moving the element (remove, then insert) keeps it running.
     queueMicrotask(() => {
-      if (this.isConnected) return;
-      this.observer?.disconnect();
-      this.observer = null;
-      this.app?.destroy();
-      this.app = null;
+      if (!this.isConnected) this.teardown();
     });
+  }
+
+  private teardown(): void {
+    this.observer?.disconnect();
+    this.observer = null;
+    this.app?.destroy();
+    this.app = null;
   }
 
   /** Test hooks (the page's window.__cnnlab, per element). */
