@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 // Registers dist/sw.js (web/src/worker/service-worker.ts), which keeps the page,
 // the .wasm, the weights and MNIST for offline use. Built site only: the Vite dev
 // server (`npm start`) has no sw.js and caches nothing.
