@@ -200,4 +200,22 @@ describe('<cnn-lab> on a course page', () => {
       await cdn.close();
     }
   });
+  it('in a narrow column of a wide page, the full element stacks its panels (container queries, not the window width)', async () => {
+    server.override(
+      '/course/narrow.html',
+      new TextEncoder().encode(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Narrow</title><link rel="icon" href="data:,">
+<script type="module" src="${MOUNT}cnn-lab.js"></script></head>
+<body><div style="display: flex; gap: 24px"><div style="width: 600px"><cnn-lab id="lab"></cnn-lab></div><p>A wide page: the demo sits in a 600 px column beside the text.</p></div></body></html>`),
+    );
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
+    const { page, errors } = await openPage(context, `${server.url}course/narrow.html`);
+    const lab = page.locator('#lab');
+    await expect.poll(() => dataOf(page, 'lab'), { timeout: 60_000 }).toBe('ready');
+    const columns = await lab.locator('.app-grid').evaluate((g) => getComputedStyle(g).gridTemplateColumns.split(' ').length);
+    expect(columns).toBe(1);
+    expect(await page.evaluate(() => document.getElementById('lab')!.getBoundingClientRect().width)).toBeLessThanOrEqual(600);
+    await page.screenshot({ path: screenshotPath('embed-narrow'), clip: { x: 0, y: 0, width: 1400, height: 1800 }, fullPage: true });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });
