@@ -136,6 +136,21 @@ describe('<cnn-lab> on a course page', () => {
     await expect.poll(() => stateOf(page, 'lab-b'), { timeout: 10_000 }).toBe('paused');
     await page.screenshot({ path: screenshotPath('embed-lesson'), fullPage: true });
 
+    // A hidden tab pauses it too, and it goes on when the tab is back.
+    const setHidden = (hidden: boolean) =>
+      page.evaluate((h) => {
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    await setHidden(true);
+    await expect.poll(() => stateOf(page, 'lab-a'), { timeout: 10_000 }).toBe('paused');
+    await setHidden(false);
+    await expect.poll(() => stateOf(page, 'lab-a'), { timeout: 10_000 }).toBe('running');
+
+    // The elements leave the page's URL and globals alone.
+    expect(await page.evaluate(() => location.hash)).toBe('');
+    expect(await page.evaluate(() => 'cnnlab' in window || '__cnnlab' in window)).toBe(false);
+
     // Changing attributes later starts the element afresh with the new options.
     await page.evaluate(() => {
       const b = document.getElementById('lab-b')!;

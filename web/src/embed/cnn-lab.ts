@@ -68,6 +68,14 @@ export class CnnLabElement extends HTMLElement {
   private observer: IntersectionObserver | null = null;
   private remountQueued = false;
 
+  constructor() {
+    super();
+    // A landmark for screen-reader users, without sprouting attributes on the teacher's tag.
+    const internals = this.attachInternals();
+    internals.role = 'region';
+    internals.ariaLabel = 'cnnlab: a convolutional network learning in your browser';
+  }
+
   attributeChangedCallback(_name: string, before: string | null, after: string | null): void {
     if (before === after || !this.app || this.remountQueued) return;
     this.remountQueued = true; // several attributes set in a row: one restart
