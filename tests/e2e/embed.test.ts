@@ -183,12 +183,18 @@ describe('<cnn-lab> on a course page', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
-  it('cnn-lab.js from another origin (a CDN with CORS): the worker starts from a blob:, the teaching panel gets its KaTeX fonts', async () => {
+  it('cnn-lab.js from another origin (a CDN with CORS): the worker starts from a blob:, the teaching panel gets its KaTeX fonts, under the site\'s CSP', async () => {
     const cdn = await serveDist({ mount: '/cnnlab/', cors: true });
-    const site = await serveDist({ mount: '/nothing-here/' });
+    // The course site's policy names the CDN for the module, the worker's imports (a
+    // module worker's imports are checked against worker-src), its fetches and the fonts.
+    const cdnOrigin = new URL(cdn.url).origin;
+    const siteCsp =
+      `default-src 'self'; script-src 'self' ${cdnOrigin} 'wasm-unsafe-eval'; worker-src 'self' blob: ${cdnOrigin}; ` +
+      `connect-src 'self' ${cdnOrigin}; font-src 'self' ${cdnOrigin}; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:`;
+    const site = await serveDist({ mount: '/nothing-here/', csp: siteCsp });
     const page0 = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Another site</title><link rel="icon" href="data:,">
 <script type="module" src="${cdn.url}cnnlab/cnn-lab.js"></script></head>
-<body style="font-family: Georgia, serif"><h1>Backpropagation, from another site</h1>
+<body><h1>Backpropagation, from another site</h1>
 <cnn-lab id="lab" panels="draw,backprop" seed="5"></cnn-lab></body></html>`;
     site.override('/lesson.html', new TextEncoder().encode(page0));
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
@@ -208,6 +214,7 @@ describe('<cnn-lab> on a course page', () => {
       const katexNodes = await lab.locator('.katex').count();
       console.log(`cross-origin: ${katexNodes} KaTeX nodes, ${katexFont} KaTeX_Main faces loaded`);
       if (katexNodes > 0) expect(katexFont).toBeGreaterThan(0);
+      expect(await cspOf(page)).toEqual([]);
       expect(errors).toEqual([]);
     } finally {
       await context.close();
