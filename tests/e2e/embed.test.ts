@@ -240,4 +240,30 @@ describe('<cnn-lab> on a course page', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+  it("says what to fix when the worker's script cannot load (another origin not allowed by the site's worker-src)", async () => {
+    const cdn = await serveDist({ mount: '/cnnlab/', cors: true });
+    const cdnOrigin = new URL(cdn.url).origin;
+    const site = await serveDist({
+      mount: '/nothing-here/',
+      csp: `default-src 'self'; script-src 'self' ${cdnOrigin} 'wasm-unsafe-eval'; worker-src 'self' blob:; connect-src 'self' ${cdnOrigin}; style-src 'self' 'unsafe-inline'`,
+    });
+    site.override(
+      '/lesson.html',
+      new TextEncoder().encode(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Blocked</title><link rel="icon" href="data:,">
+<script type="module" src="${cdn.url}cnnlab/cnn-lab.js"></script></head><body><cnn-lab id="lab" panels="draw"></cnn-lab></body></html>`),
+    );
+    const context = await newContext();
+    try {
+      const { page } = await openPage(context, `${site.url}lesson.html`);
+      await expect.poll(() => stateOf(page, 'lab'), { timeout: 20_000 }).toBe('crashed');
+      const status = await page.locator('#lab').getByTestId('status').textContent();
+      expect(status).toMatch(/did not start/);
+      expect(status).toMatch(/worker-src/);
+      await page.screenshot({ path: screenshotPath('embed-blocked') });
+    } finally {
+      await context.close();
+      await site.close();
+      await cdn.close();
+    }
+  });
 });

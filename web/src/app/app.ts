@@ -72,6 +72,8 @@ export class App {
   private readonly suspended = new Set<SuspendReason>();
   private autoplayPending: boolean;
   private readonly timers: number[] = [];
+  /** The current worker has sent something: its module loaded. */
+  private workerAnswered = false;
   private readonly onVisibilityChange = (): void => this.setSuspended('hidden', document.hidden);
   private testCount = TEST_COUNT_FALLBACK;
 
@@ -280,6 +282,7 @@ export class App {
 
   private startWorker(resume: Checkpoint | null): void {
     this.dataState = 'loading';
+    this.workerAnswered = false;
     this.client.start({
       type: 'init',
       dataUrl: this.dataUrl,
@@ -315,6 +318,16 @@ export class App {
       ? `Nothing is lost: the page kept the parameters from ${formatCount(cp.samplesSeen)} samples, and a restarted worker goes on from there.`
       : 'No training had been saved yet: a restarted worker starts a new network.';
     this.status.say('Training is stopped until the worker restarts.');
+    if (!this.workerAnswered && /^crashed$/.test(reason)) {
+      // No message at all: the worker's script never ran (a module that did not load).
+      this.status.show('crash', {
+        level: 'error',
+        title: 'The training worker did not start: its script did not load.',
+        text: 'When cnnlab comes from another site, that site must send `Access-Control-Allow-Origin`, and this page\'s Content-Security-Policy must name it in script-src, worker-src and connect-src.',
+        actions: [{ label: 'Try again', testid: 'restart-worker', primary: true, run: () => this.restart() }],
+      });
+      return;
+    }
     this.status.show('crash', {
       level: 'error',
       title: `The training worker ${reason}.`,
@@ -326,6 +339,7 @@ export class App {
   // ------------------------------------------------------------ events from the worker
 
   private onEvent(e: WorkerEvent): void {
+    this.workerAnswered = true;
     switch (e.type) {
       case 'ready':
         return this.onReady(e);
