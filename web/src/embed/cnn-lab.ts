@@ -70,7 +70,8 @@ export class CnnLabElement extends HTMLElement {
 
   constructor() {
     super();
-    // A landmark for screen-reader users, without sprouting attributes on the teacher's tag.
+    // A landmark for screen-reader users, without sprouting role/aria attributes on the
+    // teacher's tag (the only attribute it sets is data-state, for :host([data-state])).
     const internals = this.attachInternals();
     internals.role = 'region';
     internals.ariaLabel = 'cnnlab: a convolutional network learning in your browser';
@@ -93,7 +94,6 @@ export class CnnLabElement extends HTMLElement {
     shadow.adoptedStyleSheets = [styleSheet()];
     shadow.replaceChildren(buildSkeleton());
     const embed = parseEmbedOptions((name) => this.getAttribute(name), panelNames());
-    this.dataset['panels'] = embed.panels.join(',');
     for (const name of embed.alsoHidden) {
       const section = shadow.querySelector<HTMLElement>(`#panel-${name}`);
       if (section) section.hidden = true;
