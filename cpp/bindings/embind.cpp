@@ -200,7 +200,7 @@ val gradient_check_js(Model& m, val image, int label, int probesPerGroup) {
     const auto x = float_vector(image);
     if (label < 0 || label > 9) throw std::invalid_argument("label must be a digit 0..9");
     if (probesPerGroup < 1 || probesPerGroup > 1000) throw std::invalid_argument("probes per group must be 1..1000");
-    const auto groups = gradient_check(m.network(), image_arg(x), label, probesPerGroup, 1e-3f, 1);
+    const auto groups = gradient_check(m.network(), image_arg(x), label, probesPerGroup, 1e-4f, 1);
     val out = val::array();
     for (const auto& g : groups) {
       val o = val::object();

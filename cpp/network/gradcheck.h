@@ -12,10 +12,10 @@ namespace cnnlab {
 struct GradCheckGroup {
   std::string name;          // "conv1.weight", ... (the parameter group)
   int probes = 0;            // parameters checked
-  double maxRelativeError = 0.0;  // max |g_fd − g_bp| / max(|g_fd| + |g_bp|, 1e-2)
+  double maxRelativeError = 0.0;  // max |g_fd − g_bp| / max(|g_fd| + |g_bp|, 1e-6)
   double maxAbsoluteError = 0.0;
   // Probes where ±ε straddles a kink (a ReLU pre-activation crossing 0, or a max
-  // pooling arg-max changing) even at ε/16: the loss has no derivative there, so
+  // pooling arg-max changing) even at ε/100: the loss has no derivative there, so
   // they are counted here and left out of the errors above. On MNIST's blank border
   // many pre-activations are exactly 0 and backprop takes ReLU′(0) = 0.
   int kinkProbes = 0;
@@ -28,10 +28,12 @@ struct GradCheckGroup {
 std::vector<uint8_t> kink_pattern(Network& net);
 
 // For each parameter group, `probesPerGroup` parameters chosen by a seeded Rng
-// (all of them if the group is smaller): g_fd = (L(θ+ε) − L(θ−ε)) / 2ε with the loss
-// of (image, label), against the backprop gradient of the same sample; retried with
-// ε/4 and ε/16 where a ReLU or max-pooling kink spoils the difference. The
-// parameters are restored exactly; the tensors then describe this sample.
+// (all of them if the group is smaller): g_fd = (L(θ+ε) − L(θ−ε)) / 2ε, with L the
+// loss of (image, label) computed by a plain double-precision forward pass of the
+// same network (so the difference carries no float noise), against the network's
+// own single-precision backprop gradient; retried with ε/10 and ε/100 where a ReLU
+// or max-pooling kink spoils the difference. The network's parameters are not
+// changed; its tensors then describe this sample.
 std::vector<GradCheckGroup> gradient_check(Network& net, const float* image784, int label,
                                            int probesPerGroup, float eps, uint64_t seed);
 
