@@ -22,8 +22,8 @@ describe('parseEmbedOptions', () => {
   it('panels: the listed ones in the page order; the rest hidden (by App or by the element)', () => {
     const o = parseEmbedOptions(from({ panels: 'network, draw' }), KNOWN);
     expect(o.panels).toEqual(['draw', 'network']);
-    expect(o.options.hidden).toEqual(['training', 'plots', 'test']);
-    expect(o.alsoHidden).toEqual(['backprop']);
+    expect(o.options.hidden).toEqual(['training', 'plots', 'backprop', 'test']);
+    expect(o.alsoHidden).toEqual([]); // every panel of the page is one App can hide (#hide= too)
     expect(parseEmbedOptions(from({ panels: 'backprop DRAW' }), KNOWN).panels).toEqual(['draw', 'backprop']);
   });
 

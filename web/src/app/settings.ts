@@ -4,7 +4,7 @@ import { ACTIVATIONS, POOLINGS, type Activation, type Pooling } from '../core/ty
 import { DEFAULT_SETTINGS, SPEEDS, TRAIN_SIZES, type ModelChoice, type TrainSettings } from '../worker/protocol';
 
 /** The panels a teacher can hide with `hide=` in the hash. */
-export const PANELS = ['training', 'plots', 'draw', 'network', 'test'] as const;
+export const PANELS = ['training', 'plots', 'draw', 'network', 'backprop', 'test'] as const;
 export type Panel = (typeof PANELS)[number];
 
 export interface PageOptions {
