@@ -159,9 +159,10 @@ std::vector<GradCheckGroup> gradient_check(Network& net, const float* image, int
         kink = kinksPlus != kinksMinus;
         const double fd = (plus - minus) / (2.0 * e);
         const double abs = std::fabs(fd - bp);
-        // Relative to the gradients' size; gradients below 1e-6 are judged against
-        // 1e-6, the resolution of the single-precision backprop they are compared with.
-        const double rel = abs / std::max(std::fabs(fd) + std::fabs(bp), 1e-6);
+        // Relative to the gradients' size. Gradients below 1e-4 are judged against
+        // 1e-4: single-precision backprop resolves them only to ≈ 1e-7 absolute (for
+        // a confident prediction δ = S − Y is a difference of numbers near 1).
+        const double rel = abs / std::max(std::fabs(fd) + std::fabs(bp), 1e-4);
         if (rel < best) { best = rel; bestAbs = abs; }
         if (!kink) break;
       }

@@ -12,7 +12,7 @@ namespace cnnlab {
 struct GradCheckGroup {
   std::string name;          // "conv1.weight", ... (the parameter group)
   int probes = 0;            // parameters checked
-  double maxRelativeError = 0.0;  // max |g_fd − g_bp| / max(|g_fd| + |g_bp|, 1e-6)
+  double maxRelativeError = 0.0;  // max |g_fd − g_bp| / max(|g_fd| + |g_bp|, 1e-4)
   double maxAbsoluteError = 0.0;
   // Probes where ±ε straddles a kink (a ReLU pre-activation crossing 0, or a max
   // pooling arg-max changing) even at ε/100: the loss has no derivative there, so

@@ -131,7 +131,7 @@ export interface TraceResult {
 export interface GradCheckGroup {
   name: string;
   probes: number;
-  /** max |g_fd − g_bp| / max(|g_fd| + |g_bp|, 1e-2) over probes away from kinks */
+  /** max |g_fd − g_bp| / max(|g_fd| + |g_bp|, 1e-4), finite differences in double precision over probes away from kinks */
   maxRelativeError: number;
   maxAbsoluteError: number;
   /** probes where ±ε straddles a ReLU/max-pool kink (no derivative there) */
