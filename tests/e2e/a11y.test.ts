@@ -4,22 +4,11 @@
 // test image put on the pad from the keyboard is predicted and the prediction is
 // in the aria-live region; colour legends carry their numbers; with
 // prefers-reduced-motion nothing transitions or animates.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, openPage, screenshotPath, serveDist, STRICT_CSP, type StaticServer } from './helpers';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { browserAndServer, openPage, screenshotPath, STRICT_CSP } from './helpers';
 
-let server: StaticServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await serveDist({ csp: STRICT_CSP });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = browserAndServer({ csp: STRICT_CSP });
 
 const CONTROLS = 'a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])';
 
@@ -77,9 +66,9 @@ async function unnamedFocusables(page: Page): Promise<string[]> {
 
 describe('accessibility', () => {
   it('keyboard only: every control reached and named, training and a prediction without a pointer', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
     try {
-      const { page, errors } = await openPage(context, server.url);
+      const { page, errors } = await openPage(context, env.server.url);
       await page.waitForFunction(() => window.__cnnlab?.dataState() === 'ready', null, { timeout: 60_000 });
       // The page evaluates the pretrained weights at start: wait for its matrix and gallery (more buttons).
       await page.getByTestId('confusion-matrix').waitFor({ timeout: 60_000 });

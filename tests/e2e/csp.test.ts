@@ -2,28 +2,16 @@
 // page loads, trains and predicts a drawn digit, with no violation reported (the
 // securitypolicyviolation events in window.__csp, and the console) and no console
 // error. The service worker registers under the same policy (worker-src 'self').
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { drawDigit, launchChromium, openPage, screenshotPath, serveDist, STRICT_CSP, type StaticServer } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { browserAndServer, drawDigit, openPage, screenshotPath, STRICT_CSP } from './helpers';
 
-let server: StaticServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await serveDist({ csp: STRICT_CSP });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = browserAndServer({ csp: STRICT_CSP });
 
 describe('strict CSP', () => {
   it('loads, trains and predicts with no violation and no console error', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
-      const { page, errors, cspViolations } = await openPage(context, server.url);
+      const { page, errors, cspViolations } = await openPage(context, env.server.url);
       const header = await page.evaluate(async () => (await fetch(location.href)).headers.get('content-security-policy'));
       expect(header).toBe(STRICT_CSP);
       await page.waitForFunction(() => window.__cnnlab?.dataState() === 'ready', null, { timeout: 60_000 });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DIST = join(ROOT, 'dist');
@@ -114,6 +115,34 @@ export async function serveDist(options: ServeOptions = {}): Promise<StaticServe
   };
 }
 
+/**
+ * For a test file: a static server for dist/ and a Chromium, started before its tests
+ * and closed after them. Use as `const env = browserAndServer({ csp: STRICT_CSP })`,
+ * then `env.server` and `env.browser` inside tests.
+ */
+export function browserAndServer(options: Parameters<typeof serveDist>[0] = {}): { readonly server: StaticServer; readonly browser: Browser } {
+  let server: StaticServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    server = await serveDist(options);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('the server starts in beforeAll');
+      return server;
+    },
+    get browser() {
+      if (!browser) throw new Error('the browser starts in beforeAll');
+      return browser;
+    },
+  };
+}
+
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
@@ -194,20 +223,9 @@ export const DIGIT_STROKES: Record<number, Point[][]> = {
   9: [[...arc(140, 98, 48, 46, 0, 2 * PI, 30), ...line(188, 98, 176, 238, 14)]],
 };
 
-/** Draws `digit` on the pad with mouse events (down, moves, up), in page coordinates. */
+/** Draws `digit` on the page's pad with mouse events (down, moves, up). */
 export async function drawDigit(page: Page, digit: number): Promise<void> {
-  const pad = page.getByTestId('drawpad');
-  const box = await pad.boundingBox();
-  if (!box) throw new Error('no draw pad');
-  const sx = box.width / 280;
-  const sy = box.height / 280;
-  for (const stroke of DIGIT_STROKES[digit]!) {
-    const [first, ...rest] = stroke;
-    await page.mouse.move(box.x + first![0] * sx, box.y + first![1] * sy);
-    await page.mouse.down();
-    for (const [x, y] of rest) await page.mouse.move(box.x + x * sx, box.y + y * sy, { steps: 2 });
-    await page.mouse.up();
-  }
+  await drawDigitOn(page, page.getByTestId('drawpad'), digit);
 }
 
 /** drawDigit on one given pad (e.g. the pad inside one of several <cnn-lab> elements). */

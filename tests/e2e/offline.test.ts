@@ -3,22 +3,11 @@
 // MNIST files; the second load comes from the caches alone, the MNIST responses
 // still carry Content-Length (the loader's progress), training runs and a drawn
 // digit is predicted.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { drawDigit, launchChromium, openPage, screenshotPath, serveDist, STRICT_CSP, type StaticServer } from './helpers';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { browserAndServer, drawDigit, openPage, screenshotPath, STRICT_CSP } from './helpers';
 
-let server: StaticServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await serveDist({ csp: STRICT_CSP });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = browserAndServer({ csp: STRICT_CSP });
 
 /** What our caches hold: file paths relative to the site, e.g. "data/mnist/t10k-labels-idx1-ubyte.gz". */
 async function cachedPaths(page: Page): Promise<string[]> {
@@ -35,9 +24,9 @@ async function cachedPaths(page: Page): Promise<string[]> {
 
 describe('offline', () => {
   it('after one visit, loads, trains and predicts with the network off', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
-      const { page } = await openPage(context, server.url);
+      const { page } = await openPage(context, env.server.url);
       await page.waitForFunction(() => window.__cnnlab?.dataState() === 'ready', null, { timeout: 60_000 });
       // The service worker takes control of this first page and fills the caches.
       await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
@@ -55,8 +44,8 @@ describe('offline', () => {
 
       // The network goes away: the browser's and the server's.
       await context.setOffline(true);
-      server.setOffline(true);
-      const { page: offline, errors, cspViolations } = await openPage(context, `${server.url}#seed=3`);
+      env.server.setOffline(true);
+      const { page: offline, errors, cspViolations } = await openPage(context, `${env.server.url}#seed=3`);
       await offline.waitForFunction(() => window.__cnnlab?.dataState() === 'ready', null, { timeout: 60_000 });
       // Cached MNIST keeps its Content-Length: the download progress still has a total.
       const length = await offline.evaluate(async () => {
@@ -78,7 +67,7 @@ describe('offline', () => {
       // Offline, the only errors allowed are failed network requests (none expected: all from cache).
       expect(errors).toEqual([]);
     } finally {
-      server.setOffline(false);
+      env.server.setOffline(false);
       await context.close();
     }
   });

@@ -4,25 +4,14 @@
 // and survives corrupt data, divergence and a crashed worker. Screenshots go to
 // tests/e2e/screenshots/ (ignored by git).
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { drawDigit, launchChromium, openPage, screenshotPath, serveDist, type StaticServer } from './helpers';
+import { describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { browserAndServer, drawDigit, openPage, screenshotPath } from './helpers';
 
-let server: StaticServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await serveDist();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = browserAndServer();
 
 async function newContext(): Promise<BrowserContext> {
-  return browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  return env.browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
 }
 
 async function waitForData(page: Page): Promise<void> {
@@ -46,7 +35,7 @@ describe('the cnnlab page', () => {
     const page0 = await context.newPage();
     await installLongTaskObserver(page0);
     await page0.close();
-    const { page, errors } = await openPage(context, server.url);
+    const { page, errors } = await openPage(context, env.server.url);
     await installLongTaskObserver(page);
     await page.reload();
     await waitForData(page);
@@ -80,7 +69,7 @@ describe('the cnnlab page', () => {
 
   it('predicts digits drawn with the mouse (0–9) with the shipped weights: at least 9 of 10', async () => {
     const context = await newContext();
-    const { page, errors } = await openPage(context, server.url);
+    const { page, errors } = await openPage(context, env.server.url);
     await page.waitForFunction(() => document.querySelector('[data-testid="prediction"]') !== null);
     const predicted: number[] = [];
     for (let digit = 0; digit <= 9; digit++) {
@@ -107,10 +96,10 @@ describe('the cnnlab page', () => {
   });
 
   it('shows a clear message for a corrupt data file, and drawing still works', async () => {
-    server.override('/data/mnist/t10k-labels-idx1-ubyte.gz', new Uint8Array(randomBytes(2000)));
+    env.server.override('/data/mnist/t10k-labels-idx1-ubyte.gz', new Uint8Array(randomBytes(2000)));
     const context = await newContext();
     try {
-      const { page } = await openPage(context, server.url);
+      const { page } = await openPage(context, env.server.url);
       await page.waitForFunction(() => window.__cnnlab?.dataState() === 'failed', null, { timeout: 60_000 });
       const status = await page.getByTestId('status').textContent();
       expect(status).toMatch(/MNIST could not be loaded/);
@@ -120,14 +109,14 @@ describe('the cnnlab page', () => {
       await drawDigit(page, 7);
       await expect.poll(() => page.getByTestId('prediction').textContent()).toMatch(/^\d$/);
     } finally {
-      server.override('/data/mnist/t10k-labels-idx1-ubyte.gz', undefined);
+      env.server.override('/data/mnist/t10k-labels-idx1-ubyte.gz', undefined);
       await context.close();
     }
   });
 
   it('pauses on divergence with a message and offers reset or a lower learning rate', async () => {
     const context = await newContext();
-    const { page, errors } = await openPage(context, server.url);
+    const { page, errors } = await openPage(context, env.server.url);
     await waitForData(page);
     await page.getByTestId('lr').fill('1e30'); // far too large: the first steps overflow
     await page.getByTestId('lr').press('Enter');
@@ -147,7 +136,7 @@ describe('the cnnlab page', () => {
 
   it('offers a restart when the worker crashes, and resumes from the checkpoint', async () => {
     const context = await newContext();
-    const { page } = await openPage(context, server.url);
+    const { page } = await openPage(context, env.server.url);
     await waitForData(page);
     await page.getByTestId('start').click();
     await page.waitForTimeout(3500); // at least one checkpoint

@@ -3,31 +3,19 @@
 // in the controls; one epoch of 10,000 samples trained from it gives a loss series
 // that a second page with the same link repeats bit for bit, and that another seed
 // changes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchChromium, openPage, screenshotPath, serveDist, type StaticServer } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { browserAndServer, openPage, screenshotPath } from './helpers';
 
-let server: StaticServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await serveDist();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = browserAndServer();
 
 // The keys of web/src/app/settings.ts: λ, batch, epochs, f, pooling, seed, training-set size.
 const LINK = 'lr=0.02&batch=4&epochs=1&f=tanh&pool=max&seed=7&train=10000';
 
 /** Opens the link, checks the controls, trains the whole run (exactly 10,000 samples) and returns the loss series. */
 async function run(hash: string, screenshot?: string): Promise<{ loss: number[]; hash: string }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
   try {
-    const { page, errors } = await openPage(context, `${server.url}#${hash}`);
+    const { page, errors } = await openPage(context, `${env.server.url}#${hash}`);
     await page.waitForFunction(() => window.__cnnlab?.dataState() === 'ready', null, { timeout: 60_000 });
     await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 30_000 });
     const params = new URLSearchParams(hash);
