@@ -64,7 +64,8 @@ export class GradcheckView {
       { class: 'gc-note' },
       `For a few parameters θ of each layer (${what}): the slope of the loss measured by nudging θ both ways, `,
       tex('\\frac{L(\\theta+\\varepsilon) - L(\\theta-\\varepsilon)}{2\\varepsilon}'),
-      ', against backprop’s Δθ. Relative error = |difference| / max(|finite difference| + |backprop|, 10⁻²).',
+      ' with ε = 10⁻⁴ (the loss computed in double precision, so the nudge is not lost in rounding), against backprop’s Δθ. ',
+      'Relative error = |difference| / max(|finite difference| + |backprop|, 10⁻⁴).',
     );
     const out: Node[] = [how, table];
     if (kinks.length > 0) {
