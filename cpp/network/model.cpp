@@ -110,8 +110,8 @@ bool all_finite(const float* p, size_t n) {
 
 // Handout p. 6: K¹ ← K¹ − λΔK¹, b¹ ← b¹ − λΔb¹, ..., b₂ ← b₂ − λΔb₂ — all eight
 // updates are this one loop over the flat parameter and gradient buffers.
-// The new values go to a scratch buffer first and are copied over θ only if they
-// are all finite, so a bad step leaves θ as it was.
+// The new values go to a scratch buffer first, which becomes θ only if they are all
+// finite (a swap of the two buffers), so a bad step leaves θ as it was.
 bool Model::apply_update(float lr, float scale) {
   const size_t n = net_.param_count();
   float* theta = net_.params();
@@ -121,7 +121,7 @@ bool Model::apply_update(float lr, float scale) {
   if (mu == 0.0f) {
     for (size_t i = 0; i < n; ++i) next[i] = theta[i] - lr * (g[i] * scale);  // θ − λ·Δθ
     if (!all_finite(next, n)) return false;
-    std::copy(next, next + n, theta);
+    net_.swap_params(next_);
     return true;
   }
   float* v = nextVelocity_.data();
@@ -130,7 +130,7 @@ bool Model::apply_update(float lr, float scale) {
     next[i] = theta[i] - lr * v[i];           // θ ← θ − λv
   }
   if (!all_finite(next, n)) return false;
-  std::copy(next, next + n, theta);
+  net_.swap_params(next_);
   velocity_.swap(nextVelocity_);
   return true;
 }
@@ -240,7 +240,7 @@ double Model::step(const float* image, int label, float lr) {
   float* next = next_.data();
   for (size_t i = 0; i < n; ++i) next[i] = theta[i] - lr * g[i];
   if (!std::isfinite(loss) || !all_finite(next, n)) return NAN;
-  std::copy(next, next + n, theta);
+  net_.swap_params(next_);
   return loss;
 }
 

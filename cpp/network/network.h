@@ -31,6 +31,11 @@ class Network {
   float* params() { return params_.data(); }
   const float* params() const { return params_.data(); }
   float* grads() { return grads_.data(); }
+  // Makes `next` (the same size) the parameter buffer and hands the old one back:
+  // the SGD step writes θ_new into a scratch buffer and swaps it in (no copy).
+  void swap_params(std::vector<float>& next) {
+    if (next.size() == params_.size()) params_.swap(next);
+  }
   const float* grads() const { return grads_.data(); }
 
   // Sets `input` from 784 bytes: I = byte / 255.
