@@ -38,8 +38,11 @@ describe('parseEmbedOptions', () => {
     );
     expect(o.options.settings).toMatchObject({ seed: 3, learningRate: 0.02, activation: 'tanh', pooling: 'max', trainSize: 10000, epochs: 7, batchSize: 8 });
     expect(o.options.model).toBe('training');
-    const bad = parseEmbedOptions(from({ seed: '-1', lr: 'fast', activation: 'gelu', 'train-size': '123' }), KNOWN);
+    const bad = parseEmbedOptions(from({ seed: '-1', lr: 'fast', activation: 'gelu', 'train-size': '12' }), KNOWN);
     expect(bad.options.settings).toEqual(DEFAULT_SETTINGS);
+    // any subset of the first N training images from 100 to 60,000, not only the menu's sizes
+    expect(parseEmbedOptions(from({ 'train-size': '2000' }), KNOWN).options.settings.trainSize).toBe(2000);
+    expect(parseEmbedOptions(from({ 'train-size': '60001' }), KNOWN).options.settings.trainSize).toBe(DEFAULT_SETTINGS.trainSize);
   });
 
   it('autoplay: present (also empty, as in ?autoplay) unless false/0/no/off; weights as written', () => {

@@ -52,11 +52,11 @@ export function checkBatch(text: string): Check<number> {
     return { ok: false, message: `The batch size must be one of ${BATCH_SIZES.join(', ')}.` };
   return r;
 }
+/** Any subset of the first N training images, 100 to 60,000 (the page offers TRAIN_SIZES; a link or an embed may ask for another N). */
 export function checkTrainSize(text: string): Check<number> {
-  const v = Number(text);
-  if (!(TRAIN_SIZES as readonly number[]).includes(v))
-    return { ok: false, message: `The training set has ${TRAIN_SIZES.map(formatCount).join(', ')} images.` };
-  return { ok: true, value: v };
+  const r = checkInteger(text, 'The training set size', 100, 60000);
+  if (!r.ok) return { ok: false, message: `${r.message} (the page offers ${TRAIN_SIZES.map(formatCount).join(', ')})` };
+  return r;
 }
 
 export function checkSpeed(text: string): Check<number> {

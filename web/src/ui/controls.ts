@@ -114,7 +114,12 @@ export class Controls {
   setSettings(settings: TrainSettings): void {
     this.settings = { ...settings };
     for (const [key, { field, error }] of this.fields) {
-      field.value = String(settings[key]);
+      const value = String(settings[key]);
+      // A link or an embed may ask for a value the menu does not list (e.g. 2,000 training images).
+      if (field instanceof HTMLSelectElement && ![...field.options].some((o) => o.value === value)) {
+        field.append(h('option', { value }, key === 'trainSize' ? formatCount(Number(value)) : value));
+      }
+      field.value = value;
       error.textContent = '';
       field.removeAttribute('aria-invalid');
     }
