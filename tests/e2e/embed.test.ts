@@ -183,6 +183,34 @@ describe('<cnn-lab> on a course page', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+  it('embed.html tells its parent page its height, and a one-line listener sizes the frame', async () => {
+    // The listener of the README, as a file (the course page runs under the strict CSP).
+    server.override(
+      '/course/resize.js',
+      new TextEncoder().encode(
+        "addEventListener('message', (e) => { if (e.data?.type !== 'cnnlab:height') return; " +
+          "for (const f of document.querySelectorAll('iframe')) if (f.contentWindow === e.source) f.style.height = e.data.height + 'px'; });",
+      ),
+    );
+    server.override(
+      '/course/framed.html',
+      new TextEncoder().encode(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Framed</title><link rel="icon" href="data:,">
+<script src="resize.js"></script></head><body>
+<iframe id="frame" src="${MOUNT}embed.html?panels=draw" title="cnnlab" style="width: 900px; height: 200px; border: 0"></iframe>
+</body></html>`),
+    );
+    const context = await newContext();
+    const { page, errors } = await openPage(context, `${server.url}course/framed.html`);
+    const frame = page.frameLocator('#frame');
+    await frame.getByTestId('drawpad').waitFor();
+    await page.waitForFunction(() => (document.getElementById('frame') as HTMLIFrameElement).getBoundingClientRect().height > 600, null, { timeout: 30_000 });
+    const outer = await page.evaluate(() => (document.getElementById('frame') as HTMLIFrameElement).getBoundingClientRect().height);
+    const inner = await frame.locator('#embed').evaluate((e) => e.getBoundingClientRect().height);
+    expect(Math.abs(outer - Math.ceil(inner))).toBeLessThanOrEqual(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('cnn-lab.js from another origin (a CDN with CORS): the worker starts from a blob:, the teaching panel gets its KaTeX fonts, under the site\'s CSP', async () => {
     const cdn = await serveDist({ mount: '/cnnlab/', cors: true });
     // The course site's policy names the CDN for the module, the worker's imports (a

@@ -11,3 +11,26 @@ for (const name of OPTION_NAMES) {
   if (value !== null) element.setAttribute(name, value);
 }
 document.getElementById('embed')!.append(element);
+
+// In an iframe, tell the parent page our content height ({type: 'cnnlab:height',
+// height}), so a one-line listener there can size the frame (README, "An iframe").
+// Measured from the content, not the viewport, so it shrinks as well as grows.
+if (window.parent !== window) {
+  const host = document.getElementById('embed')!;
+  let last = 0;
+  let queued = false;
+  const post = () => {
+    queued = false;
+    const height = Math.ceil(host.getBoundingClientRect().height);
+    if (height > 0 && height !== last) {
+      last = height;
+      window.parent.postMessage({ type: 'cnnlab:height', height }, '*');
+    }
+  };
+  new ResizeObserver(() => {
+    if (!queued) {
+      queued = true;
+      requestAnimationFrame(post);
+    }
+  }).observe(host);
+}
