@@ -112,11 +112,9 @@ bool all_finite(const float* p, size_t n) {
 // updates are this one loop over the flat parameter and gradient buffers.
 // The new values go to a scratch buffer first, which becomes θ only if they are all
 // finite (a swap of the two buffers), so a bad step leaves θ as it was.
-bool Model::apply_update(float lr, float scale) {
+bool Model::apply_update(const float* g, float lr, float scale, float mu) {
   const size_t n = net_.param_count();
-  float* theta = net_.params();
-  const float* g = options_.batchSize == 1 ? net_.grads() : gradSum_.data();
-  const float mu = options_.momentum;
+  const float* theta = net_.params();
   float* next = next_.data();
   if (mu == 0.0f) {
     for (size_t i = 0; i < n; ++i) next[i] = theta[i] - lr * (g[i] * scale);  // θ − λ·Δθ
@@ -155,6 +153,7 @@ ChunkResult Model::train(size_t samples) {
                      ") or reset.";
     r.status = status_;
   };
+  float lr = current_learning_rate();  // λ of this epoch (decays per epoch)
   while (size_t(r.samples) < samples) {
     if (inBatch_ == 0) { batchStart_ = position_; batchStartSeen_ = samplesSeen_; }
     const uint32_t idx = order_[position_];
@@ -164,9 +163,8 @@ ChunkResult Model::train(size_t samples) {
     if (!std::isfinite(loss)) { diverge("the loss is not finite"); break; }
     r.correct += net_.predicted_class() == label;
     net_.backward(label);
-    const float lr = current_learning_rate();
     if (options_.batchSize == 1) {
-      if (!apply_update(lr, 1.0f)) { diverge("the update is not finite"); break; }
+      if (!apply_update(net_.grads(), lr, 1.0f, options_.momentum)) { diverge("the update is not finite"); break; }
     } else {
       const float* g = net_.grads();
       if (inBatch_ == 0) std::copy(g, g + G, gradSum_.begin());
@@ -180,12 +178,16 @@ ChunkResult Model::train(size_t samples) {
     const bool epochEnd = position_ == count_;
     if (options_.batchSize > 1 && (inBatch_ == options_.batchSize || (epochEnd && inBatch_ > 0))) {
       // mean of Δθ over the mini-batch
-      if (!apply_update(lr, 1.0f / float(inBatch_))) { diverge("the update is not finite"); break; }
+      if (!apply_update(gradSum_.data(), lr, 1.0f / float(inBatch_), options_.momentum)) {
+        diverge("the update is not finite");
+        break;
+      }
       inBatch_ = 0;
     }
     if (epochEnd) {
       ++epoch_;
       start_epoch();
+      lr = current_learning_rate();
     }
   }
   return r;
@@ -234,13 +236,7 @@ double Model::trace(const float* image, int label) {
 double Model::step(const float* image, int label, float lr) {
   if (!(lr > 0.0f) || !std::isfinite(lr)) throw std::invalid_argument("learning rate must be a finite number > 0");
   const double loss = trace(image, label);
-  const size_t n = net_.param_count();
-  float* theta = net_.params();
-  const float* g = net_.grads();
-  float* next = next_.data();
-  for (size_t i = 0; i < n; ++i) next[i] = theta[i] - lr * g[i];
-  if (!std::isfinite(loss) || !all_finite(next, n)) return NAN;
-  net_.swap_params(next_);
+  if (!std::isfinite(loss) || !apply_update(net_.grads(), lr, 1.0f, 0.0f)) return NAN;
   return loss;
 }
 

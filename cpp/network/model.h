@@ -91,7 +91,9 @@ class Model {
 
  private:
   void start_epoch();
-  bool apply_update(float lr, float scale);  // θ ← θ − λ·v, v = μv + scale·Σg
+  // θ ← θ − λ·v with v = μv + scale·g (v = scale·g when μ = 0); false, and θ and v
+  // unchanged, if any new value is not finite.
+  bool apply_update(const float* g, float lr, float scale, float mu);
 
   Network net_;
   uint32_t seed_;

@@ -3,6 +3,7 @@
 //
 // Shape letters: M1 = maps1, M2 = maps2, H = hidden, F = 16·M2 (flatten).
 #pragma once
+#include <cassert>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -34,7 +35,8 @@ class Network {
   // Makes `next` (the same size) the parameter buffer and hands the old one back:
   // the SGD step writes θ_new into a scratch buffer and swaps it in (no copy).
   void swap_params(std::vector<float>& next) {
-    if (next.size() == params_.size()) params_.swap(next);
+    assert(next.size() == params_.size());
+    params_.swap(next);
   }
   const float* grads() const { return grads_.data(); }
 
