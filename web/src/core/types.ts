@@ -127,6 +127,9 @@ export interface TraceResult {
   grads: Record<ParamName, Tensor>;
 }
 
+/** The handout's tensors for one input, as the network view draws them. */
+export type NetworkSnapshot = Pick<TraceResult, 'input' | 'forward' | 'params'>;
+
 /** One parameter group of the live gradient check (central finite differences). */
 export interface GradCheckGroup {
   name: string;

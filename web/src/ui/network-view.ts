@@ -12,7 +12,7 @@
 // scales them up, pixelated), and writes text only when it changes. Nothing reads
 // layout. The shapes come from the tensors, so other configs (maps1, maps2, hidden)
 // work too; f and the pooling are recognised from the tensors as well.
-import type { ForwardName, ParamName, Tensor } from '../core/types';
+import type { NetworkSnapshot, Tensor } from '../core/types';
 import {
   DIVERGING,
   SEQUENTIAL,
@@ -26,11 +26,7 @@ import {
   type PaintRange,
 } from './colormap';
 
-export interface NetworkSnapshot {
-  input: Tensor;
-  forward: Record<ForwardName, Tensor>;
-  params: Record<ParamName, Tensor>;
-}
+export type { NetworkSnapshot };
 
 // ---- notation ------------------------------------------------------------------
 // `C^1_m` stacks 1 over m as the handout writes it; `b_1`, `5^2` are plain sub- and

@@ -5,7 +5,7 @@
 // The worker alone owns the WASM module, the MNIST datasets, the model being
 // trained and the pretrained model. The page only sends requests and draws what
 // comes back. Large buffers travel as transfers (see `transferables`).
-import type { Activation, DeltaName, ForwardName, GradCheckGroup, ParamName, Pooling, Tensor } from '../core/types';
+import type { Activation, DeltaName, ForwardName, GradCheckGroup, NetworkSnapshot, ParamName, Pooling, Tensor } from '../core/types';
 
 /** Which network answers a prediction: the pretrained weights file or the model being trained. */
 export type ModelChoice = 'pretrained' | 'training';
@@ -50,12 +50,7 @@ export function resetReasons(before: TrainSettings, after: TrainSettings): (keyo
   return RESET_KEYS.filter((key) => before[key] !== after[key]);
 }
 
-/** The handout's tensors for one input, as the network view draws them. */
-export interface NetworkSnapshot {
-  input: Tensor;
-  forward: Record<ForwardName, Tensor>;
-  params: Record<ParamName, Tensor>;
-}
+export type { NetworkSnapshot };
 
 /** Where the training run is. `epoch` counts finished epochs. */
 export interface ProgressInfo {
