@@ -468,29 +468,15 @@ export class NetworkView {
       'p. 2',
     );
 
-    // C¹
-    const c1n = s.c1 * s.c1;
-    const rc1 = sym(maxAbs(f.conv1.data));
-    b.c1.forEach((c, m) => paintSlice(c, f.conv1.data, m * c1n, s.c1, s.c1, DIVERGING, rc1));
-    this.legend(rows.c1, DIVERGING, rc1);
-    this.equation(
-      rows.c1,
+    // C¹, C_P¹, C², C_P²: one canvas per map, signed colours, one range per row
+    this.maps(rows.c1, b.c1, f.conv1.data, s.c1,
       `C^1_m(i,j) = ${fx}( Σ_u Σ_v I(i−u, j−v)·K^1_m(u,v) + b^1_m ),  u, v = −${half}..${half},  i, j = 1..${s.c1}`,
-      'p. 2',
-    );
-
-    // C_P¹
-    const p1n = s.p1 * s.p1;
-    const rp1 = sym(maxAbs(f.pool1.data));
-    b.p1.forEach((c, m) => paintSlice(c, f.pool1.data, m * p1n, s.p1, s.p1, DIVERGING, rp1));
-    this.legend(rows.p1, DIVERGING, rp1);
-    this.equation(
-      rows.p1,
+      'p. 2');
+    this.maps(rows.p1, b.p1, f.pool1.data, s.p1,
       pooling === 'average'
         ? `C^1_{P,m}(i,j) = ¼ Σ_u Σ_v C^1_m(2i−u, 2j−v),  u, v ∈ {0, 1},  i, j = 1..${s.p1}   (average pooling)`
         : `C^1_{P,m}(i,j) = max_{u,v ∈ {0,1}} C^1_m(2i−u, 2j−v),  i, j = 1..${s.p1}:  the max over each 2×2 block   (max pooling)`,
-      'p. 2',
-    );
+      'p. 2');
     rows.p1.tag.textContent = `2×2 ${pooling} pooling`;
 
     // K² (stored [n][m][k][k]: tile n·maps1 + m is K²ₘ,ₙ)
@@ -505,29 +491,16 @@ export class NetworkView {
       'p. 2',
     );
 
-    // C²
-    const c2n = s.c2 * s.c2;
-    const rc2 = sym(maxAbs(f.conv2.data));
-    b.c2.forEach((c, n) => paintSlice(c, f.conv2.data, n * c2n, s.c2, s.c2, DIVERGING, rc2));
-    this.legend(rows.c2, DIVERGING, rc2);
-    this.equation(
-      rows.c2,
+    this.maps(rows.c2, b.c2, f.conv2.data, s.c2,
       `C^2_n(i,j) = ${fx}( Σ_m Σ_u Σ_v C^1_{P,m}(i−u, j−v)·K^2_{m,n}(u,v) + b^2_n ),  m = 1..${s.maps1},  i, j = 1..${s.c2}`,
-      'p. 3',
-    );
-
+      'p. 3');
     // C_P² and flatten (same colours)
     const p2n = s.p2 * s.p2;
-    const rp2 = sym(maxAbs(f.pool2.data));
-    b.p2.forEach((c, n) => paintSlice(c, f.pool2.data, n * p2n, s.p2, s.p2, DIVERGING, rp2));
-    this.legend(rows.p2, DIVERGING, rp2);
-    this.equation(
-      rows.p2,
+    const rp2 = this.maps(rows.p2, b.p2, f.pool2.data, s.p2,
       pooling === 'average'
         ? `C^2_{P,n}(i,j) = ¼ Σ_u Σ_v C^2_n(2i−u, 2j−v),  u, v ∈ {0, 1},  i, j = 1..${s.p2}`
         : `C^2_{P,n}(i,j) = max_{u,v ∈ {0,1}} C^2_n(2i−u, 2j−v),  i, j = 1..${s.p2}:  the max over each 2×2 block`,
-      'p. 3',
-    );
+      'p. 3');
     rows.p2.tag.textContent = `2×2 ${pooling} pooling`;
     b.flatten.forEach((c, n) => paintSlice(c, f.flatten.data, n * p2n, 1, p2n, DIVERGING, rp2));
     this.legend(rows.flatten, DIVERGING, rp2);
@@ -572,6 +545,15 @@ export class NetworkView {
         ? `6070 learned parameters: K¹ 100 + b¹ 4 + K² 600 + b² 6 + W₁ 4800 + b₁ 50 + W₂ 500 + b₂ 10. (The handout’s sum says 6170; its own terms add up to 6070.)`
         : `${count} learned parameters (the handout's network has 6070).`,
     );
+  }
+
+  /** Paints each side×side map of `data` into its canvas on one symmetric range; returns the range. */
+  private maps(row: Row, canvases: HTMLCanvasElement[], data: Float32Array, side: number, equation: string, page: string): PaintRange {
+    const range = sym(maxAbs(data));
+    canvases.forEach((c, i) => paintSlice(c, data, i * side * side, side, side, DIVERGING, range));
+    this.legend(row, DIVERGING, range);
+    this.equation(row, equation, page);
+    return range;
   }
 
   private legend(row: Row, map: ColorMap, range: PaintRange): void {

@@ -5,7 +5,7 @@
 // The worker alone owns the WASM module, the MNIST datasets, the model being
 // trained and the pretrained model. The page only sends requests and draws what
 // comes back. Large buffers travel as transfers (see `transferables`).
-import type { Activation, DeltaName, ForwardName, GradCheckGroup, NetworkSnapshot, ParamName, Pooling, Tensor } from '../core/types';
+import type { Activation, GradCheckGroup, NetworkSnapshot, Pooling, Tensor, TraceResult } from '../core/types';
 
 /** Which network answers a prediction: the pretrained weights file or the model being trained. */
 export type ModelChoice = 'pretrained' | 'training';
@@ -196,21 +196,14 @@ export type WorkerEvent =
 // ---------------------------------------------------------------- TEACHING
 
 /** One sample's forward and backward pass (handout pp. 4–5), for the backprop view. */
-export interface BackpropTrace {
+/** Also: grads = Δθ of this pass; params = the parameters it used (for a step: before its update). */
+export interface BackpropTrace extends TraceResult {
   /** step: the sample was trained on (the parameters changed after the pass); trace: nothing changed. */
   kind: 'step' | 'trace';
   model: ModelChoice;
   activation: Activation;
   pooling: Pooling;
   label: number;
-  loss: number;
-  input: Tensor;
-  forward: Record<ForwardName, Tensor>;
-  deltas: Record<DeltaName, Tensor>;
-  /** Δθ of this pass. */
-  grads: Record<ParamName, Tensor>;
-  /** The parameters the pass used (for a step: before its update). */
-  params: Record<ParamName, Tensor>;
   /** For a step: samples seen by the network being trained after it (else 0). */
   samplesSeen: number;
 }
