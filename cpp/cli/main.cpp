@@ -179,6 +179,7 @@ int run_train(const std::vector<std::string>& args) {
                               [](float v) { return v >= 0 && v < 1; }, "in [0, 1)");
   options.lrDecay = o.number("decay", options.lrDecay, [](float v) { return v > 0 && v <= 1; },
                              "in (0, 1]");
+  options.epochs = epochs;
   if (std::string e = validate(options); !e.empty()) throw UsageError(e);
 
   Config config;
@@ -190,9 +191,9 @@ int run_train(const std::vector<std::string>& args) {
   const auto p = parse_pooling(pool);
   if (!p) throw UsageError("--pool must be average or max, got '" + pool + "'");
   config.pooling = *p;
-  config.maps1 = int(o.integer("maps1", config.maps1, 1, kMaxMaps));
-  config.maps2 = int(o.integer("maps2", config.maps2, 1, kMaxMaps));
-  config.hidden = int(o.integer("hidden", config.hidden, 1, kMaxHidden));
+  config.maps1 = int(o.integer("maps1", config.maps1, 1, int64_t(limits::maps1.max)));
+  config.maps2 = int(o.integer("maps2", config.maps2, 1, int64_t(limits::maps2.max)));
+  config.hidden = int(o.integer("hidden", config.hidden, 1, int64_t(limits::hidden.max)));
   if (std::string e = validate(config); !e.empty()) throw UsageError(e);
   const int64_t requestedSize = o.integer("train-size", 0, 1, 60000);
 
@@ -213,7 +214,7 @@ int run_train(const std::vector<std::string>& args) {
   std::fflush(stdout);
 
   for (int epoch = 1; epoch <= epochs; ++epoch) {
-    const float lr = model.current_learning_rate();
+    const float lr = model.run().learningRate;
     const auto start = std::chrono::steady_clock::now();
     const ChunkResult r = model.train(trainSize);
     const double seconds =
@@ -365,7 +366,7 @@ int run_trace(const std::vector<std::string>& args) {
   doc.set("label", label);
   doc.set("lr", lr);
   doc.set("input", tensor_json({kImageSide, kImageSide}, image.data(), image.size()));
-  doc.set("forward", views_json(net.activation_views(),
+  doc.set("forward", views_json(net.forward_views(),
                                 {"conv1_pre", "conv1", "pool1", "conv2_pre", "conv2", "pool2",
                                  "flatten", "fc1_pre", "fc1", "logits", "probs"}));
   doc.set("loss", loss);

@@ -27,6 +27,8 @@ float bits_float(uint32_t u) {
 
 [[noreturn]] void fail(const std::string& what) { throw FormatError(what); }
 
+std::vector<int> shape_of(const ParamTensor& t) { return std::vector<int>(t.shape.begin(), t.shape.begin() + t.rank); }
+
 std::string shape_string(const std::vector<int>& shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i) {
@@ -173,26 +175,26 @@ float tensor_value(const std::string& name, const std::string& where, const Json
 void read_tensor_object(const ParamTensor& t, const Json& json, float* out) {
   for (const auto& [key, value] : json.as_object())
     if (key != "shape" && key != "data")
-      fail(t.name + ": unknown key \"" + key + "\" (expected \"shape\" and \"data\")");
+      fail(std::string(t.name) + ": unknown key \"" + key + "\" (expected \"shape\" and \"data\")");
   const Json* shape = json.find("shape");
   const Json* data = json.find("data");
-  if (!shape) fail(t.name + ": missing \"shape\"");
-  if (!data) fail(t.name + ": missing \"data\"");
-  if (!shape->is_array()) fail(t.name + ": \"shape\" must be an array, got " + to_string(shape->type()));
+  if (!shape) fail(std::string(t.name) + ": missing \"shape\"");
+  if (!data) fail(std::string(t.name) + ": missing \"data\"");
+  if (!shape->is_array()) fail(std::string(t.name) + ": \"shape\" must be an array, got " + to_string(shape->type()));
   std::vector<int> got;
   for (const Json& d : shape->as_array()) {
     if (!d.is_number() || d.as_number() != std::floor(d.as_number()) || !(d.as_number() >= 0) ||
         d.as_number() > 1e9)
-      fail(t.name + ": \"shape\" must hold non-negative integers");
+      fail(std::string(t.name) + ": \"shape\" must hold non-negative integers");
     got.push_back(int(d.as_number()));
   }
-  if (got != t.shape)
-    fail(t.name + ": expected shape " + shape_string(t.shape) + ", got " + shape_string(got));
-  if (!data->is_array()) fail(t.name + ": \"data\" must be an array, got " + to_string(data->type()));
+  if (got != shape_of(t))
+    fail(std::string(t.name) + ": expected shape " + shape_string(shape_of(t)) + ", got " + shape_string(got));
+  if (!data->is_array()) fail(std::string(t.name) + ": \"data\" must be an array, got " + to_string(data->type()));
   const Json::Array& values = data->as_array();
   if (values.size() != t.size)
-    fail(t.name + ": data has " + std::to_string(values.size()) + " values, expected " +
-         std::to_string(t.size) + " for shape " + shape_string(t.shape));
+    fail(std::string(t.name) + ": data has " + std::to_string(values.size()) + " values, expected " +
+         std::to_string(t.size) + " for shape " + shape_string(shape_of(t)));
   for (size_t i = 0; i < t.size; ++i)
     out[i] = tensor_value(t.name, "data[" + std::to_string(i) + "]", values[i]);
 }
@@ -200,13 +202,13 @@ void read_tensor_object(const ParamTensor& t, const Json& json, float* out) {
 // Nested arrays, as PyTorch's tensor.tolist() gives: [[[[...]]]] for shape [4,1,5,5].
 void read_nested(const ParamTensor& t, const Json& json, size_t dim, std::string where,
                  float*& out) {
-  if (dim == t.shape.size()) {
+  if (dim == size_t(t.rank)) {
     *out++ = tensor_value(t.name, where, json);
     return;
   }
   const size_t want = size_t(t.shape[dim]);
   if (!json.is_array() || json.as_array().size() != want)
-    fail(t.name + ": nested arrays do not match shape " + shape_string(t.shape) + ": " +
+    fail(std::string(t.name) + ": nested arrays do not match shape " + shape_string(shape_of(t)) + ": " +
          (where.empty() ? std::string("the value") : where) + " is " +
          (json.is_array() ? "an array of " + std::to_string(json.as_array().size())
                           : std::string(to_string(json.type()))) +
@@ -217,21 +219,6 @@ void read_nested(const ParamTensor& t, const Json& json, size_t dim, std::string
 }
 
 }  // namespace
-
-std::vector<ParamTensor> param_tensors(const Config& c) {
-  const ParamLayout L(c);
-  const int M1 = L.maps1, M2 = L.maps2, H = L.hidden, F = L.flatten;
-  return {
-      {"conv1.weight", {M1, 1, 5, 5}, L.kernels1, size_t(M1) * 25},
-      {"conv1.bias", {M1}, L.bias1, size_t(M1)},
-      {"conv2.weight", {M2, M1, 5, 5}, L.kernels2, size_t(M2) * M1 * 25},
-      {"conv2.bias", {M2}, L.bias2, size_t(M2)},
-      {"fc1.weight", {H, F}, L.weights1, size_t(H) * F},
-      {"fc1.bias", {H}, L.bias1d, size_t(H)},
-      {"fc2.weight", {kClasses, H}, L.weights2, size_t(kClasses) * H},
-      {"fc2.bias", {kClasses}, L.bias2d, size_t(kClasses)},
-  };
-}
 
 uint32_t crc32(const uint8_t* data, size_t size) {
   uint32_t c = 0xFFFFFFFFu;
@@ -258,7 +245,7 @@ std::string weights_to_json(const Config& config, const float* params) {
   out.pop_back();  // '}'
   for (const ParamTensor& t : param_tensors(config)) {
     Json shape = Json::array();
-    for (int d : t.shape) shape.push_back(d);
+    for (int d : shape_of(t)) shape.push_back(d);
     Json data = Json::array();
     data.as_array().reserve(t.size);
     for (size_t i = 0; i < t.size; ++i) data.push_back(params[t.offset + i]);
@@ -296,24 +283,25 @@ LoadedWeights weights_from_json(std::string_view text) {
   if (!cfg) fail("missing \"config\"");
   LoadedWeights w;
   w.config = parse_config(*cfg);
-  const std::vector<ParamTensor> tensors = param_tensors(w.config);
+  const auto tensors = param_tensors(w.config);
   for (const auto& entry : doc.as_object()) {
     const std::string& key = entry.first;
     if (key == "format" || key == "version" || key == "config") continue;
-    if (std::none_of(tensors.begin(), tensors.end(), [&](const ParamTensor& t) { return t.name == key; }))
-      fail("unknown key \"" + key +
-           "\" (expected format, version, config and the tensors conv1.weight, conv1.bias, "
-           "conv2.weight, conv2.bias, fc1.weight, fc1.bias, fc2.weight, fc2.bias)");
+    if (std::none_of(tensors.begin(), tensors.end(), [&](const ParamTensor& t) { return key == t.name; })) {
+      std::string names;
+      for (const ParamTensor& t : tensors) names += std::string(names.empty() ? "" : ", ") + t.name;
+      fail("unknown key \"" + key + "\" (expected format, version, config and the tensors " + names + ")");
+    }
   }
   w.params.assign(ParamLayout(w.config).total, 0.0f);
   for (const ParamTensor& t : tensors) {
     const Json* tensor = doc.find(t.name);
-    if (!tensor) fail("missing tensor \"" + t.name + "\"");
+    if (!tensor) fail(std::string("missing tensor \"") + t.name + "\"");
     float* out = w.params.data() + t.offset;
     if (tensor->is_object()) read_tensor_object(t, *tensor, out);
     else if (tensor->is_array()) read_nested(t, *tensor, 0, "", out);
     else
-      fail(t.name + ": expected {\"shape\":[...],\"data\":[...]} or nested arrays, got " +
+      fail(std::string(t.name) + ": expected {\"shape\":[...],\"data\":[...]} or nested arrays, got " +
            to_string(tensor->type()));
   }
   return w;

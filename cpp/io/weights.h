@@ -31,15 +31,6 @@ inline constexpr char kWeightsMagic[8] = {'C', 'N', 'N', 'L', 'A', 'B', '\0', 'W
 inline constexpr uint32_t kWeightsVersion = 1;
 inline constexpr const char* kWeightsFormatName = "cnnlab-weights";
 
-// One parameter tensor of a config: its PyTorch name, shape and place in the buffer.
-struct ParamTensor {
-  std::string name;
-  std::vector<int> shape;
-  size_t offset, size;
-};
-// The 8 tensors conv1.weight, conv1.bias, ..., fc2.bias in buffer order.
-std::vector<ParamTensor> param_tensors(const Config& config);
-
 struct LoadedWeights {
   Config config;
   std::vector<float> params;  // ParamLayout(config).total values

@@ -2,9 +2,10 @@
 // and its derivative f′ used in every δ of pp. 4–5. ReLU′(0) = 0.
 // Shape letter: n = number of elements.
 #pragma once
-#include "network/config.h"
 
 namespace cnnlab {
+
+enum class Activation { ReLU, Tanh, Sigmoid };
 
 // out[i] = f(pre[i])
 void activation_forward(float* out, const float* pre, int n, Activation f);

@@ -1,9 +1,10 @@
 // 2×2 pooling, stride 2 (handout eq. (3) p. 3 and its gradient p. 4–5).
 // Shape letters: C maps, S×S input (S even), S/2×S/2 output.
 #pragma once
-#include "network/config.h"
 
 namespace cnnlab {
+
+enum class Pooling { Average, Max };  // average is the handout's
 
 // Average (the handout's): C_P(i,j) = ¼ Σ_{u,v∈{0,1}} C(2i−u, 2j−v)        (eq. 3)
 // Max: C_P(i,j) = max of the same 2×2 block.

@@ -1,23 +1,26 @@
-// The network's configuration and the layout of its one flat parameter buffer.
+// The network's configuration, the ONE table of its parameter tensors (names,
+// shapes, place in the flat buffer), and the ONE table of option limits. Weights
+// files, the network's views, the bindings, TypeScript and the CLI's usage all read
+// these tables; nothing else lists the tensors or the ranges.
 //
 // Shape letters: M1 = maps1 (C¹ maps, default 4), M2 = maps2 (C² maps, default 6),
 // H = hidden (a₁ width, default 50). Input 28×28 and kernels 5×5 are fixed.
 //   I 28×28 → C¹ M1×24×24 → C_P¹ M1×12×12 → C² M2×8×8 → C_P² M2×4×4
 //   → flatten 16·M2 → a₁ H → softmax 10
 #pragma once
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
+#include "layers/activation.h"
+#include "layers/pool.h"
+
 namespace cnnlab {
 
-enum class Activation { ReLU, Tanh, Sigmoid };
-enum class Pooling { Average, Max };
-
 inline constexpr int kImageSide = 28, kImageSize = 28 * 28;
-inline constexpr int kConv1Side = 24, kPool1Side = 12, kConv2Side = 8, kPool2Side = 4;
 inline constexpr int kClasses = 10;
-inline constexpr int kMaxMaps = 16, kMaxHidden = 512;
 
 struct Config {
   Activation activation = Activation::ReLU;
@@ -36,16 +39,82 @@ const char* to_string(Pooling p);
 std::optional<Activation> parse_activation(const std::string& s);
 std::optional<Pooling> parse_pooling(const std::string& s);
 
-// Offsets (in floats) of each parameter group in the flat buffer, in PyTorch
-// state_dict order. The gradient buffer has the same layout.
+// ---- the parameter tensors ----
+
+// The eight parameter groups, in PyTorch state_dict order: the order of the flat
+// parameter buffer, of the gradient buffer and of weights files.
+enum ParamGroup { kConv1Weight, kConv1Bias, kConv2Weight, kConv2Bias,
+                  kFc1Weight, kFc1Bias, kFc2Weight, kFc2Bias, kParamGroups };
+
+struct ParamTensor {
+  const char* name;     // PyTorch's name: "conv1.weight", ...
+  const char* handout;  // the handout's symbol: "K¹", "b¹", ...
+  int rank;
+  std::array<int, 4> shape;  // the first `rank` entries
+  size_t offset, size;       // in floats, in the flat buffer
+};
+
+// The table: kParamGroups tensors, offsets increasing, for this config.
+//   conv1.weight K¹ [M1][1][5][5]   conv1.bias b¹ [M1]
+//   conv2.weight K² [M2][M1][5][5]  conv2.bias b² [M2]   (K²: [out map n][in map m])
+//   fc1.weight   W₁ [H][16·M2]     fc1.bias   b₁ [H]     (input index n·16 + row·4 + col)
+//   fc2.weight   W₂ [10][H]        fc2.bias   b₂ [10]
+std::array<ParamTensor, kParamGroups> param_tensors(const Config& config);
+
+// Offsets of each group in the flat buffer (read from the table), for the code
+// that computes with them.
 struct ParamLayout {
   explicit ParamLayout(const Config& c);
   int maps1, maps2, hidden, flatten;
-  size_t kernels1, bias1;  // K¹ [M1][1][5][5], b¹ [M1]
-  size_t kernels2, bias2;  // K² [M2][M1][5][5], b² [M2]
-  size_t weights1, bias1d; // W₁ [H][16·M2], b₁ [H]
-  size_t weights2, bias2d; // W₂ [10][H], b₂ [10]
+  size_t kernels1, bias1;  // K¹, b¹
+  size_t kernels2, bias2;  // K², b²
+  size_t weights1, bias1d; // W₁, b₁
+  size_t weights2, bias2d; // W₂, b₂
   size_t total;            // 6070 for the default config
 };
+
+// ---- option limits ----
+
+// The range of one option, inclusive. Every check of that option (the core, the
+// CLI, the page's fields, the worker) uses this entry.
+struct Limit {
+  const char* key;    // the TypeScript / JSON name
+  double min, max;
+  double fallback;    // the default
+  bool integer;
+};
+
+namespace limits {
+inline constexpr Limit maps1{"maps1", 1, 16, 4, true};
+inline constexpr Limit maps2{"maps2", 1, 16, 6, true};
+inline constexpr Limit hidden{"hidden", 1, 512, 50, true};
+// λ: up to 1e30 so that a student can make training diverge and see it caught.
+inline constexpr Limit learningRate{"learningRate", 1e-6, 1e30, 0.01, false};
+inline constexpr Limit batchSize{"batchSize", 1, 1024, 1, true};
+inline constexpr Limit momentum{"momentum", 0, 0.999, 0, false};
+inline constexpr Limit lrDecay{"lrDecay", 0.001, 1, 1, false};
+inline constexpr Limit epochs{"epochs", 1, 1000, 1, true};
+inline constexpr Limit seed{"seed", 0, 4294967295.0, 1, true};
+inline constexpr Limit trainSize{"trainSize", 100, 60000, 60000, true};
+// The live gradient check and "teach it your digit".
+inline constexpr Limit gradcheckProbes{"gradcheckProbes", 1, 50, 10, true};
+inline constexpr Limit teachSteps{"teachSteps", 1, 100, 1, true};
+inline constexpr Limit teachLearningRate{"teachLearningRate", 1e-6, 10, 0.1, false};
+// Files read whole: refused before reading if larger (bytes).
+inline constexpr Limit weightsFileBytes{"weightsFileBytes", 0, 4 << 20, 0, true};
+inline constexpr Limit inputFileBytes{"inputFileBytes", 0, 64 << 10, 0, true};
+
+inline constexpr std::array<const Limit*, 15> all = {
+    &maps1, &maps2, &hidden, &learningRate, &batchSize, &momentum, &lrDecay, &epochs,
+    &seed, &trainSize, &gradcheckProbes, &teachSteps, &teachLearningRate,
+    &weightsFileBytes, &inputFileBytes};
+}  // namespace limits
+
+// True if v is a number in the limit's range (and whole, for an integer option).
+bool within(const Limit& limit, double v);
+// "λ must be between 1e-06 and 1e+30, got 0": `what` names the option for a reader.
+std::string out_of_range(const Limit& limit, const std::string& what, const std::string& got);
+// %g of a number, as messages print them: 0.01, 1e+30, 1e+13.
+std::string format_number(double v);
 
 }  // namespace cnnlab

@@ -12,7 +12,7 @@ std::vector<uint8_t> kink_pattern(Network& net) {
   std::vector<uint8_t> pattern;
   const bool relu = net.config().activation == Activation::ReLU;
   const bool maxPool = net.config().pooling == Pooling::Max;
-  for (const auto& t : net.activation_views()) {
+  for (const auto& t : net.forward_views()) {
     if (relu && (t.name == "conv1_pre" || t.name == "conv2_pre" || t.name == "fc1_pre"))
       for (size_t i = 0; i < t.size; ++i) pattern.push_back(t.data[i] > 0.0f);
     if (maxPool && (t.name == "conv1" || t.name == "conv2")) {

@@ -137,28 +137,21 @@ int Network::predicted_class() const {
 }
 
 namespace {
-std::vector<TensorView> param_like(float* base, const ParamLayout& L, const std::string& prefix) {
-  const int M1 = L.maps1, M2 = L.maps2, H = L.hidden, F = L.flatten;
-  return {
-      {prefix + "conv1.weight", {M1, 1, 5, 5}, base + L.kernels1, size_t(M1) * 25},
-      {prefix + "conv1.bias", {M1}, base + L.bias1, size_t(M1)},
-      {prefix + "conv2.weight", {M2, M1, 5, 5}, base + L.kernels2, size_t(M2) * M1 * 25},
-      {prefix + "conv2.bias", {M2}, base + L.bias2, size_t(M2)},
-      {prefix + "fc1.weight", {H, F}, base + L.weights1, size_t(H) * F},
-      {prefix + "fc1.bias", {H}, base + L.bias1d, size_t(H)},
-      {prefix + "fc2.weight", {kClasses, H}, base + L.weights2, size_t(kClasses) * H},
-      {prefix + "fc2.bias", {kClasses}, base + L.bias2d, size_t(kClasses)},
-  };
+std::vector<TensorView> param_like(float* base, const Config& config) {
+  std::vector<TensorView> out;
+  for (const ParamTensor& t : param_tensors(config))
+    out.push_back({t.name, std::vector<int>(t.shape.begin(), t.shape.begin() + t.rank), base + t.offset, t.size});
+  return out;
 }
 TensorView view(const char* name, std::vector<int> shape, std::vector<float>& v) {
   return {name, std::move(shape), v.data(), v.size()};
 }
 }  // namespace
 
-std::vector<TensorView> Network::parameter_views() { return param_like(params_.data(), layout_, ""); }
-std::vector<TensorView> Network::gradient_views() { return param_like(grads_.data(), layout_, ""); }
+std::vector<TensorView> Network::parameter_views() { return param_like(params_.data(), config_); }
+std::vector<TensorView> Network::gradient_views() { return param_like(grads_.data(), config_); }
 
-std::vector<TensorView> Network::activation_views() {
+std::vector<TensorView> Network::forward_views() {
   const int M1 = config_.maps1, M2 = config_.maps2, H = config_.hidden, F = layout_.flatten;
   return {
       view("input", {28, 28}, input_),
@@ -173,6 +166,12 @@ std::vector<TensorView> Network::activation_views() {
       view("fc1", {H}, fc1_),
       view("logits", {kClasses}, logits_),
       view("probs", {kClasses}, probs_),
+  };
+}
+
+std::vector<TensorView> Network::delta_views() {
+  const int M1 = config_.maps1, M2 = config_.maps2, H = config_.hidden, F = layout_.flatten;
+  return {
       view("delta_out", {kClasses}, deltaOut_),
       view("delta_a1", {H}, deltaA1_),
       view("delta1", {H}, delta1_),

@@ -60,11 +60,13 @@ class Network {
   int predicted_class() const;
   const float* probs() const { return probs_.data(); }
 
-  // Parameter tensors (PyTorch names), gradient tensors ("grad." + name) and the
-  // tensors of the last forward/backward pass, in a fixed order.
+  // Parameter and gradient tensors (PyTorch names, the order of param_tensors),
+  // and the tensors of the last forward pass (I, then "conv1_pre" ... "probs") and
+  // backward pass ("delta_out" ... "delta_conv1"), in a fixed order.
   std::vector<TensorView> parameter_views();
   std::vector<TensorView> gradient_views();
-  std::vector<TensorView> activation_views();
+  std::vector<TensorView> forward_views();
+  std::vector<TensorView> delta_views();
 
  private:
   Config config_;

@@ -14,11 +14,13 @@
 #include "io/weights.h"
 #include "io_test_util.h"
 #include "network/model.h"
+#include "network_views.h"
 
 namespace cnnlab {
 namespace {
 
 using testing::TempDir;
+using testing::all_views;
 
 const std::string kCli = CNNLAB_CLI_PATH;
 const std::string kData = CNNLAB_MNIST_DIR;
@@ -168,7 +170,7 @@ void check_trace(const std::string& weightsPath, const std::string& inputArgs,
   const std::vector<std::string> names = {"conv1_pre", "conv1", "pool1", "conv2_pre", "conv2", "pool2",
                                           "flatten", "fc1_pre", "fc1", "logits", "probs"};
   EXPECT_EQ(forward.as_object().size(), names.size());
-  for (const TensorView& v : net.activation_views())
+  for (const TensorView& v : all_views(net))
     if (std::find(names.begin(), names.end(), v.name) != names.end()) {
       ASSERT_NE(forward.find(v.name), nullptr) << v.name;
       expect_tensor(*forward.find(v.name), v, "forward");

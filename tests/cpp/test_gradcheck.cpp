@@ -22,7 +22,10 @@
 #include "network/network.h"
 #include "network/rng.h"
 
+#include "network_views.h"
+
 using namespace cnnlab;
+using cnnlab::testing::all_views;
 
 namespace {
 
@@ -122,7 +125,7 @@ void run_gradient_check(Activation activation, Pooling pooling) {
       {"delta_pool1", "pool1", Network::Stage::Pool1},       // δC_P¹
       {"delta_conv1", "conv1_pre", Network::Stage::Conv1Pre},// δC¹
   };
-  auto views = net.activation_views();
+  auto views = all_views(net);
   auto find = [&](const char* n) -> TensorView& {
     for (auto& v : views) if (v.name == n) return v;
     throw std::runtime_error(n);

@@ -10,6 +10,7 @@
 #include "layers/detmath.h"
 #include "layers/pool.h"
 #include "layers/softmax_xent.h"
+#include "network/config.h"
 
 using namespace cnnlab;
 

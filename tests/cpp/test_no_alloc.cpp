@@ -32,6 +32,7 @@ TEST(NoAllocation, TrainingAndPredictionAllocateNothingPerSample) {
     TrainOptions o;
     o.batchSize = batch;
     o.momentum = batch == 1 ? 0.0f : 0.9f;
+    o.epochs = 2;
     Model m(Config{}, 1, o);
     m.set_training_data(train.images.data(), train.labels.data(), 2000);
     m.train(10);

@@ -41,20 +41,32 @@ std::vector<Config> configs() {
           Config{Activation::ReLU, Pooling::Max, 1, 1, 1}};
 }
 
-TEST(WeightsLayout, TensorsMatchTheNetworksViews) {
+// The one table of parameter tensors, for the default config, against the README's
+// table (PyTorch state_dict names, shapes, buffer order); the network's views use it.
+TEST(ParamTable, DefaultConfigHasTheReadmeTensorsInStateDictOrder) {
+  const auto t = param_tensors(Config{});
+  const std::vector<std::pair<std::string, std::vector<int>>> expected = {
+      {"conv1.weight", {4, 1, 5, 5}}, {"conv1.bias", {4}},  {"conv2.weight", {6, 4, 5, 5}},
+      {"conv2.bias", {6}},            {"fc1.weight", {50, 96}}, {"fc1.bias", {50}},
+      {"fc2.weight", {10, 50}},       {"fc2.bias", {10}}};
+  ASSERT_EQ(t.size(), expected.size());
+  size_t offset = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    EXPECT_EQ(t[i].name, expected[i].first);
+    EXPECT_EQ(std::vector<int>(t[i].shape.begin(), t[i].shape.begin() + t[i].rank), expected[i].second);
+    EXPECT_EQ(t[i].offset, offset) << t[i].name;
+    offset += t[i].size;
+  }
+  EXPECT_EQ(offset, 6070u);
+  EXPECT_EQ(ParamLayout(Config{}).total, 6070u);
   for (const Config& c : configs()) {
     Network net(c, 1);
     const auto views = net.parameter_views();
     const auto tensors = param_tensors(c);
     ASSERT_EQ(views.size(), tensors.size());
-    for (size_t i = 0; i < views.size(); ++i) {
-      EXPECT_EQ(tensors[i].name, views[i].name);
-      EXPECT_EQ(tensors[i].shape, views[i].shape);
-      EXPECT_EQ(net.params() + tensors[i].offset, views[i].data);
-      EXPECT_EQ(tensors[i].size, views[i].size);
-    }
+    for (size_t i = 0; i < views.size(); ++i) EXPECT_EQ(net.params() + tensors[i].offset, views[i].data);
+    EXPECT_EQ(tensors.back().offset + tensors.back().size, ParamLayout(c).total);
   }
-  EXPECT_EQ(ParamLayout(Config{}).total, 6070u);
 }
 
 TEST(WeightsCrc, KnownVectors) {
@@ -224,7 +236,7 @@ TEST_F(WeightsJsonMalformed, MissingConfig) {
 
 TEST_F(WeightsJsonMalformed, BadConfig) {
   config().set("maps1", 17);
-  expect_rejected("bad config: maps1 must be between 1 and 16, got 17");
+  expect_rejected("bad config: maps1 must be a whole number between 1 and 16, got 17");
   config().set("maps1", 4.5);
   expect_rejected("config.maps1 must be an integer, got 4.5");
   config().set("maps1", 4);
@@ -357,10 +369,10 @@ TEST_F(WeightsBinaryMalformed, BadConfig) {
   expect_rejected("bad config: unknown pooling code 2");
   bytes_[13] = 0;
   bytes_[14] = 0;  // maps1 = 0
-  expect_rejected("bad config: maps1 must be between 1 and 16, got 0");
+  expect_rejected("bad config: maps1 must be a whole number between 1 and 16, got 0");
   bytes_[14] = 4;
   bytes_[19] = 2;  // hidden = 512 + 50
-  expect_rejected("bad config: hidden must be between 1 and 512, got 562");
+  expect_rejected("bad config: hidden must be a whole number between 1 and 512, got 562");
 }
 
 TEST_F(WeightsBinaryMalformed, CountDisagreesWithConfig) {
@@ -405,7 +417,7 @@ TEST(WeightsSave, WritersRejectNonFiniteParamsAndBadConfigs) {
   Config bad;
   bad.hidden = 0;
   expect_format_error([&] { weights_to_binary(bad, p.data()); },
-                      "cannot save weights: bad config: hidden must be between 1 and 512, got 0");
+                      "cannot save weights: bad config: hidden must be a whole number between 1 and 512, got 0");
 }
 
 TEST(WeightsFile, SaveAndLoadByExtensionAndContent) {
