@@ -1,18 +1,25 @@
 // Embind bindings: the core's API for JavaScript, nothing more. The only file that
-// includes Emscripten headers. Typed wrappers live in web/src/core/.
+// includes Emscripten headers; typed wrappers live in web/src/core/.
 //
-// Memory: every result array is a fresh JS copy (Float32Array / Int32Array /
-// Uint8Array), safe to keep. The two exceptions are Dataset.imagesView() and
-// Dataset.labelsView(): views into WASM memory, valid only until the next call
-// into the module (memory may grow); fill them at once with .set().
-// Errors: core exceptions become JS Error objects with the core's message.
+// Options and small results are value_objects (Config, TrainOptions, ChunkResult,
+// RunProgress, GradCheckGroup). Arrays come back as fresh JS copies (Float32Array,
+// Int32Array, Uint8Array), safe to keep; the two exceptions are Dataset.imagesView()
+// and labelsView(): views into WASM memory, valid only until the next call into the
+// module (memory may grow) — fill them at once with .set().
+//
+// Errors: an entry that can fail RETURNS a JS Error with the core's message instead
+// of its result; the facade throws it. (Throwing from here would skip Embind's
+// clean-up of the arguments: a string or value_object argument would leak.)
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 #include <malloc.h>
 
 #include <exception>
+#include <memory>
 #include <string>
+#include <type_traits>
 
+#include "io/checkpoint.h"
 #include "io/weights.h"
 #include "kernels/conv5x5.h"
 #include "network/dataset.h"
@@ -24,25 +31,27 @@ using namespace cnnlab;
 
 namespace {
 
-[[noreturn]] void throw_js(const char* message) { val::global("Error").new_(std::string(message)).throw_(); }
-
-// Runs fn; a C++ exception becomes a JS Error with its message.
+// fn's result as a JS value, or a JS Error with the core's message.
 template <class F>
-auto guarded(F&& fn) -> decltype(fn()) {
-  std::string message;
+val attempt(F&& fn) {
   try {
-    return fn();
+    if constexpr (std::is_void_v<decltype(fn())>) {
+      fn();
+      return val::undefined();
+    } else {
+      return val(fn());
+    }
   } catch (const std::exception& e) {
-    message = e.what();
+    return val::global("Error").new_(std::string(e.what()));
   }
-  throw_js(message.c_str());
 }
 
-val float_copy(const float* data, size_t n) {
-  return val::global("Float32Array").new_(typed_memory_view(n, data));
-}
+val float_copy(const float* data, size_t n) { return val::global("Float32Array").new_(typed_memory_view(n, data)); }
+val int_copy(const int* data, size_t n) { return val::global("Int32Array").new_(typed_memory_view(n, data)); }
+val byte_copy(const uint8_t* data, size_t n) { return val::global("Uint8Array").new_(typed_memory_view(n, data)); }
 
-std::vector<float> float_vector(const val& array) { return convertJSArrayToNumberVector<float>(array); }
+std::vector<float> floats(const val& array) { return convertJSArrayToNumberVector<float>(array); }
+std::vector<uint8_t> bytes(const val& array) { return convertJSArrayToNumberVector<uint8_t>(array); }
 
 const float* image_arg(const std::vector<float>& image) {
   if (image.size() != size_t(kImageSize))
@@ -50,256 +59,241 @@ const float* image_arg(const std::vector<float>& image) {
   return image.data();
 }
 
-// --- Config and options as plain JS objects ---
-Config config_from(const val& c) {
-  Config config;
-  if (c.hasOwnProperty("activation")) {
-    auto a = parse_activation(c["activation"].as<std::string>());
-    if (!a) throw std::invalid_argument("unknown activation \"" + c["activation"].as<std::string>() + "\" (relu, tanh or sigmoid)");
-    config.activation = *a;
-  }
-  if (c.hasOwnProperty("pooling")) {
-    auto p = parse_pooling(c["pooling"].as<std::string>());
-    if (!p) throw std::invalid_argument("unknown pooling \"" + c["pooling"].as<std::string>() + "\" (average or max)");
-    config.pooling = *p;
-  }
-  if (c.hasOwnProperty("maps1")) config.maps1 = c["maps1"].as<int>();
-  if (c.hasOwnProperty("maps2")) config.maps2 = c["maps2"].as<int>();
-  if (c.hasOwnProperty("hidden")) config.hidden = c["hidden"].as<int>();
-  if (auto e = validate(config); !e.empty()) throw std::invalid_argument(e);
-  return config;
-}
-
-val config_to(const Config& c) {
+// {name: {shape, data}} of some of the network's tensors.
+val tensor_map(const std::vector<TensorView>& views) {
   val o = val::object();
-  o.set("activation", std::string(to_string(c.activation)));
-  o.set("pooling", std::string(to_string(c.pooling)));
-  o.set("maps1", c.maps1);
-  o.set("maps2", c.maps2);
-  o.set("hidden", c.hidden);
+  for (const TensorView& t : views) {
+    val entry = val::object();
+    entry.set("shape", val::array(t.shape));
+    entry.set("data", float_copy(t.data, t.size));
+    o.set(t.name, entry);
+  }
   return o;
 }
 
-TrainOptions options_from(const val& o) {
-  TrainOptions t;
-  if (o.hasOwnProperty("learningRate")) t.learningRate = o["learningRate"].as<float>();
-  if (o.hasOwnProperty("batchSize")) t.batchSize = o["batchSize"].as<int>();
-  if (o.hasOwnProperty("momentum")) t.momentum = o["momentum"].as<float>();
-  if (o.hasOwnProperty("lrDecay")) t.lrDecay = o["lrDecay"].as<float>();
-  if (o.hasOwnProperty("shuffle")) t.shuffle = o["shuffle"].as<bool>();
-  return t;
+// Enum fields of value_objects travel as the core's names ("relu", "max", "ok").
+std::string activation_of(const Config& c) { return to_string(c.activation); }
+void set_activation(Config& c, std::string s) { c.activation = parse_activation(s).value_or(Activation(-1)); }  // validate() names it
+std::string pooling_of(const Config& c) { return to_string(c.pooling); }
+void set_pooling(Config& c, std::string s) { c.pooling = parse_pooling(s).value_or(Pooling(-1)); }
+template <class T> std::string status_of(const T& r) { return to_string(r.status); }
+template <class T> void set_status(T&, std::string) {}  // results only travel out
+std::string divergence_of(const RunProgress& p) { return to_string(p.divergence); }
+void set_divergence(RunProgress&, std::string) {}
+
+// ---- Model
+
+val create_model(const Config& config, double seed, const TrainOptions& options) {
+  return attempt([&] {
+    if (!within(limits::seed, seed))
+      throw std::invalid_argument(out_of_range(limits::seed, "the seed", format_number(seed)));
+    return std::make_unique<Model>(config, uint32_t(seed), options);
+  });
 }
 
-val options_to(const TrainOptions& t) {
+val evaluate(Model& m, const Dataset& d, double start, double count, bool perImage) {
+  return attempt([&] {
+    if (!(start >= 0 && count >= 1 && start + count <= double(d.count())))
+      throw std::invalid_argument("evaluation range outside the dataset of " + std::to_string(d.count()));
+    std::vector<uint8_t> predictions(perImage ? size_t(count) : 0);
+    std::vector<float> probs(perImage ? size_t(count) * kClasses : 0);
+    const EvalResult e = m.evaluate(d.image(size_t(start)), d.labels() + size_t(start), size_t(count),
+                                    perImage ? predictions.data() : nullptr, perImage ? probs.data() : nullptr);
+    val o = val::object();
+    o.set("meanLoss", e.meanLoss);
+    o.set("accuracy", e.accuracy);
+    o.set("count", e.count);
+    o.set("correct", e.correct);
+    o.set("confusion", int_copy(e.confusion.data(), e.confusion.size()));
+    o.set("predictions", perImage ? byte_copy(predictions.data(), predictions.size()) : val::null());
+    o.set("probs", perImage ? float_copy(probs.data(), probs.size()) : val::null());
+    return o;
+  });
+}
+
+val sample_pixels(const Dataset& d, double index) {
+  return attempt([&] {
+    if (!(index >= 0 && index < double(d.count()))) throw std::invalid_argument("sample index outside the dataset");
+    return byte_copy(d.image(size_t(index)), kImageSize);
+  });
+}
+
+val trace_tensors(Model& m) {
+  Network& net = m.network();
   val o = val::object();
-  o.set("learningRate", t.learningRate);
-  o.set("batchSize", t.batchSize);
-  o.set("momentum", t.momentum);
-  o.set("lrDecay", t.lrDecay);
-  o.set("shuffle", t.shuffle);
+  o.set("forward", tensor_map(net.forward_views()));
+  o.set("deltas", tensor_map(net.delta_views()));
+  o.set("params", tensor_map(net.parameter_views()));
+  o.set("grads", tensor_map(net.gradient_views()));
   return o;
 }
 
-const char* status_name(TrainStatus s) {
-  return s == TrainStatus::Ok ? "ok" : s == TrainStatus::Diverged ? "diverged" : "no-data";
-}
-
-val loaded_to(const LoadedWeights& w) {
+val weights_val(const LoadedWeights& w) {
   val o = val::object();
-  o.set("config", config_to(w.config));
+  o.set("config", w.config);
   o.set("params", float_copy(w.params.data(), w.params.size()));
   return o;
 }
 
-// --- Model ---
-Model* make_model(val config, uint32_t seed, val options) {
-  return guarded([&] { return new Model(config_from(config), seed, options_from(options)); });
-}
-
-void set_options(Model& m, val options) { guarded([&] { m.set_options(options_from(options)); }); }
-
-void set_training_data(Model& m, Dataset& d, double count) {
-  guarded([&] {
-    if (!(count >= 1 && count <= double(d.count())))
-      throw std::invalid_argument("training size must be between 1 and " + std::to_string(d.count()));
-    m.set_training_data(d.images(), d.labels(), size_t(count));
-  });
-}
-
-val train(Model& m, double samples) {
-  const ChunkResult r = guarded([&] {
-    if (!(samples >= 0 && samples <= 1e9)) throw std::invalid_argument("samples must be between 0 and 1e9");
-    return m.train(size_t(samples));
-  });
+val limits_table() {
   val o = val::object();
-  o.set("samples", r.samples);
-  o.set("lossSum", r.lossSum);
-  o.set("correct", r.correct);
-  o.set("status", std::string(status_name(r.status)));
+  for (const Limit* l : limits::all) {
+    val e = val::object();
+    e.set("min", l->min);
+    e.set("max", l->max);
+    e.set("default", l->fallback);
+    e.set("integer", l->integer);
+    o.set(l->key, e);
+  }
   return o;
 }
 
-val evaluate(Model& m, Dataset& d, double start, double count) {
-  const EvalResult e = guarded([&] {
-    if (!(start >= 0 && count >= 1 && start + count <= double(d.count())))
-      throw std::invalid_argument("evaluation range outside the dataset");
-    return m.evaluate(d.image(size_t(start)), d.labels() + size_t(start), size_t(count));
-  });
-  val o = val::object();
-  o.set("meanLoss", e.meanLoss);
-  o.set("accuracy", e.accuracy);
-  o.set("count", e.count);
-  o.set("confusion", val::global("Int32Array").new_(typed_memory_view(e.confusion.size(), e.confusion.data())));
-  return o;
-}
-
-val predict(Model& m, val image) {
-  return guarded([&] {
-    const auto x = float_vector(image);
-    return float_copy(m.predict(image_arg(x)), kClasses);
-  });
-}
-
-val predict_sample(Model& m, Dataset& d, double index) {
-  return guarded([&] {
-    if (!(index >= 0 && index < double(d.count()))) throw std::invalid_argument("sample index outside the dataset");
-    return float_copy(m.predict(d.image(size_t(index))), kClasses);
-  });
-}
-
-double trace(Model& m, val image, int label) {
-  return guarded([&] { const auto x = float_vector(image); return double(m.trace(image_arg(x), label)); });
-}
-
-double step(Model& m, val image, int label, float lr) {
-  return guarded([&] { const auto x = float_vector(image); return double(m.step(image_arg(x), label, lr)); });
-}
-
-// Every named tensor of the network: activations and δ of the last pass
-// ("conv1", "delta_conv2", ...), parameters ("conv1.weight", ...) and gradients
-// ("grad.conv1.weight", ...), as {name: {shape, data}}.
-val tensors(Model& m) {
-  val o = val::object();
-  auto add = [&](const TensorView& t, const std::string& prefix) {
-    val entry = val::object();
-    val shape = val::array();
-    for (int s : t.shape) shape.call<void>("push", s);
-    entry.set("shape", shape);
-    entry.set("data", float_copy(t.data, t.size));
-    o.set(prefix + t.name, entry);
-  };
-  Network& net = m.network();
-  for (const auto& t : net.activation_views()) add(t, "");
-  for (const auto& t : net.parameter_views()) add(t, "");
-  for (const auto& t : net.gradient_views()) add(t, "grad.");
-  return o;
-}
-
-val gradient_check_js(Model& m, val image, int label, int probesPerGroup) {
-  return guarded([&] {
-    const auto x = float_vector(image);
-    if (label < 0 || label > 9) throw std::invalid_argument("label must be a digit 0..9");
-    if (probesPerGroup < 1 || probesPerGroup > 1000) throw std::invalid_argument("probes per group must be 1..1000");
-    const auto groups = gradient_check(m.network(), image_arg(x), label, probesPerGroup, 1e-4f, 1);
+val param_table(const Config& config) {
+  return attempt([&] {
+    if (auto e = validate(config); !e.empty()) throw std::invalid_argument(e);
     val out = val::array();
-    for (const auto& g : groups) {
-      val o = val::object();
-      o.set("name", g.name);
-      o.set("probes", g.probes);
-      o.set("maxRelativeError", g.maxRelativeError);
-      o.set("maxAbsoluteError", g.maxAbsoluteError);
-      o.set("kinkProbes", g.kinkProbes);
-      o.set("maxKinkRelativeError", g.maxKinkRelativeError);
-      out.call<void>("push", o);
+    for (const ParamTensor& t : param_tensors(config)) {
+      val e = val::object();
+      e.set("name", std::string(t.name));
+      e.set("handout", std::string(t.handout));
+      e.set("shape", val::array(std::vector<int>(t.shape.begin(), t.shape.begin() + t.rank)));
+      e.set("offset", double(t.offset));
+      e.set("size", double(t.size));
+      out.call<void>("push", e);
     }
     return out;
   });
 }
 
-val get_params(const Model& m) {
-  const auto p = m.get_params();
-  return float_copy(p.data(), p.size());
-}
-
-void set_params(Model& m, val values) {
-  guarded([&] { const auto v = float_vector(values); m.set_params(v.data(), v.size()); });
-}
-
-val progress(const Model& m) {
-  val o = val::object();
-  o.set("epoch", double(m.epoch()));
-  o.set("position", double(m.position()));
-  o.set("samplesSeen", double(m.samples_seen()));
-  o.set("learningRate", m.current_learning_rate());
-  o.set("status", std::string(status_name(m.status())));
-  o.set("message", m.status_message());
-  return o;
-}
-
-std::string to_json(Model& m) {
-  return guarded([&] { return weights_to_json(m.config(), m.network().params()); });
-}
-
-val to_binary(Model& m) {
-  return guarded([&] {
-    const auto bytes = weights_to_binary(m.config(), m.network().params());
-    return val::global("Uint8Array").new_(typed_memory_view(bytes.size(), bytes.data()));
-  });
-}
-
-val parse_json(std::string text) { return guarded([&] { return loaded_to(weights_from_json(text)); }); }
-
-val parse_binary(val bytes) {
-  return guarded([&] {
-    const auto v = convertJSArrayToNumberVector<uint8_t>(bytes);
-    return loaded_to(weights_from_binary(v.data(), v.size()));
-  });
-}
-
-// --- Dataset ---
-Dataset* make_dataset(double count) {
-  return guarded([&] {
-    if (!(count >= 1 && count <= 1e6)) throw std::invalid_argument("a dataset holds 1 to 1,000,000 images");
-    return new Dataset(size_t(count));
-  });
-}
-val images_view(Dataset& d) { return val(typed_memory_view(d.count() * kImageSize, d.images())); }
-val labels_view(Dataset& d) { return val(typed_memory_view(d.count(), d.labels())); }
-
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(cnnlab) {
+  value_object<Config>("Config")
+      .field("activation", &activation_of, &set_activation)
+      .field("pooling", &pooling_of, &set_pooling)
+      .field("maps1", &Config::maps1)
+      .field("maps2", &Config::maps2)
+      .field("hidden", &Config::hidden);
+  value_object<TrainOptions>("TrainOptions")
+      .field("learningRate", &TrainOptions::learningRate)
+      .field("batchSize", &TrainOptions::batchSize)
+      .field("momentum", &TrainOptions::momentum)
+      .field("lrDecay", &TrainOptions::lrDecay)
+      .field("epochs", &TrainOptions::epochs)
+      .field("shuffle", &TrainOptions::shuffle);
+  value_object<ChunkResult>("ChunkResult")
+      .field("samples", &ChunkResult::samples)
+      .field("lossSum", &ChunkResult::lossSum)
+      .field("correct", &ChunkResult::correct)
+      .field("status", &status_of<ChunkResult>, &set_status<ChunkResult>)
+      .field("lastIndex", &ChunkResult::lastIndex)
+      .field("lastLabel", &ChunkResult::lastLabel);
+  value_object<RunProgress>("RunProgress")
+      .field("trainCount", &RunProgress::trainCount)
+      .field("epoch", &RunProgress::epoch)
+      .field("position", &RunProgress::position)
+      .field("samplesSeen", &RunProgress::samplesSeen)
+      .field("learningRate", &RunProgress::learningRate)
+      .field("recentLoss", &RunProgress::recentLoss)
+      .field("status", &status_of<RunProgress>, &set_status<RunProgress>)
+      .field("divergence", &divergence_of, &set_divergence)
+      .field("message", &RunProgress::message);
+  value_object<GradCheckGroup>("GradCheckGroup")
+      .field("name", &GradCheckGroup::name)
+      .field("probes", &GradCheckGroup::probes)
+      .field("maxRelativeError", &GradCheckGroup::maxRelativeError)
+      .field("maxAbsoluteError", &GradCheckGroup::maxAbsoluteError)
+      .field("kinkProbes", &GradCheckGroup::kinkProbes)
+      .field("maxKinkRelativeError", &GradCheckGroup::maxKinkRelativeError);
+  register_vector<GradCheckGroup>("GradCheckGroups");
+
   class_<Dataset>("Dataset")
-      .constructor(&make_dataset, allow_raw_pointers())
+      .smart_ptr_constructor("Dataset", &std::make_shared<Dataset, size_t>)
       .function("count", &Dataset::count)
-      .function("imagesView", &images_view)
-      .function("labelsView", &labels_view);
+      .function("imagesView", optional_override([](Dataset& d) { return val(typed_memory_view(d.count() * kImageSize, d.images())); }))
+      .function("labelsView", optional_override([](Dataset& d) { return val(typed_memory_view(d.count(), d.labels())); }))
+      .function("pixels", &sample_pixels);
 
   class_<Model>("Model")
-      .constructor(&make_model, allow_raw_pointers())
-      .function("config", optional_override([](const Model& m) { return config_to(m.config()); }))
-      .function("options", optional_override([](const Model& m) { return options_to(m.options()); }))
+      .class_function("create", &create_model)
+      .function("config", &Model::config)
+      .function("options", &Model::options)
       .function("seed", &Model::seed)
       .function("paramCount", optional_override([](Model& m) { return double(m.network().param_count()); }))
-      .function("setOptions", &set_options)
-      .function("setTrainingData", &set_training_data)
-      .function("train", &train)
-      .function("progress", &progress)
+      .function("setOptions", optional_override([](Model& m, const TrainOptions& o) { return attempt([&] { m.set_options(o); }); }))
+      .function("setTrainingData", optional_override([](Model& m, std::shared_ptr<Dataset> d, double count) {
+        return attempt([&] { m.set_training_data(std::move(d), size_t(count)); });
+      }))
+      .function("train", optional_override([](Model& m, double samples) {
+        return attempt([&] {
+          if (!(samples >= 0 && samples <= 1e9)) throw std::invalid_argument("samples must be between 0 and 1e9");
+          return m.train(size_t(samples));
+        });
+      }))
+      .function("progress", &Model::progress)
+      .function("checkpoint", optional_override([](const Model& m) {
+        const auto b = checkpoint_to_bytes(m.checkpoint());
+        return byte_copy(b.data(), b.size());
+      }))
+      .function("restore", optional_override([](Model& m, val data) {
+        return attempt([&] { const auto b = bytes(data); m.restore(checkpoint_from_bytes(b.data(), b.size())); });
+      }))
       .function("evaluate", &evaluate)
-      .function("predict", &predict)
-      .function("predictSample", &predict_sample)
-      .function("trace", &trace)
-      .function("step", &step)
-      .function("tensors", &tensors)
-      .function("gradientCheck", &gradient_check_js)
-      .function("getParams", &get_params)
-      .function("setParams", &set_params)
-      .function("toJson", &to_json)
-      .function("toBinary", &to_binary);
+      .function("predict", optional_override([](Model& m, val image) {
+        return attempt([&] { const auto x = floats(image); return float_copy(m.predict(image_arg(x)), kClasses); });
+      }))
+      .function("trace", optional_override([](Model& m, val image, int label) {
+        return attempt([&] { const auto x = floats(image); return m.trace(image_arg(x), label); });
+      }))
+      .function("step", optional_override([](Model& m, val image, int label, float lr) {
+        return attempt([&] { const auto x = floats(image); return m.step(image_arg(x), label, lr); });
+      }))
+      .function("tensors", &trace_tensors)
+      .function("gradientCheck", optional_override([](Model& m, val image, int label, int probes) {
+        return attempt([&] {
+          const auto x = floats(image);
+          if (label < 0 || label > 9) throw std::invalid_argument("label must be a digit 0..9");
+          if (!within(limits::gradcheckProbes, probes))
+            throw std::invalid_argument(out_of_range(limits::gradcheckProbes, "probes per group", std::to_string(probes)));
+          return gradient_check(m.network(), image_arg(x), label, probes);
+        });
+      }))
+      .function("getParams", optional_override([](const Model& m) { const auto p = m.get_params(); return float_copy(p.data(), p.size()); }))
+      .function("setParams", optional_override([](Model& m, val values) {
+        return attempt([&] { const auto v = floats(values); m.set_params(v.data(), v.size()); });
+      }))
+      .function("toJson", optional_override([](Model& m) { return attempt([&] { return weights_to_json(m.config(), m.network().params()); }); }))
+      .function("toBinary", optional_override([](Model& m) {
+        return attempt([&] { const auto b = weights_to_binary(m.config(), m.network().params()); return byte_copy(b.data(), b.size()); });
+      }));
 
-  function("parseWeightsJson", &parse_json);
-  function("parseWeightsBinary", &parse_binary);
+  function("validateConfig", optional_override([](const Config& c) { return validate(c); }));
+  function("validateOptions", optional_override([](const TrainOptions& o) { return validate(o); }));
+  function("parseWeightsJson", optional_override([](const std::string& text) { return attempt([&] { return weights_val(weights_from_json(text)); }); }));
+  function("parseWeightsBinary", optional_override([](val data) {
+    return attempt([&] { const auto b = bytes(data); return weights_val(weights_from_binary(b.data(), b.size())); });
+  }));
+  function("checkpointInfo", optional_override([](val data) {
+    return attempt([&] {
+      const auto b = bytes(data);
+      const Checkpoint c = checkpoint_from_bytes(b.data(), b.size());
+      val o = val::object();
+      o.set("config", c.config);
+      o.set("seed", double(c.seed));
+      o.set("options", c.options);
+      o.set("trainCount", double(c.run.trainCount));
+      o.set("samplesSeen", double(c.run.samplesSeen));
+      o.set("epoch", double(c.run.epoch));
+      return o;
+    });
+  }));
+  function("limits", &limits_table);
+  function("paramTable", &param_table);
   constant("kernelName", std::string(kConvKernelName));
-  // Bytes of the WASM heap in use by malloc (the leak test watches it).
+  // The divergence rule's constants (model.h), for the page's explanation.
+  constant("lossWindow", kLossWindow);
+  constant("explodingLoss", kExplodingLoss);
+  constant("weightBound", double(kWeightBound));
+  // Bytes of the WASM heap in use by malloc (the leak tests watch it).
   function("heapBytesInUse", optional_override([] { return double(mallinfo().uordblks); }));
 }

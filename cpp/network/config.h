@@ -103,11 +103,13 @@ inline constexpr Limit teachLearningRate{"teachLearningRate", 1e-6, 10, 0.1, fal
 // Files read whole: refused before reading if larger (bytes).
 inline constexpr Limit weightsFileBytes{"weightsFileBytes", 0, 4 << 20, 0, true};
 inline constexpr Limit inputFileBytes{"inputFileBytes", 0, 64 << 10, 0, true};
+// Images in one Dataset (the page copies MNIST into two: 60,000 and 10,000).
+inline constexpr Limit datasetImages{"datasetImages", 1, 1000000, 60000, true};
 
-inline constexpr std::array<const Limit*, 15> all = {
+inline constexpr std::array<const Limit*, 16> all = {
     &maps1, &maps2, &hidden, &learningRate, &batchSize, &momentum, &lrDecay, &epochs,
     &seed, &trainSize, &gradcheckProbes, &teachSteps, &teachLearningRate,
-    &weightsFileBytes, &inputFileBytes};
+    &weightsFileBytes, &inputFileBytes, &datasetImages};
 }  // namespace limits
 
 // True if v is a number in the limit's range (and whole, for an integer option).

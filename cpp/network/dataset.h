@@ -3,6 +3,7 @@
 // Model::evaluate then read it in place.
 #pragma once
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 #include "network/config.h"
@@ -11,13 +12,20 @@ namespace cnnlab {
 
 class Dataset {
  public:
-  explicit Dataset(size_t count) : images_(count * kImageSize, 0), labels_(count, 0) {}
+  // Throws std::invalid_argument for a count outside limits::datasetImages.
+  explicit Dataset(size_t count) : images_(checked(count) * kImageSize, 0), labels_(count, 0) {}
   size_t count() const { return labels_.size(); }
   uint8_t* images() { return images_.data(); }
   uint8_t* labels() { return labels_.data(); }
+  const uint8_t* labels() const { return labels_.data(); }
   const uint8_t* image(size_t i) const { return images_.data() + i * kImageSize; }
 
  private:
+  static size_t checked(size_t count) {
+    if (!within(limits::datasetImages, double(count)))
+      throw std::invalid_argument(out_of_range(limits::datasetImages, "a dataset's image count", std::to_string(count)));
+    return count;
+  }
   std::vector<uint8_t> images_, labels_;
 };
 

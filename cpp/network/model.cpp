@@ -119,6 +119,7 @@ void Model::set_training_data(const uint8_t* images, const uint8_t* labels, size
                                   " at index " + std::to_string(i) + " is not a digit 0..9");
   images_ = images;
   labels_ = labels;
+  dataOwner_.reset();
   const size_t n = net_.param_count();
   run_ = RunState{};
   run_.trainCount = count;
@@ -128,6 +129,29 @@ void Model::set_training_data(const uint8_t* images, const uint8_t* labels, size
   shuffleRng_.set_state(uint64_t(seed_) ^ kShuffleSalt);
   start_epoch();
   refresh_status();
+}
+
+void Model::set_training_data(std::shared_ptr<const Dataset> data, size_t count) {
+  if (!data) throw std::invalid_argument("training data: no dataset");
+  if (count > data->count())
+    throw std::invalid_argument("the training-set size " + std::to_string(count) + " is larger than the dataset (" +
+                                std::to_string(data->count()) + " images)");
+  set_training_data(data->image(0), data->labels(), count);
+  dataOwner_ = std::move(data);
+}
+
+RunProgress Model::progress() const {
+  RunProgress p;
+  p.trainCount = double(run_.trainCount);
+  p.epoch = double(run_.epoch);
+  p.position = double(run_.position);
+  p.samplesSeen = double(run_.samplesSeen);
+  p.learningRate = run_.learningRate;
+  p.recentLoss = recent_loss();
+  p.status = status_;
+  p.divergence = divergence_;
+  p.message = statusMessage_;
+  return p;
 }
 
 // A new order for the epoch that starts now (Fisher–Yates from the run's generator).

@@ -6,9 +6,11 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "network/dataset.h"
 #include "network/network.h"
 #include "network/rng.h"
 
@@ -79,6 +81,16 @@ struct RunState {
   std::vector<float> gradSum;   // Σ Δθ of the partial mini-batch
 };
 
+// The run at a glance, for the page and the CLI (counts as doubles: JavaScript's numbers).
+struct RunProgress {
+  double trainCount = 0, epoch = 0, position = 0, samplesSeen = 0;
+  double learningRate = 0;  // λ of this epoch
+  double recentLoss = 0;    // mean of the last kLossWindow losses (NaN before any)
+  TrainStatus status = TrainStatus::NoData;
+  Divergence divergence = Divergence::None;
+  std::string message;      // plain words ("" when nothing happened)
+};
+
 // Everything needed to go on with a run: the network, its options and seed, θ and
 // the run state. (io/checkpoint.h reads and writes it as bytes.)
 struct Checkpoint {
@@ -108,6 +120,9 @@ class Model {
   // order. Throws std::invalid_argument on a null pointer, a count outside the
   // trainSize limit's range or a label > 9.
   void set_training_data(const uint8_t* images, const uint8_t* labels, size_t count);
+  // The same on the first `count` images of a Dataset, which the model keeps alive
+  // (shared ownership) for as long as it trains on it.
+  void set_training_data(std::shared_ptr<const Dataset> data, size_t count);
 
   // Trains on the next `samples` samples of the run, continuing exactly where the
   // previous call stopped (epochs roll over and reshuffle). Stops early at the end
@@ -120,6 +135,7 @@ class Model {
   // Plain words for the page and the CLI ("" when nothing happened).
   const std::string& status_message() const { return statusMessage_; }
   const RunState& run() const { return run_; }
+  RunProgress progress() const;
   // The mean loss of the last kLossWindow samples (fewer at the start; NaN if none).
   double recent_loss() const;
 
@@ -167,6 +183,7 @@ class Model {
   Rng shuffleRng_;
   const uint8_t* images_ = nullptr;
   const uint8_t* labels_ = nullptr;
+  std::shared_ptr<const Dataset> dataOwner_;
   std::vector<uint32_t> order_;
   std::vector<float> next_, nextVelocity_;
   TrainStatus status_ = TrainStatus::NoData;
