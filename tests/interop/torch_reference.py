@@ -20,8 +20,11 @@ trace` and the WASM module.
 - fixture: the committed tests/interop/fixtures/pytorch-trained.json (made by
   --write-fixture, i.e. the "trained" run): its count in PyTorch.
 - cnnlab-binary: a binary file written by `cnnlab train`, read with load_cnnlab_binary.
+- batch-steps: from the random-torch-init weights, 3 steps of SGD (lr 0.05, momentum
+  0.5) with the first 32 training images as one mini-batch: the parameters after.
 """
 import argparse
+import copy
 import json
 import os
 import shutil
@@ -46,22 +49,30 @@ from cnnlab_torch import (CnnlabNet, glorot_, load_cnnlab, load_cnnlab_binary, m
 
 TRACE_LR = 0.1  # cnnlab trace's default --lr
 EPOCH = dict(seed=1, batch=32, lr=0.05)
+STEPS = dict(samples=32, lr=0.05, momentum=0.5, steps=3)
 
 
 def flat(t):
     return t.detach().flatten().tolist()
 
 
-def count_correct(model, x, y):
+def count_correct(model, x, y, probs_path=None):
+    """Count correct, confusion matrix (row true, column predicted) and per-image
+    predictions on the test set; all probabilities as raw float32 to probs_path."""
     with torch.no_grad():
         logits = model(x)
     predicted = logits.argmax(1)
     top2 = logits.topk(2, dim=1).values
+    confusion = torch.zeros(10, 10, dtype=torch.int64)
+    confusion.index_put_((y, predicted), torch.ones_like(y), accumulate=True)
+    if probs_path:
+        torch.softmax(logits, 1).numpy().astype("<f4").tofile(probs_path)
     return {"correct": int((predicted == y).sum()), "count": int(y.numel()),
             "meanLoss": float(torch.nn.functional.cross_entropy(logits, y)),
+            "confusion": confusion.flatten().tolist(), "predictions": predicted.tolist(),
+            "probs": probs_path,
             # the smallest gap between the two largest logits: how close a tie came
-            "minTop2Gap": float((top2[:, 0] - top2[:, 1]).min()),
-            "wrong": [int(i) for i in (predicted != y).nonzero().flatten()]}
+            "minTop2Gap": float((top2[:, 0] - top2[:, 1]).min())}
 
 
 def trace(model, image, label):
@@ -96,7 +107,7 @@ def case(model, path, x, y, indices):
     save_cnnlab(model, path + ".json")
     save_cnnlab_binary(model, path + ".bin")
     result = {"json": path + ".json", "bin": path + ".bin", "config": model.config,
-              **count_correct(model, x, y)}
+              **count_correct(model, x, y, path + ".probs.f32")}
     result["traces"] = {str(i): trace(model, x[i], int(y[i])) for i in indices}
     return result
 
@@ -119,6 +130,17 @@ def train_one_epoch(seed, batch, lr):
         optimizer.step()
         total += float(loss) * len(idx)
     return model, total / len(y)
+
+
+def sgd_steps(model, x, y, lr, momentum, steps):
+    """`steps` steps of SGD with momentum on the whole (x, y) as one mini-batch, from a copy."""
+    model = copy.deepcopy(model)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+    return torch.cat([p.detach().flatten() for p in model.parameters()]).tolist()
 
 
 def main():
@@ -148,8 +170,9 @@ def main():
 
     # The shipped weights, loaded with the README's snippet.
     shipped = load_cnnlab(SHIPPED)
-    r = count_correct(shipped, x, y)
-    indices = [0, 1, 2, 3, 4, 5, 6, 7] + r["wrong"][:2]
+    r = count_correct(shipped, x, y, out("shipped.probs.f32"))
+    wrong = [i for i, (p, t) in enumerate(zip(r["predictions"], y.tolist())) if p != t]
+    indices = [0, 1, 2, 3, 4, 5, 6, 7] + wrong[:2]
     r["traces"] = {str(i): trace(shipped, x[i], int(y[i])) for i in indices}
     r["params"] = torch.cat([p.detach().flatten() for p in shipped.parameters()]).tolist()
     save_cnnlab_binary(shipped, out("shipped.bin"))
@@ -158,7 +181,16 @@ def main():
 
     # Weights made in PyTorch.
     torch.manual_seed(7)
-    results["random-torch-init"] = case(CnnlabNet(), out("random-torch-init"), x, y, [0, 1])
+    model = CnnlabNet()
+    results["random-torch-init"] = case(model, out("random-torch-init"), x, y, [0, 1])
+    # From these weights: 3 steps of mini-batch SGD with momentum on the first 32 training
+    # images, all in one batch (cnnlab shuffles, but a batch that is the whole set is the
+    # same batch in any order).
+    train_x, train_y = mnist(DATA, "train")
+    results["batch-steps"] = {**STEPS, "from": out("random-torch-init.json"),
+                              "params": sgd_steps(model, train_x[:STEPS["samples"]],
+                                                  train_y[:STEPS["samples"]], STEPS["lr"],
+                                                  STEPS["momentum"], STEPS["steps"])}
     generator = torch.Generator().manual_seed(8)
     model = CnnlabNet("sigmoid", "max", 3, 5, 20)
     glorot_(model, generator)
@@ -175,7 +207,7 @@ def main():
 
     # The committed fixture (made by --write-fixture with the same run).
     fixture = load_cnnlab(FIXTURE)
-    results["fixture"] = {"json": FIXTURE, **count_correct(fixture, x, y),
+    results["fixture"] = {"json": FIXTURE, **count_correct(fixture, x, y, out("fixture.probs.f32")),
                           "sameAsTrained": all(torch.equal(a, b) for a, b in
                                                zip(fixture.state_dict().values(),
                                                    model.state_dict().values()))}
@@ -184,7 +216,7 @@ def main():
     if args.cnnlab_binary:
         model = load_cnnlab_binary(args.cnnlab_binary)
         results["cnnlab-binary"] = {"bin": args.cnnlab_binary, "config": model.config,
-                                    **count_correct(model, x, y)}
+                                    **count_correct(model, x, y, out("cnnlab-binary.probs.f32"))}
 
     results["seconds"] = time.time() - started
     with open(out("results.json"), "w") as file:
