@@ -76,8 +76,8 @@ beforeAll(async () => {
   const probe = spawnSync(PYTHON, ['-c', 'import numpy, torch; print(torch.__version__)'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     throw new Error(
-      `PyTorch is needed for the interop test and is missing: ${PYTHON} -c 'import torch' failed ` +
-        `(${probe.error?.message ?? probe.stderr.trim()}). Install Debian's python3-torch ` +
+      `PyTorch is needed for the interop test and is missing: ${PYTHON} -c 'import numpy, torch' failed ` +
+        `(${probe.error?.message ?? probe.stderr.trim().split('\n').pop()}). Install Debian's python3-torch ` +
         '(apt-get install python3-torch; bash .ci/run does).',
     );
   }
