@@ -1,6 +1,8 @@
 // Learning on the real data: one epoch of the handout's per-sample SGD with the
 // default settings over all 60,000 training images reaches ≥ 97% test accuracy.
-// (The same network in PyTorch reaches 96.4–97.3% after one epoch at batch 1.)
+// (The same network in PyTorch 1.13 — tests/interop/cnnlab_torch.py, cnnlab's Glorot
+// initialisation, batch 1, λ 0.01 — reached 95.95%, 97.28% and 97.02% after one epoch
+// for seeds 1, 2 and 3: the same range; the seeds draw different numbers there.)
 #include <gtest/gtest.h>
 
 #include <chrono>
