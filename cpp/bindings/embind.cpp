@@ -14,6 +14,7 @@
 #include <emscripten/val.h>
 #include <malloc.h>
 
+#include <cmath>
 #include <exception>
 #include <memory>
 #include <string>
@@ -205,7 +206,6 @@ EMSCRIPTEN_BINDINGS(cnnlab) {
       .field("maxAbsoluteError", &GradCheckGroup::maxAbsoluteError)
       .field("kinkProbes", &GradCheckGroup::kinkProbes)
       .field("maxKinkRelativeError", &GradCheckGroup::maxKinkRelativeError);
-  register_vector<GradCheckGroup>("GradCheckGroups");
 
   class_<Dataset>("Dataset")
       .smart_ptr_constructor("Dataset", &std::make_shared<Dataset, size_t>)
@@ -226,7 +226,8 @@ EMSCRIPTEN_BINDINGS(cnnlab) {
       }))
       .function("train", optional_override([](Model& m, double samples) {
         return attempt([&] {
-          if (!(samples >= 0 && samples <= 1e9)) throw std::invalid_argument("samples must be between 0 and 1e9");
+          if (!(samples >= 0 && samples <= 1e9) || samples != std::floor(samples))
+            throw std::invalid_argument("samples must be a whole number between 0 and 1e9, got " + format_number(samples));
           return m.train(size_t(samples));
         });
       }))
@@ -255,7 +256,7 @@ EMSCRIPTEN_BINDINGS(cnnlab) {
           if (label < 0 || label > 9) throw std::invalid_argument("label must be a digit 0..9");
           if (!within(limits::gradcheckProbes, probes))
             throw std::invalid_argument(out_of_range(limits::gradcheckProbes, "probes per group", std::to_string(probes)));
-          return gradient_check(m.network(), image_arg(x), label, probes);
+          return val::array(gradient_check(m.network(), image_arg(x), label, probes));
         });
       }))
       .function("getParams", optional_override([](const Model& m) { const auto p = m.get_params(); return float_copy(p.data(), p.size()); }))
@@ -284,10 +285,14 @@ EMSCRIPTEN_BINDINGS(cnnlab) {
       o.set("trainCount", double(c.run.trainCount));
       o.set("samplesSeen", double(c.run.samplesSeen));
       o.set("epoch", double(c.run.epoch));
+      o.set("recentLoss", recent_loss(c.run));
+      o.set("params", float_copy(c.params.data(), c.params.size()));
       return o;
     });
   }));
   function("limits", &limits_table);
+  function("defaultConfig", optional_override([] { return Config{}; }));
+  function("defaultOptions", optional_override([] { return TrainOptions{}; }));
   function("paramTable", &param_table);
   constant("kernelName", std::string(kConvKernelName));
   // The divergence rule's constants (model.h), for the page's explanation.

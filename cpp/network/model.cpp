@@ -168,11 +168,11 @@ void Model::start_epoch() {
   }
 }
 
-double Model::recent_loss() const {
-  if (run_.recentCount == 0) return NAN;
+double recent_loss(const RunState& run) {
+  if (run.recentCount == 0) return NAN;
   double sum = 0.0;
-  for (uint32_t i = 0; i < run_.recentCount; ++i) sum += run_.recentLoss[i];
-  return sum / double(run_.recentCount);
+  for (uint32_t i = 0; i < run.recentCount; ++i) sum += run.recentLoss[i];
+  return sum / double(run.recentCount);
 }
 
 // Handout p. 6: K¹ ← K¹ − λΔK¹, b¹ ← b¹ − λΔb¹, ..., b₂ ← b₂ − λΔb₂ — all eight

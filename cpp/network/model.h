@@ -91,6 +91,9 @@ struct RunProgress {
   std::string message;      // plain words ("" when nothing happened)
 };
 
+// The mean loss of the run's last kLossWindow samples (fewer at the start; NaN if none).
+double recent_loss(const RunState& run);
+
 // Everything needed to go on with a run: the network, its options and seed, θ and
 // the run state. (io/checkpoint.h reads and writes it as bytes.)
 struct Checkpoint {
@@ -136,8 +139,7 @@ class Model {
   const std::string& status_message() const { return statusMessage_; }
   const RunState& run() const { return run_; }
   RunProgress progress() const;
-  // The mean loss of the last kLossWindow samples (fewer at the start; NaN if none).
-  double recent_loss() const;
+  double recent_loss() const { return cnnlab::recent_loss(run_); }
 
   // θ plus the run state. Restoring needs a model of the same config and seed whose
   // training data (the same images, the same count) is set; it replaces θ, the

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Cnnlab, CnnDataset } from '../../web/src/core/cnnlab';
+import type { Cnnlab, CnnDataset, ParamName } from '../../web/src/core/cnnlab';
 import { CLI_PATH, imageFloats, loadCore, mnist } from './helpers/core';
 
 let core: Cnnlab;
@@ -64,18 +64,21 @@ describe('the WASM core on MNIST', () => {
       }
     expect(total).toBe(10000);
     expect(diagonal / total).toBeCloseTo(after.accuracy, 10);
-    // predict agrees with predictSample and with evaluate's confusion matrix
+    // predict agrees with evaluate's per-image results and its confusion matrix
     const v = mnist('t10k');
     const p = model.predict(imageFloats(v, 0));
-    expect(sameBits(p, model.predictSample(test, 0))).toBe(true);
+    const one = model.evaluate(test, 0, 1, true);
+    expect(sameBits(p, one.probs!)).toBe(true);
+    expect(one.predictions![0]).toBe(p.indexOf(Math.max(...p)));
+    expect(after.predictions).toBeNull();
     expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     expect(p.indexOf(Math.max(...p))).toBe(v.labels[0]); // the first test digit, a 7
     model.dispose();
   });
 
   it('trains in resumable chunks: 1+999+500 samples equal 1500 at once, bit for bit', () => {
-    const a = core.createModel({}, 9, { batchSize: 4, momentum: 0.5 });
-    const b = core.createModel({}, 9, { batchSize: 4, momentum: 0.5 });
+    const a = core.createModel({}, 9, { batchSize: 4, momentum: 0.5, epochs: 2 });
+    const b = core.createModel({}, 9, { batchSize: 4, momentum: 0.5, epochs: 2 });
     a.setTrainingData(train, 1000);
     b.setTrainingData(train, 1000);
     a.train(1500);
@@ -118,7 +121,7 @@ describe('the WASM core on MNIST', () => {
     const native = core.parseWeightsBinary(new Uint8Array(readFileSync(out)));
     const model = core.createModel({ activation: 'tanh' }, 11, { learningRate: 0.02, batchSize: 2, momentum: 0.5 });
     model.setTrainingData(train, 3000);
-    expect(model.train(3000).status).toBe('ok');
+    expect(model.train(3000).status).toBe('done'); // the run is one epoch, as the CLI's
     expect(native.config.activation).toBe('tanh');
     expect(sameBits(model.getParams(), native.params)).toBe(true);
     model.dispose();
@@ -146,13 +149,23 @@ describe('the WASM core on MNIST', () => {
     const withNaN = params.slice();
     withNaN[3] = NaN;
     expect(() => model.setParams(withNaN)).toThrow(/not finite/);
-    expect(() => model.setTrainingData(train, 0)).toThrow(/training size/);
+    expect(() => model.setTrainingData(train, 0)).toThrow(/training-set size must be a whole number between 100 and 60000/);
     expect(() => model.evaluate(test, 9999, 5)).toThrow(/outside/);
-    expect(() => core.createDataset(new Uint8Array(784), new Uint8Array([12]))).toThrow(/not a digit/);
     expect(() => core.createDataset(new Uint8Array(100), new Uint8Array([1]))).toThrow(/expected 784/);
-    // The module itself also refuses, with the core's message (bypassing the facade's checks).
-    expect(() => model.raw.setOptions({ ...options, learningRate: 0 })).toThrow(/learning rate/);
-    expect(() => new core.raw.Model({ activation: 'nope' } as never, 1, {})).toThrow(/unknown activation/);
+    // A label that is not a digit: the core refuses to train or evaluate on it.
+    const labels = new Uint8Array(100).fill(3);
+    labels[42] = 12;
+    const bad = core.createDataset(new Uint8Array(78400), labels);
+    const other = core.createModel({}, 5);
+    expect(() => other.setTrainingData(bad)).toThrow(/label 12 at index 42 is not a digit/);
+    expect(() => other.evaluate(bad)).toThrow(/label 12 at index 42 is not a digit/);
+    other.dispose();
+    bad.dispose();
+    // The module returns the core's Error (the facade throws it); nothing is thrown inside.
+    const refused = model.raw.setOptions({ ...options, learningRate: 0 });
+    expect(refused).toBeInstanceOf(Error);
+    expect(String(refused)).toMatch(/learning rate/);
+    expect(String(core.raw.Model.create({ ...model.config, activation: 'nope' as never }, 1, options))).toMatch(/unknown activation/);
     expect(sameBits(model.getParams(), params)).toBe(true);
     expect(model.options).toEqual(options);
     expect(model.progress().samplesSeen).toBe(10);
@@ -168,7 +181,8 @@ describe('the WASM core on MNIST', () => {
     expect(status).toBe('diverged');
     const p = model.progress();
     expect(p.status).toBe('diverged');
-    expect(p.message).toMatch(/not finite.*learning rate/);
+    expect(p.divergence).toBe('weight-blow-up');
+    expect(p.message).toMatch(/diverged after 0 samples.*larger than 1000.*Lower the learning rate/);
     expect(model.getParams().every(Number.isFinite)).toBe(true);
     expect(model.train(10).samples).toBe(0);
     model.dispose();
@@ -232,10 +246,114 @@ describe('the WASM core on MNIST', () => {
       model.dispose();
     };
     for (let i = 0; i < 20; i++) cycle(); // warm up allocator pools
-    const heapBefore = core.raw.heapBytesInUse();
+    const heapBefore = core.heapBytesInUse();
     const memoryBefore = core.raw.HEAPU8.length;
     for (let i = 0; i < 1000; i++) cycle();
-    expect(core.raw.heapBytesInUse()).toBe(heapBefore);
+    expect(core.heapBytesInUse()).toBe(heapBefore);
     expect(core.raw.HEAPU8.length).toBe(memoryBefore);
+  });
+
+  it('frees what failing calls took: 1,000 failures of every kind leave the heap as it was', () => {
+    const shipped = readFileSync(new URL('../../public/models/cnnlab-default.json', import.meta.url), 'utf8');
+    // The shipped file cut after 8 KB: invalid JSON (parsing 70 KB 14,000 times would take a minute;
+    // a leak of 8 KB per call would still show as 8 MB).
+    const broken = shipped.slice(0, 8192);
+    const otherShape = `{"config":{"activation":"relu","pooling":"average","maps1":4,"maps2":6,"hidden":51},"conv1.weight":{"shape":[4,1,5,5],"data":[${'0.5,'.repeat(99)}0.5]}}`;
+    const model = core.createModel({}, 3);
+    model.setTrainingData(train, 1000);
+    const binary = model.toBinary();
+    const checkpoint = model.checkpoint();
+    const otherSeed = core.createModel({}, 4);
+    otherSeed.setTrainingData(train, 1000);
+    const failures: [string, () => unknown][] = [
+      ['bad JSON', () => core.parseWeightsJson(broken)],
+      ['JSON missing tensors', () => core.modelFromWeights(otherShape)],
+      ['bad binary', () => core.parseWeightsBinary(binary.subarray(0, binary.length - 1))],
+      ['corrupt checkpoint', () => core.modelFromCheckpoint(checkpoint.subarray(0, 500), train)],
+      ['bad config', () => core.createModel({ maps1: 99 })],
+      ['bad options', () => core.createModel({}, 1, { learningRate: -1 })],
+      ['bad seed', () => core.createModel({}, -5)],
+      ['bad setOptions', () => model.setOptions({ batchSize: 0 })],
+      ['bad image', () => model.predict(new Float32Array(10))],
+      ['bad label', () => model.trace(new Float32Array(784), 11)],
+      ['bad evaluate range', () => model.evaluate(test, 0, 20000)],
+      ['bad probes', () => model.gradientCheck(new Float32Array(784), 1, 5000)],
+      ['bad params', () => model.setParams(new Float32Array(3))],
+      ['checkpoint of another seed', () => otherSeed.restore(checkpoint)],
+    ];
+    const round = () => {
+      for (const [what, call] of failures) expect(call, what).toThrow();
+    };
+    round(); // warm up allocator pools
+    const heapBefore = core.heapBytesInUse();
+    for (let i = 0; i < 1000; i++) round();
+    const grown = core.heapBytesInUse() - heapBefore;
+    console.log(`1,000 × ${failures.length} failing calls: the WASM heap in use changed by ${grown} bytes`);
+    expect(grown).toBe(0);
+    model.dispose();
+    otherSeed.dispose();
+  });
+
+  it('says so when a disposed model or dataset is used, and a model keeps its training data alive', () => {
+    const t = mnist('train');
+    const ds = core.createDataset(t.images.subarray(0, 784 * 500), t.labels.subarray(0, 500));
+    const model = core.createModel({}, 2);
+    model.setTrainingData(ds);
+    ds.dispose();
+    expect(() => model.train(10)).toThrow(/training dataset was disposed/);
+    expect(() => ds.pixels(0)).toThrow(/dataset was disposed/);
+    expect(() => model.evaluate(ds)).toThrow(/dataset was disposed/);
+    // The module itself keeps the data alive for the model (no use after free).
+    expect(model.raw.train(10)).toMatchObject({ samples: 10, status: 'ok' });
+    model.dispose();
+    expect(() => model.predict(new Float32Array(784))).toThrow(/model was disposed/);
+    expect(() => model.getParams()).toThrow(/model was disposed/);
+    model.dispose(); // twice is harmless
+  });
+
+  it('a checkpoint restores the whole run: the same bits as a run that never stopped', () => {
+    const options = { batchSize: 8, momentum: 0.9, lrDecay: 0.5, epochs: 3 };
+    const whole = core.createModel({ pooling: 'max' }, 21, options);
+    whole.setTrainingData(train, 1000);
+    whole.train(2345);
+    const first = core.createModel({ pooling: 'max' }, 21, options);
+    first.setTrainingData(train, 1000);
+    first.train(1237); // mid-epoch, mid-batch
+    const bytes = first.checkpoint();
+    first.dispose();
+    expect(core.checkpointInfo(bytes)).toMatchObject({ seed: 21, trainCount: 1000, samplesSeen: 1237, epoch: 1 });
+    const resumed = core.modelFromCheckpoint(bytes, train);
+    expect(resumed.progress()).toMatchObject({ samplesSeen: 1237, epoch: 1, position: 237 });
+    resumed.train(2345 - 1237);
+    expect(sameBits(resumed.getParams(), whole.getParams())).toBe(true);
+    expect(resumed.progress()).toEqual(whole.progress());
+    resumed.dispose();
+    whole.dispose();
+  });
+});
+
+describe('the core\'s tables, as TypeScript reads them', () => {
+  it('limits.json is what the module says (written by build:wasm, not by hand)', () => {
+    const json = JSON.parse(readFileSync(new URL('../../web/src/wasm/limits.json', import.meta.url), 'utf8'));
+    expect(json.limits).toEqual(core.raw.limits());
+    expect(json.defaultConfig).toEqual(core.raw.defaultConfig());
+    expect(json.defaultParamTable).toEqual(core.paramTable());
+    expect(json.divergence).toEqual({ lossWindow: core.raw.lossWindow, explodingLoss: core.raw.explodingLoss, weightBound: core.raw.weightBound });
+  });
+
+  it('the parameter table names what the ParamName type names, in buffer order', () => {
+    const names: Record<ParamName, true> = {
+      'conv1.weight': true, 'conv1.bias': true, 'conv2.weight': true, 'conv2.bias': true,
+      'fc1.weight': true, 'fc1.bias': true, 'fc2.weight': true, 'fc2.bias': true,
+    };
+    const table = core.paramTable({ maps1: 3, maps2: 5, hidden: 20 });
+    expect(table.map((t) => t.name).sort()).toEqual(Object.keys(names).sort());
+    let offset = 0;
+    for (const t of table) {
+      expect(t.offset).toBe(offset);
+      expect(t.size).toBe(t.shape.reduce((a, b) => a * b, 1));
+      offset += t.size;
+    }
+    expect(offset).toBe(core.createModel({ maps1: 3, maps2: 5, hidden: 20 }).paramCount);
   });
 });

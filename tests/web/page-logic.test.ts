@@ -2,17 +2,10 @@
 // and the plot series (smoothing, truncation after a worker restart).
 import { describe, expect, it } from 'vitest';
 import { AccuracySeries, LossSeries } from '../../web/src/app/series';
-import type { TestHooks } from '../../web/src/app/test-hooks';
-import {
-  checkBatch,
-  checkEpochs,
-  checkLearningRate,
-  checkSeed,
-  formatDuration,
-  formatHash,
-  parseHash,
-} from '../../web/src/app/settings';
-import { DEFAULT_SETTINGS } from '../../web/src/worker/protocol';
+import { formatHash, parseHash } from '../../web/src/app/settings';
+import { LIMITS } from '../../web/src/core/limits';
+import { formatDuration } from '../../web/src/ui/format';
+import { DEFAULT_SETTINGS, SETTING_CHECKS } from '../../web/src/worker/protocol';
 
 describe('settings in the URL hash', () => {
   it('is empty for the defaults and round-trips every setting', () => {
@@ -28,22 +21,35 @@ describe('settings in the URL hash', () => {
   });
 
   it('ignores bad or unknown values', () => {
-    const page = parseHash('#lr=-3&batch=3&epochs=0&f=softsign&pool=median&seed=x&train=5&speed=7&model=x&hide=everything,plots&foo=1');
+    const page = parseHash('#lr=-3&batch=0&epochs=0&f=softsign&pool=median&seed=x&train=5&speed=7&model=x&hide=everything,plots&foo=1');
     expect(page).toEqual({ settings: DEFAULT_SETTINGS, model: 'pretrained', hidden: ['plots'] });
+  });
+
+  it('takes any value in the core\'s ranges from a link, not only what the menus list', () => {
+    const page = parseHash('#batch=3&train=2000&epochs=1000');
+    expect(page.settings).toMatchObject({ batchSize: 3, trainSize: 2000, epochs: LIMITS.epochs.max });
+    expect(parseHash('#epochs=1001').settings.epochs).toBe(DEFAULT_SETTINGS.epochs);
   });
 });
 
 describe('input checks', () => {
   it('explain what is wrong', () => {
-    expect(checkLearningRate('0.05')).toEqual({ ok: true, value: 0.05 });
-    expect(checkLearningRate('abc')).toMatchObject({ ok: false, message: expect.stringMatching(/must be a number/) });
-    expect(checkLearningRate('0')).toMatchObject({ ok: false, message: expect.stringMatching(/between/) });
-    expect(checkEpochs('2.5')).toMatchObject({ ok: false });
-    expect(checkEpochs('101')).toMatchObject({ ok: false });
-    expect(checkBatch('16')).toEqual({ ok: true, value: 16 });
-    expect(checkBatch('3')).toMatchObject({ ok: false, message: expect.stringMatching(/one of 1, 2, 4/) });
-    expect(checkSeed('4294967295')).toEqual({ ok: true, value: 4294967295 });
-    expect(checkSeed('-1')).toMatchObject({ ok: false });
+    const c = SETTING_CHECKS;
+    expect(c.learningRate('0.05')).toEqual({ ok: true, value: 0.05 });
+    expect(c.learningRate('abc')).toMatchObject({ ok: false, message: expect.stringMatching(/must be a number, e.g. 0.01/) });
+    expect(c.learningRate('0')).toEqual({ ok: false, message: 'The learning rate λ must be a number from 0.000001 to 1e+30.' });
+    expect(c.learningRate('1e30')).toEqual({ ok: true, value: 1e30 });
+    expect(c.epochs('2.5')).toMatchObject({ ok: false });
+    expect(c.epochs('1001')).toEqual({ ok: false, message: 'Epochs must be a whole number from 1 to 1,000.' });
+    expect(c.batchSize('16')).toEqual({ ok: true, value: 16 });
+    expect(c.batchSize('0')).toMatchObject({ ok: false, message: expect.stringMatching(/from 1 to 1,024/) });
+    expect(c.seed('4294967295')).toEqual({ ok: true, value: 4294967295 });
+    expect(c.seed('-1')).toMatchObject({ ok: false });
+    expect(c.trainSize('99')).toMatchObject({ ok: false, message: expect.stringMatching(/from 100 to 60,000/) });
+    expect(c.activation('tanh')).toEqual({ ok: true, value: 'tanh' });
+    expect(c.activation('softsign')).toMatchObject({ ok: false, message: expect.stringMatching(/relu, tanh, sigmoid/) });
+    expect(c.speed('200')).toEqual({ ok: true, value: 200 });
+    expect(c.speed('7')).toMatchObject({ ok: false });
   });
 
   it('formats durations', () => {
@@ -88,12 +94,5 @@ describe('plot series', () => {
     expect(full[1]).toBeCloseTo(92, 10);
     a.truncateAfter(2000);
     expect(a.points).toHaveLength(3);
-  });
-});
-
-describe('window.__cnnlab', () => {
-  it('is typed for browser tests', () => {
-    const hooks: Pick<TestHooks, 'state'> = { state: () => 'idle' };
-    expect(hooks.state()).toBe('idle');
   });
 });

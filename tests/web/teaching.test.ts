@@ -2,8 +2,7 @@
 // check, "teach it your digit"), in Node with the real WASM module and real MNIST.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Cnnlab, Tensor } from '../../web/src/core/cnnlab';
-import { DELTA_NAMES, PARAM_NAMES } from '../../web/src/core/types';
+import type { Cnnlab, DeltaName, ParamName, Tensor } from '../../web/src/core/cnnlab';
 import { loadMnist, type Mnist } from '../../web/src/data/mnist';
 import { DEFAULT_SETTINGS, transferables, type EventOf, type Request, type TrainSettings, type WorkerEvent } from '../../web/src/worker/protocol';
 import { Session } from '../../web/src/worker/session';
@@ -16,9 +15,12 @@ const SHIPPED = readFileSync(`${ROOT}public/models/cnnlab-default.json`, 'utf8')
 
 let core: Cnnlab;
 let data: Mnist;
+let PARAM_NAMES: ParamName[];
+const DELTA_NAMES: DeltaName[] = ['delta_out', 'delta_a1', 'delta1', 'delta_flatten', 'delta_conv2_out', 'delta_conv2', 'delta_pool1', 'delta_conv1_out', 'delta_conv1'];
 
 beforeAll(async () => {
   core = await loadCore();
+  PARAM_NAMES = core.paramTable().map((t) => t.name); // the core's table, in buffer order
   const gz = `${ROOT}public/data/mnist/`;
   const diskFetch = (async (input: string | URL) => {
     const url = String(input);
@@ -92,10 +94,15 @@ describe('teaching requests', () => {
     const second = (await ask({ type: 'backprop-step', id: 2 }, 'backprop')).trace;
     expect(first.kind).toBe('step');
     expect(first.samplesSeen).toBe(1);
+    // The label and the training image come from the core (the sample it trained), not from δ.
+    expect(first.index).toBeGreaterThanOrEqual(0);
+    expect(first.label).toBe(data.train.labels[first.index]);
+    const pixels = data.train.images.subarray(first.index * 784, first.index * 784 + 784);
+    expect(Array.from(first.input.data, (v) => Math.round(v * 255))).toEqual(Array.from(pixels));
     expect(second.samplesSeen).toBe(2);
 
     for (const t of [first, second]) {
-      const m = core.createModel({ activation: t.activation, pooling: t.pooling });
+      const m = core.createModel(t.config);
       m.setParams(flat(t.params));
       const ref = m.trace(t.input.data, t.label);
       expect(t.loss).toBeCloseTo(ref.loss, 5);
@@ -128,10 +135,10 @@ describe('teaching requests', () => {
     expect(again.loss).toBe(t.loss);
   });
 
-  it('splitParams keeps getParams order (PARAM_NAMES, row-major)', () => {
+  it('splitParams cuts getParams by the core\'s parameter table', () => {
     const m = core.modelFromWeights(SHIPPED);
     const t = m.trace(imageFloats(mnist('t10k'), 0), 7);
-    const split = splitParams(m.getParams(), t.params);
+    const split = splitParams(m.getParams(), core.paramTable(m.config));
     for (const name of PARAM_NAMES) expectClose(split[name], t.params[name], name, 0);
     m.dispose();
   });
@@ -180,7 +187,7 @@ describe('teaching requests', () => {
     const r = (await ask({ type: 'teach', id: 1, image: image.slice(), label: 4, steps: 1, learningRate: 0.05, model: 'training' }, 'taught')).result;
     expect(r.model).toBe('training');
     expect(r.after[4]!).toBeGreaterThan(r.before[4]!);
-    await expect(ask({ type: 'teach', id: 2, image: image.slice(), label: 4, steps: 0, learningRate: 0.01, model: 'training' }, 'taught')).rejects.toThrow(/steps/);
+    await expect(ask({ type: 'teach', id: 2, image: image.slice(), label: 4, steps: 0, learningRate: 0.01, model: 'training' }, 'taught')).rejects.toThrow(/Steps must be a whole number from 1 to 100/);
     await expect(ask({ type: 'teach', id: 3, image: image.slice(), label: 4, steps: 1, learningRate: -1, model: 'training' }, 'taught')).rejects.toThrow(/λ/);
   });
 });

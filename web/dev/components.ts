@@ -58,9 +58,9 @@ function refresh(): void {
   const image = current ?? new Float32Array(784);
   const probs = model.predict(image);
   bars.update(current ? probs : null);
-  const t = model.tensors();
+  const snapshot = model.snapshot();
   const t0 = performance.now();
-  net.render({ input: t.input, forward: t.forward, params: t.params });
+  net.render(snapshot);
   lastRenderMs = performance.now() - t0;
   document.body.dataset['renderMs'] = lastRenderMs.toFixed(2);
 }

@@ -4,13 +4,18 @@
 // the outputs are newer than every C++ source. With --tests it builds the GoogleTest
 // suite as WebAssembly instead (build-wasm-tests/cnnlab_tests.js, run under Node by
 // `ctest --test-dir build-wasm-tests`).
+// After building the module it writes web/src/wasm/limits.json from the module itself
+// (the core's option limits, parameter table and divergence rule), which the page
+// reads before any worker exists: the C++ tables stay the only place they are written.
+// Progress lines go to stderr, so `npm run bench -- --json` prints pure JSON.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const outputs = ['cnnlab.js', 'cnnlab.wasm'].map((f) => join(root, 'web', 'src', 'wasm', f));
+const wasmDir = join(root, 'web', 'src', 'wasm');
+const outputs = ['cnnlab.js', 'cnnlab.wasm', 'limits.json'].map((f) => join(wasmDir, f));
 const args = new Set(process.argv.slice(2));
 
 function newestSource(dir) {
@@ -26,7 +31,7 @@ if (args.has('--if-needed') && !args.has('--tests') && outputs.every(existsSync)
   const built = Math.min(...outputs.map((f) => statSync(f).mtimeMs));
   const sources = Math.max(newestSource(join(root, 'cpp')), statSync(join(root, 'CMakeLists.txt')).mtimeMs);
   if (built > sources) {
-    console.log('build:wasm: web/src/wasm/cnnlab.{js,wasm} are up to date');
+    console.error('build:wasm: web/src/wasm/cnnlab.{js,wasm} are up to date');
     process.exit(0);
   }
 }
@@ -42,8 +47,8 @@ if (which.status !== 0) {
 // Debian's Emscripten 3.1.6 needs its acorn, which Node only finds with NODE_PATH.
 const env = { ...process.env, NODE_PATH: ['/usr/share/nodejs', process.env.NODE_PATH].filter(Boolean).join(':') };
 function run(cmd, cmdArgs) {
-  console.log(`build:wasm: ${cmd} ${cmdArgs.join(' ')}`);
-  const r = spawnSync(cmd, cmdArgs, { cwd: root, env, stdio: 'inherit' });
+  console.error(`build:wasm: ${cmd} ${cmdArgs.join(' ')}`);
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, env, stdio: ['ignore', process.stderr, process.stderr] });
   if (r.status !== 0) {
     console.error(`build:wasm: ${cmd} failed (exit ${r.status ?? r.signal})`);
     process.exit(1);
@@ -56,4 +61,22 @@ if (args.has('--tests')) {
 } else {
   run('emcmake', ['cmake', '-S', '.', '-B', 'build-wasm', '-DCMAKE_BUILD_TYPE=Release', '-DCNNLAB_TESTS=OFF']);
   run('cmake', ['--build', 'build-wasm', '-j2', '--target', 'cnnlab_wasm']);
+  await writeLimits();
+}
+
+/** limits.json: what the module says about its options, parameters and divergence rule. */
+async function writeLimits() {
+  const { default: create } = await import(pathToFileURL(join(wasmDir, 'cnnlab.js')).href);
+  const m = await create({ wasmBinary: readFileSync(join(wasmDir, 'cnnlab.wasm')) });
+  const config = m.defaultConfig();
+  const doc = {
+    generatedFrom: 'cpp/network/config.h and cpp/network/model.h by web/scripts/build-wasm.mjs: do not edit',
+    limits: m.limits(),
+    defaultConfig: config,
+    defaultOptions: m.defaultOptions(),
+    defaultParamTable: m.paramTable(config),
+    divergence: { lossWindow: m.lossWindow, explodingLoss: m.explodingLoss, weightBound: m.weightBound },
+  };
+  writeFileSync(join(wasmDir, 'limits.json'), `${JSON.stringify(doc, null, 2)}\n`);
+  console.error('build:wasm: wrote web/src/wasm/limits.json');
 }

@@ -1,24 +1,23 @@
 // The app: wires the panels to the training worker. The main thread never
-// trains: it sends requests, keeps the series for the plots and the last
-// checkpoint of the parameters, and redraws a few times a second.
+// trains: it sends requests, keeps the series for the plots and the newest
+// checkpoint of the run (for a crashed worker), and redraws a few times a second.
+// The run itself — samples seen, epochs, λ, divergence — is the core's; the app
+// shows what the worker reports of it.
 // It mounts into any root that holds the panel skeleton of index.html (ids looked
 // up inside that root): the full page (main.ts: the document, options in the URL
 // hash) and the <cnn-lab> element (embed/cnn-lab.ts: a shadow root, options from
 // attributes) are its two users. Each App owns its own training worker.
-import { formatCount } from './settings';
-import type { EventOf, ModelChoice, NetworkSnapshot, PretrainedInfo, ProgressInfo, Checkpoint, WorkerEvent, TrainSettings } from '../worker/protocol';
+import type { EventOf, ModelChoice, PretrainedInfo, ProgressInfo, Checkpoint, WorkerEvent, TrainSettings } from '../worker/protocol';
 import { Controls, type PageState } from '../ui/controls';
-import { h } from '../ui/dom';
+import { capitalise, formatCount } from '../ui/format';
 import { AccuracyPlot, LossPlot } from '../ui/plots';
-import { ProbabilityBars, formatPercent } from '../ui/probability-bars';
 import { ProgressView } from '../ui/progress';
 import { StatusArea } from '../ui/status';
 import { TestView } from '../ui/test-view';
-import { paintSlice, pixelCanvas, SEQUENTIAL } from '../ui/colormap';
-import { DrawPad, type DrawInput } from '../ui/drawpad';
-import { NetworkView } from '../ui/network-view';
-import { KeyboardDigit } from '../ui/keyboard-digit';
+import { h } from '../ui/dom';
 import { scrollBehavior } from '../ui/motion';
+import { DrawPanel } from './draw-panel';
+import { NetworkPanel } from './network-panel';
 import { AccuracySeries, LossSeries } from './series';
 import { formatHash, PANELS, type PageOptions, type Panel } from './settings';
 import type { TestHooks } from './test-hooks';
@@ -27,7 +26,6 @@ import { createTrainingWorker } from './training-worker';
 import { Teaching } from './teaching';
 
 type DataState = 'loading' | 'ready' | 'failed';
-type NetworkSource = { kind: 'drawing' } | { kind: 'test'; index: number };
 
 /** Why training is paused by the app rather than by the user. */
 export type SuspendReason = 'hidden' | 'offscreen';
@@ -49,10 +47,6 @@ export interface AppOptions {
   onOptionsChange?(options: PageOptions): void;
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 const TEST_COUNT_FALLBACK = 10000;
 
 export class App {
@@ -63,7 +57,6 @@ export class App {
   private dataState: DataState = 'loading';
   private pretrained: PretrainedInfo | null = null;
   private run = 0;
-  private progress: ProgressInfo | null = null;
   private checkpoint: Checkpoint | null = null;
   private readonly loss = new LossSeries();
   private readonly accuracy = new AccuracySeries();
@@ -77,33 +70,15 @@ export class App {
   private readonly onVisibilityChange = (): void => this.setSuspended('hidden', document.hidden);
   private testCount = TEST_COUNT_FALLBACK;
 
-  private drawing: Float32Array | null = null;
-  private predicting = false;
-  private predictAgain = false;
-  private network: NetworkSource = { kind: 'drawing' };
-  /** Until the user picks an input, the network view shows test image #0 and switches to the first drawing. */
-  private autoSource = true;
-  private inspecting = false;
-
   private readonly client: WorkerClient;
   private readonly status: StatusArea;
   private readonly controls: Controls;
   private readonly progressView: ProgressView;
   private readonly lossPlot: LossPlot;
   private readonly accuracyPlot: AccuracyPlot;
-  private readonly bars: ProbabilityBars;
   private readonly testView: TestView;
-  private readonly drawPad: DrawPad;
-  private readonly networkView: NetworkView;
-
-  private readonly modelRadios: Record<ModelChoice, HTMLInputElement>;
-  private readonly modelNote: HTMLElement;
-  private readonly answerNote: HTMLElement;
-  private readonly networkCaption: HTMLElement;
-  private readonly networkHost: HTMLElement;
-  private readonly sourceRadios: Record<'drawing' | 'test', HTMLInputElement>;
-  private readonly testIndex: HTMLInputElement;
-  private readonly testPreview: HTMLCanvasElement;
+  private readonly drawPanel: DrawPanel;
+  private readonly networkPanel: NetworkPanel;
   private readonly kernelNote: HTMLElement;
 
   private readonly dataUrl: string;
@@ -143,80 +118,41 @@ export class App {
     this.lossPlot = new LossPlot(plots);
     this.accuracyPlot = new AccuracyPlot(plots);
 
-    // Draw panel: the pad, the model switch, the probabilities.
-    const drawHost = byId('draw');
-    const padHost = h('div', { class: 'app-pad-host' });
-    const radio = (value: ModelChoice, label: string) => {
-      const input = h('input', { type: 'radio', name: 'model', value, testid: `model-${value}` });
-      input.addEventListener('change', () => input.checked && this.chooseModel(value));
-      return { input, label: h('label', { class: 'app-switch-option' }, input, h('span', {}, label)) };
-    };
-    const pre = radio('pretrained', 'Pretrained weights');
-    const tr = radio('training', 'The network being trained');
-    this.modelRadios = { pretrained: pre.input, training: tr.input };
-    this.modelRadios[this.page.model].checked = true;
-    this.modelNote = h('p', { class: 'app-note', testid: 'model-note' });
-    this.answerNote = h('p', { class: 'app-note app-muted', testid: 'answer-note' });
-    const switchBox = h('fieldset', { class: 'app-switch' }, h('legend', {}, 'Answered by'), pre.label, tr.label);
-    const barsHost = h('div', { class: 'app-bars-host' });
-    drawHost.append(padHost, switchBox, this.modelNote, barsHost, this.answerNote);
-    this.drawPad = new DrawPad(padHost, { onChange: (input) => this.onDraw(input) });
-    this.bars = new ProbabilityBars(barsHost);
-    // Without a pointer: a test image onto the pad (ui/keyboard-digit.ts).
-    const keyboardDigit = new KeyboardDigit({
-      count: () => this.testCount,
-      image: (index) => this.client.request({ type: 'test-images', indices: [index] }).then((r) => ({ pixels: r.pixels, label: r.labels[0]! })),
-      show: (image) => this.drawPad.setImage(image),
+    const request: WorkerClient['request'] = (ask, timeoutMs) => this.client.request(ask, timeoutMs);
+    this.networkPanel = new NetworkPanel(byId('network'), {
+      request,
+      ready: () => this.client.running && this.state !== 'starting',
+      dataState: () => this.dataState,
+      model: () => this.page.model,
+      testCount: () => this.testCount,
+      wantDrawing: () => this.drawPanel.predict(),
     });
-    switchBox.before(keyboardDigit.element);
-
-    // Inside the network: which input, then the view.
-    const networkHost = byId('network');
-    const source = (kind: 'drawing' | 'test', label: string) => {
-      const input = h('input', { type: 'radio', name: 'network-source', value: kind, testid: `source-${kind}` });
-      input.addEventListener('change', () => {
-        this.autoSource = false;
-        if (input.checked) this.chooseSource(kind);
-      });
-      return { input, label: h('label', { class: 'app-switch-option' }, input, h('span', {}, label)) };
-    };
-    const fromDrawing = source('drawing', 'Your drawing');
-    const fromTest = source('test', 'Test image #');
-    this.sourceRadios = { drawing: fromDrawing.input, test: fromTest.input };
-    fromDrawing.input.checked = true;
-    this.testIndex = h('input', { type: 'number', min: '0', max: String(TEST_COUNT_FALLBACK - 1), step: '1', value: '0', testid: 'test-index', 'aria-label': 'Test image number', class: 'app-index' });
-    this.testIndex.addEventListener('change', () => {
-      this.autoSource = false;
-      this.showTestImage(Number(this.testIndex.value));
-    });
-    const random = h('button', { type: 'button', class: 'app-button', testid: 'random-test' }, 'Random');
-    random.addEventListener('click', () => {
-      this.autoSource = false;
-      this.showTestImage(Math.floor(Math.random() * this.testCount));
-    });
-    this.testPreview = pixelCanvas(28, 28, 1, 'app-test-preview');
-    this.testPreview.hidden = true;
-    this.networkCaption = h('p', { class: 'app-network-caption', testid: 'network-caption', 'aria-live': 'polite' }, 'Draw a digit, or choose a test image.');
-    this.networkHost = h('div', { class: 'app-network-host' });
-    networkHost.append(
-      h('div', { class: 'app-network-bar' },
-        h('fieldset', { class: 'app-switch app-switch-inline' }, h('legend', {}, 'Input'), fromDrawing.label, h('span', { class: 'app-inline' }, fromTest.label, this.testIndex, random)),
-        this.testPreview,
-        this.networkCaption,
-      ),
-      this.networkHost,
+    this.drawPanel = new DrawPanel(
+      byId('draw'),
+      {
+        request,
+        canPredict: () => this.client.running && this.state !== 'starting' && this.state !== 'fatal',
+        running: () => this.client.running,
+        model: () => this.page.model,
+        chooseModel: (model) => this.chooseModel(model),
+        testCount: () => this.testCount,
+        networkShown: () => !this.page.hidden.includes('network'),
+      },
+      this.networkPanel,
     );
-    this.networkView = new NetworkView(this.networkHost);
 
     // Backprop step by step, the gradient check and "teach it your digit" (app/teaching.ts).
     const backpropHost = this.root.querySelector<HTMLElement>('#backprop');
     if (backpropHost)
       new Teaching(
-        { backprop: backpropHost, draw: drawHost },
+        { backprop: backpropHost, draw: this.drawPanel.host },
         {
-          request: (ask, timeoutMs) => this.client.request(ask, timeoutMs),
-          source: () => (this.network.kind === 'test' ? { kind: 'test', index: this.network.index } : { kind: 'drawing', image: this.drawing }),
-          drawing: () => this.drawing,
+          request,
+          source: () => {
+            const s = this.networkPanel.source;
+            return s.kind === 'test' ? s : { kind: 'drawing', image: this.drawPanel.drawing };
+          },
+          drawing: () => this.drawPanel.drawing,
           model: () => this.page.model,
           modelChanged: () => this.refreshPredictions(),
         },
@@ -228,18 +164,16 @@ export class App {
         return { indices: r.indices, labels: r.labels, pixels: r.pixels };
       },
       inspect: (index) => {
-        this.autoSource = false;
-        this.showTestImage(index);
+        this.networkPanel.showTestImage(index);
         this.byId('panel-network').scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
       },
     });
-    const evalButtons = byId('test-actions');
     const evalButton = (model: ModelChoice, label: string) => {
       const b = h('button', { type: 'button', class: 'app-button', testid: `eval-${model}` }, label);
       b.addEventListener('click', () => this.client.send({ type: 'evaluate', model }));
       return b;
     };
-    evalButtons.append(evalButton('pretrained', 'Evaluate the pretrained weights'), evalButton('training', 'Evaluate the network being trained'));
+    byId('test-actions').append(evalButton('pretrained', 'Evaluate the pretrained weights'), evalButton('training', 'Evaluate the network being trained'));
 
     this.kernelNote = byId('kernel');
 
@@ -250,8 +184,7 @@ export class App {
       accuracySeries: () => this.accuracy.points.map((p) => p.accuracy),
       state: () => this.state,
       dataState: () => this.dataState,
-      crashWorker: () => this.client.send({ type: 'debug', action: 'crash' }),
-      hangWorker: (ms: number) => this.client.send({ type: 'debug', action: 'hang', ms }),
+      checkpointSamples: () => this.checkpoint?.samplesSeen ?? -1,
       configure: (settings: Partial<TrainSettings>) => this.client.send({ type: 'configure', settings: { ...this.controls.current, ...settings } }),
     };
 
@@ -288,14 +221,14 @@ export class App {
       dataUrl: this.dataUrl,
       weightsUrl: this.weightsUrl,
       settings: this.controls.current,
-      resume: resume ? { ...resume, params: resume.params.slice() } : null, // keep our copy
+      resume: resume ? { ...resume, bytes: resume.bytes.slice() } : null, // keep our copy
       run: this.run,
     });
   }
 
   private restart(): void {
-    const cp = this.checkpoint;
-    if (cp && cp.run === this.run) {
+    const cp = this.checkpoint && this.checkpoint.run === this.run ? this.checkpoint : null;
+    if (cp) {
       this.loss.truncateAfter(cp.samplesSeen);
       this.accuracy.truncateAfter(cp.samplesSeen);
     } else {
@@ -306,16 +239,16 @@ export class App {
     this.status.hide('crash');
     this.setState('starting');
     this.status.say(cp ? `Restarting the worker from the checkpoint at ${formatCount(cp.samplesSeen)} samples…` : 'Restarting the training worker…');
-    this.startWorker(cp && cp.run === this.run ? cp : null);
+    this.startWorker(cp);
   }
 
   private onCrash(reason: string): void {
     this.setState('crashed');
-    this.predicting = false;
-    this.inspecting = false;
+    this.drawPanel.workerStopped();
+    this.networkPanel.workerStopped();
     const cp = this.checkpoint;
     const kept = cp
-      ? `Nothing is lost: the page kept the parameters from ${formatCount(cp.samplesSeen)} samples, and a restarted worker goes on from there.`
+      ? `Nothing is lost: the page kept the run at ${formatCount(cp.samplesSeen)} samples, and a restarted worker goes on from there exactly.`
       : 'No training had been saved yet: a restarted worker starts a new network.';
     this.status.say('Training is stopped until the worker restarts.');
     if (!this.workerAnswered && /^crashed$/.test(reason)) {
@@ -355,7 +288,7 @@ export class App {
               ? 'Open the page in a current Chrome, Edge, Firefox or Safari.'
               : 'Reload the page. If it persists, check that the server sends assets/*.wasm (as application/wasm) next to the page.',
         });
-        this.modelNote.textContent = 'Nothing can be predicted without WebAssembly.';
+        this.drawPanel.fatal();
         return;
       case 'data-progress':
         return this.onDataProgress(e);
@@ -363,6 +296,12 @@ export class App {
         return this.onData(e);
       case 'state':
         return this.onState(e);
+      case 'rolled-back':
+        if (e.run !== this.run) return;
+        this.loss.truncateAfter(e.samplesSeen);
+        this.accuracy.truncateAfter(e.samplesSeen);
+        this.plotsDirty = true;
+        return;
       case 'progress':
         this.followRun(e.progress.run);
         this.loss.pushAll(e.lossX, e.lossY);
@@ -374,10 +313,8 @@ export class App {
       case 'checkpoint':
         if (e.checkpoint.run >= this.run) this.checkpoint = e.checkpoint;
         return;
-      case 'step':
-        return;
       case 'notice':
-        this.status.show('notice', { level: e.level, title: e.message, text: '' }, 6000);
+        this.status.show('notice', { level: e.level, title: e.message, text: '' }, e.level === 'warning' ? 20000 : 6000);
         return;
       default:
         return; // replies are matched by the client
@@ -387,15 +324,7 @@ export class App {
   private onReady(e: EventOf<'ready'>): void {
     this.pretrained = e.pretrained;
     this.kernelNote.textContent = `WebAssembly kernel: ${e.kernel === 'vec8' ? 'vec8 (SIMD)' : e.kernel} · ${formatCount(e.paramCount)} parameters`;
-    if (!e.pretrained.ok) {
-      this.modelRadios.pretrained.disabled = true;
-      this.modelNote.textContent = `${capitalise(e.pretrained.message)}: predictions use the network being trained.`;
-      this.modelNote.classList.add('app-note-warning');
-    } else {
-      this.modelRadios.pretrained.disabled = false;
-      this.modelNote.textContent = '';
-      this.modelNote.classList.remove('app-note-warning');
-    }
+    this.drawPanel.pretrainedInfo(e.pretrained);
     this.refreshPredictions();
   }
 
@@ -421,9 +350,8 @@ export class App {
     if (e.ok) {
       this.dataState = 'ready';
       this.testCount = e.testCount;
-      this.testIndex.max = String(e.testCount - 1);
       this.status.hide('data');
-      if (this.autoSource && !this.drawing) this.showTestImage(0);
+      if (!this.drawPanel.drawing) this.networkPanel.dataReady(e.testCount);
       if (this.autoplayPending) {
         this.autoplayPending = false;
         if (this.suspended.size === 0) this.start();
@@ -431,12 +359,7 @@ export class App {
       }
     } else {
       this.dataState = 'failed';
-      this.status.show('data', {
-        level: 'error',
-        title: 'MNIST could not be loaded.',
-        text: e.message,
-        fix: e.fix,
-      });
+      this.status.show('data', { level: 'error', title: 'MNIST could not be loaded.', text: e.message, fix: e.fix });
     }
     this.setState(this.state);
   }
@@ -450,19 +373,38 @@ export class App {
     this.updateProgress(e.progress);
     if (e.state === 'diverged') this.status.say('Paused: training diverged.');
     else if (e.message) this.status.say(e.message);
-    if (e.state === 'diverged') {
-      this.status.show('diverged', {
-        level: 'warning',
-        title: 'Training diverged and was paused.',
-        text: capitalise(e.message),
-        actions: [
-          { label: 'Halve the learning rate and continue', testid: 'halve-lr', primary: true, run: () => this.halveAndContinue() },
-          { label: 'Reset', testid: 'diverged-reset', run: () => this.reset() },
-        ],
+    if (e.state === 'diverged' && e.diverged) this.showDiverged(e.message, e.diverged, e.settings.learningRate);
+    else this.status.hide('diverged');
+  }
+
+  /**
+   * What happened, in plain words, and the ways out: back to the newest checkpoint
+   * from before the blow-up with a lower λ; lowering λ and going on (only when the
+   * weights are still sound: a refused step); or a new network.
+   */
+  private showDiverged(message: string, d: NonNullable<EventOf<'state'>['diverged']>, learningRate: number): void {
+    const lower = Number((learningRate / 10).toPrecision(3));
+    const back = d.rollbackTo;
+    const rollbackRate = back && back.learningRate < learningRate ? back.learningRate : lower;
+    const actions = [];
+    if (back)
+      actions.push({
+        label: `Go back to the last good checkpoint (${formatCount(back.samplesSeen)} samples) with λ = ${rollbackRate}`,
+        testid: 'rollback',
+        primary: true,
+        run: () => this.client.send({ type: 'rollback', learningRate: rollbackRate }),
       });
-    } else {
-      this.status.hide('diverged');
-    }
+    if (d.divergence !== 'exploding-loss')
+      actions.push({ label: `Lower λ to ${lower} and go on`, testid: 'lower-lr', primary: !back, run: () => this.lowerAndContinue(lower) });
+    actions.push({ label: 'Reset', testid: 'diverged-reset', run: () => this.reset() });
+    this.status.show('diverged', {
+      level: 'warning',
+      title: 'Training diverged and was paused.',
+      text:
+        capitalise(message) +
+        ' The rule: training has diverged when the loss or a weight blows up — a loss that is not a number, a weight beyond ±1000, or a mean loss over the last 100 samples above 10·ln 10 ≈ 23 (ten times a random guess’s).',
+      actions,
+    });
   }
 
   private onEvaluation(e: EventOf<'evaluation'>): void {
@@ -507,9 +449,8 @@ export class App {
     this.client.send({ type: 'configure', settings });
   }
 
-  private halveAndContinue(): void {
-    const settings = { ...this.controls.current };
-    settings.learningRate = Number((settings.learningRate / 2).toPrecision(6));
+  private lowerAndContinue(learningRate: number): void {
+    const settings = { ...this.controls.current, learningRate };
     this.controls.setSettings(settings);
     this.changeSettings(settings);
     this.client.send({ type: 'start' });
@@ -521,132 +462,15 @@ export class App {
     this.refreshPredictions();
   }
 
-  private chooseSource(kind: 'drawing' | 'test'): void {
-    if (kind === 'test') this.showTestImage(Number(this.testIndex.value) || 0);
-    else {
-      this.network = { kind: 'drawing' };
-      this.testPreview.hidden = true;
-      if (this.drawing) this.requestPrediction();
-      else this.networkCaption.textContent = 'Draw a digit to see it pass through the network.';
-    }
-  }
-
-  private showTestImage(index: number): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.testCount) {
-      this.networkCaption.textContent = `Test images are numbered 0 to ${formatCount(this.testCount - 1)}.`;
-      return;
-    }
-    this.network = { kind: 'test', index };
-    this.sourceRadios.test.checked = true;
-    this.testIndex.value = String(index);
-    void this.inspect();
-  }
-
-  private async inspect(): Promise<void> {
-    if (this.network.kind !== 'test' || this.inspecting || !this.client.running || this.state === 'starting') return;
-    if (this.dataState !== 'ready') {
-      this.networkCaption.textContent = this.dataState === 'failed' ? 'The test images are not available (MNIST could not be loaded).' : 'The test images are still loading…';
-      return;
-    }
-    this.inspecting = true;
-    const index = this.network.index;
-    try {
-      const r = await this.client.request({ type: 'inspect', index, model: this.page.model });
-      if (this.network.kind !== 'test' || this.network.index !== r.index) return;
-      paintSlice(this.testPreview, r.pixels, 0, 28, 28, SEQUENTIAL, { min: 0, max: 255 });
-      this.testPreview.hidden = false;
-      const best = argmax(r.probs);
-      this.networkCaption.textContent = `Test image #${r.index}: true digit ${r.label}; ${this.modelName(r.model)} says ${best} (${formatPercent(r.probs[best]!)})${best === r.label ? '' : ' ✗'}.`;
-      this.renderNetwork(r.snapshot);
-    } catch (error) {
-      this.networkCaption.textContent = `Could not show test image #${index}: ${errorText(error)}`;
-    } finally {
-      this.inspecting = false;
-    }
-  }
-
-  private onDraw(input: DrawInput | null): void {
-    if (!input) {
-      this.drawing = null;
-      this.bars.update(null);
-      this.answerNote.textContent = '';
-      if (this.network.kind === 'drawing') this.networkCaption.textContent = 'Draw a digit to see it pass through the network.';
-      return;
-    }
-    this.drawing = input.image.slice();
-    if (this.autoSource && this.network.kind === 'test') {
-      this.autoSource = false;
-      this.network = { kind: 'drawing' };
-      this.sourceRadios.drawing.checked = true;
-      this.testPreview.hidden = true;
-    }
-    this.requestPrediction();
-  }
-
-  /** Predicts the current drawing; one request in flight, the newest drawing next. */
-  private requestPrediction(): void {
-    if (!this.drawing || !this.client.running || this.state === 'starting' || this.state === 'fatal') return;
-    if (this.predicting) {
-      this.predictAgain = true;
-      return;
-    }
-    this.predicting = true;
-    const snapshot = this.network.kind === 'drawing' && !this.page.hidden.includes('network');
-    const sent = performance.now();
-    this.client
-      .request(
-        { type: 'predict', image: this.drawing.slice(), model: this.page.model, snapshot },
-        5000,
-      )
-      .then((r) => {
-        if (!this.drawing) return;
-        this.bars.update(r.probs);
-        const ms = performance.now() - sent;
-        this.answerNote.textContent = `Answered by ${this.modelName(r.model)} in ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms.`;
-        if (r.snapshot && this.network.kind === 'drawing') {
-          const best = argmax(r.probs);
-          this.networkCaption.textContent = `Your drawing: ${this.modelName(r.model)} says ${best} (${formatPercent(r.probs[best]!)}).`;
-          this.renderNetwork(r.snapshot);
-        }
-      })
-      .catch((error: unknown) => {
-        if (this.client.running) this.answerNote.textContent = `No prediction: ${errorText(error)}`;
-      })
-      .finally(() => {
-        this.predicting = false;
-        if (this.predictAgain) {
-          this.predictAgain = false;
-          this.requestPrediction();
-        }
-      });
-  }
-
   private refreshPredictions(): void {
-    this.requestPrediction();
-    if (this.network.kind === 'test') void this.inspect();
+    this.drawPanel.predict();
+    this.networkPanel.refresh();
   }
 
   /** While the network being trained answers, its predictions change as it learns. */
   private refreshWhileTraining(): void {
     if (this.state !== 'running' || document.hidden) return;
     if (this.page.model === 'training' || (this.pretrained && !this.pretrained.ok)) this.refreshPredictions();
-  }
-
-  private pendingSnapshot: NetworkSnapshot | null = null;
-
-  private renderNetwork(snapshot: NetworkSnapshot): void {
-    const first = this.pendingSnapshot === null;
-    this.pendingSnapshot = snapshot;
-    if (!first) return;
-    requestAnimationFrame(() => {
-      const s = this.pendingSnapshot;
-      this.pendingSnapshot = null;
-      if (s) this.networkView.render(s);
-    });
-  }
-
-  private modelName(model: ModelChoice): string {
-    return model === 'pretrained' ? 'the pretrained network' : 'the network being trained';
   }
 
   // ------------------------------------------------------------ page state
@@ -658,7 +482,6 @@ export class App {
   }
 
   private updateProgress(p: ProgressInfo): void {
-    this.progress = p;
     this.progressView.update(p, this.state);
     if (this.state === 'running') {
       const e = Math.min(p.epoch + 1, p.epochs);
@@ -702,7 +525,7 @@ export class App {
     this.page = next;
     this.applyHidden(next.hidden);
     this.controls.setSettings(next.settings);
-    this.modelRadios[next.model].checked = true;
+    this.drawPanel.showModel(next.model);
     this.client.send({ type: 'configure', settings: next.settings });
     this.refreshPredictions();
   }
@@ -719,14 +542,4 @@ export class App {
     }
     this.root.querySelector('.app-grid')?.classList.toggle('app-grid-flow', hidden.length > 0);
   }
-}
-
-function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
-  return best;
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

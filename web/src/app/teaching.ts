@@ -4,8 +4,10 @@
 // lines to mount them.
 import type { Ask, ReplyMap } from './worker-client';
 import type { BackpropTrace, ModelChoice } from '../worker/protocol';
+import { errorText } from '../core/util';
 import { paintSlice, pixelCanvas, SEQUENTIAL } from '../ui/colormap';
 import { h } from '../ui/dom';
+import { modelName } from '../ui/format';
 import { BackpropView } from '../ui/backprop-view';
 import { GradcheckView } from '../ui/gradcheck-view';
 import { TeachView, type TeachRequest } from '../ui/teach-view';
@@ -32,14 +34,6 @@ export interface TeachingHosts {
 }
 
 const PROBES = 10;
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function modelName(model: ModelChoice): string {
-  return model === 'pretrained' ? 'the pretrained network' : 'the network being trained';
-}
 
 export class Teaching {
   private readonly view: BackpropView;
@@ -171,7 +165,7 @@ export class Teaching {
     this.shown = { image: t.input.data.slice(), label: t.label, model: t.model, kind: t.kind };
     paintSlice(this.sample, t.input.data, 0, 28, 28, SEQUENTIAL, { min: 0, max: 1 });
     this.sample.hidden = false;
-    this.caption.replaceChildren(text, ' ', h('span', { testid: 'bp-label', 'data-value': String(t.label) }, `Y = ${t.label}`), `, f = ${t.activation}, ${t.pooling} pooling.`);
+    this.caption.replaceChildren(text, ' ', h('span', { testid: 'bp-label', 'data-value': String(t.label) }, `Y = ${t.label}`), `, f = ${t.config.activation}, ${t.config.pooling} pooling.`);
     this.view.render(t);
     this.gradcheck.message('Press “Check the gradients” to compare backprop with finite differences for this sample.');
     this.checkButton.disabled = this.busy;

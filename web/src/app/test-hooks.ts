@@ -11,10 +11,8 @@ export interface TestHooks {
   state(): string;
   /** loading | ready | failed */
   dataState(): string;
-  /** Makes the worker throw (crash handling tests). */
-  crashWorker(): void;
-  /** Blocks the worker for `ms` (watchdog tests). */
-  hangWorker(ms: number): void;
+  /** Samples seen at the newest checkpoint the page keeps (−1: none yet). */
+  checkpointSamples(): number;
   /** Sends settings past the controls' limits, e.g. { learningRate: 1e30 } to make training diverge. */
   configure(settings: Partial<TrainSettings>): void;
 }

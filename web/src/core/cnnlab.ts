@@ -1,28 +1,31 @@
-// Typed facade over the Embind module: argument checks with clear errors (before the
-// module is touched, so nothing is left half-changed), copies out of WASM memory,
-// and explicit lifetimes (call dispose()). Works in a worker, the page and Node.
-import createCnnlabModule, { type CnnlabRawModule, type RawDataset, type RawModel } from '../wasm/cnnlab.js';
-import {
-  ACTIVATIONS,
-  DEFAULT_CONFIG,
-  DEFAULT_OPTIONS,
-  DELTA_NAMES,
-  FORWARD_NAMES,
-  PARAM_NAMES,
-  POOLINGS,
-  type ChunkResult,
-  type EvalResultRaw,
-  type GradCheckGroup,
-  type LoadedWeights,
-  type NetworkConfig,
-  type ProgressRaw,
-  type Tensor,
-  type TensorMap,
-  type TraceResult,
-  type TrainOptions,
+// Typed facade over the Embind module: explicit lifetimes (call dispose(); a disposed
+// object says so when used), copies out of WASM memory, and the core's errors as
+// thrown Errors. It checks nothing the core checks (ranges, labels, sizes): the core
+// validates every argument and its message is the one you see.
+// Works in a worker, the page and Node.
+import createCnnlabModule, { type CnnlabRawModule, type Fallible, type RawDataset, type RawModel } from '../wasm/cnnlab.js';
+import { DEFAULT_CONFIG, DEFAULT_OPTIONS } from './limits';
+import type {
+  CheckpointInfo,
+  ChunkResult,
+  DeltaName,
+  EvalResult,
+  ForwardName,
+  GradCheckGroup,
+  LoadedWeights,
+  NetworkConfig,
+  NetworkSnapshot,
+  ParamName,
+  ParamTensorInfo,
+  RunProgress,
+  Tensor,
+  TensorMap,
+  TraceResult,
+  TrainOptions,
 } from './types';
 
 export * from './types';
+export { DEFAULT_CONFIG, DEFAULT_OPTIONS, LIMITS, DIVERGENCE, within } from './limits';
 
 export const IMAGE_SIZE = 784;
 
@@ -76,88 +79,50 @@ export function loadCnnlab(options: LoadOptions = {}): Promise<Cnnlab> {
   return cached;
 }
 
+/** The module's result, or its Error thrown. */
+function unwrap<T>(result: Fallible<T>): T {
+  if (result instanceof Error) throw result;
+  return result;
+}
+
 function fail(message: string): never {
   throw new Error(message);
-}
-
-export function checkConfig(config: Partial<NetworkConfig>): NetworkConfig {
-  const c = { ...DEFAULT_CONFIG, ...config };
-  if (!ACTIVATIONS.includes(c.activation))
-    fail(`unknown activation "${String(c.activation)}" (relu, tanh or sigmoid)`);
-  if (!POOLINGS.includes(c.pooling)) fail(`unknown pooling "${String(c.pooling)}" (average or max)`);
-  for (const [key, max] of [
-    ['maps1', 16],
-    ['maps2', 16],
-    ['hidden', 512],
-  ] as const) {
-    const v = c[key];
-    if (!Number.isInteger(v) || v < 1 || v > max) fail(`${key} must be an integer from 1 to ${max}, got ${v}`);
-  }
-  return c;
-}
-
-export function checkOptions(options: Partial<TrainOptions>): TrainOptions {
-  const o = { ...DEFAULT_OPTIONS, ...options };
-  if (!(Number.isFinite(o.learningRate) && o.learningRate > 0))
-    fail(`learning rate must be a finite number > 0, got ${o.learningRate}`);
-  if (!Number.isInteger(o.batchSize) || o.batchSize < 1 || o.batchSize > 60000)
-    fail(`batch size must be an integer from 1 to 60000, got ${o.batchSize}`);
-  if (!(o.momentum >= 0 && o.momentum < 1)) fail(`momentum must be in [0, 1), got ${o.momentum}`);
-  if (!(o.lrDecay > 0 && o.lrDecay <= 1)) fail(`learning-rate decay must be in (0, 1], got ${o.lrDecay}`);
-  return o;
-}
-
-function checkSeed(seed: number): number {
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
-    fail(`seed must be an integer from 0 to 4294967295, got ${seed}`);
-  return seed;
-}
-
-function checkImage(image: Float32Array): Float32Array {
-  if (!(image instanceof Float32Array)) fail('an image is a Float32Array of 784 values');
-  if (image.length !== IMAGE_SIZE) fail(`an image has 784 values (28×28), got ${image.length}`);
-  return image;
-}
-
-function checkLabel(label: number): number {
-  if (!Number.isInteger(label) || label < 0 || label > 9) fail(`label must be a digit 0..9, got ${label}`);
-  return label;
 }
 
 export class Cnnlab {
   constructor(readonly raw: CnnlabRawModule) {}
 
-  /** "vec8" (SIMD) or "scalar": the 5×5 kernels compiled in. */
+  /** The 5×5 kernels compiled in ("vec8": SIMD, or "scalar"). */
   get kernelName(): string {
     return this.raw.kernelName;
   }
 
+  /** Bytes of the WASM heap in use (leak tests). */
+  heapBytesInUse(): number {
+    return this.raw.heapBytesInUse();
+  }
+
   createModel(config: Partial<NetworkConfig> = {}, seed = 1, options: Partial<TrainOptions> = {}): CnnModel {
-    return new CnnModel(this, new this.raw.Model(checkConfig(config), checkSeed(seed), checkOptions(options)));
+    return new CnnModel(unwrap(this.raw.Model.create({ ...DEFAULT_CONFIG, ...config }, seed, { ...DEFAULT_OPTIONS, ...options })));
   }
 
   /** Copies images (count·784 bytes) and labels into WASM memory, once. */
   createDataset(images: Uint8Array, labels: Uint8Array): CnnDataset {
     const count = labels.length;
-    if (count < 1) fail('a dataset needs at least one image');
     if (images.length !== count * IMAGE_SIZE)
       fail(`images hold ${images.length} bytes, expected ${count * IMAGE_SIZE} for ${count} labels`);
-    for (let i = 0; i < count; i++)
-      if (labels[i]! > 9) fail(`label ${labels[i]} at index ${i} is not a digit 0..9`);
-    const raw = new this.raw.Dataset(count);
+    const raw = new this.raw.Dataset(count); // the core checks the count
     raw.imagesView().set(images); // views are used at once: no call into the module between
     raw.labelsView().set(labels);
     return new CnnDataset(raw, count);
   }
 
   parseWeightsJson(text: string): LoadedWeights {
-    if (typeof text !== 'string') fail('weights JSON must be a string');
-    return this.raw.parseWeightsJson(text);
+    return unwrap(this.raw.parseWeightsJson(text));
   }
 
   parseWeightsBinary(bytes: Uint8Array): LoadedWeights {
-    if (!(bytes instanceof Uint8Array)) fail('binary weights must be a Uint8Array');
-    return this.raw.parseWeightsBinary(bytes);
+    return unwrap(this.raw.parseWeightsBinary(bytes));
   }
 
   /** A model from a weights file's contents (JSON text or binary bytes). */
@@ -167,27 +132,78 @@ export class Cnnlab {
     model.setParams(loaded.params);
     return model;
   }
-}
 
-export class CnnDataset {
-  constructor(
-    readonly raw: RawDataset,
-    readonly count: number,
-  ) {}
-  dispose(): void {
-    if (!this.raw.isDeleted()) this.raw.delete();
+  /** What a checkpoint holds (its network, seed, options, run), without restoring it. */
+  checkpointInfo(bytes: Uint8Array): CheckpointInfo {
+    return unwrap(this.raw.checkpointInfo(bytes));
+  }
+
+  /** The run of a checkpoint, going on exactly where it was, training on `data`. */
+  modelFromCheckpoint(bytes: Uint8Array, data: CnnDataset): CnnModel {
+    const info = this.checkpointInfo(bytes);
+    const model = this.createModel(info.config, info.seed, info.options);
+    try {
+      model.setTrainingData(data, info.trainCount);
+      model.restore(bytes);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    return model;
+  }
+
+  /** The core's table of parameter tensors for a config. */
+  paramTable(config: Partial<NetworkConfig> = {}): ParamTensorInfo[] {
+    return unwrap(this.raw.paramTable({ ...DEFAULT_CONFIG, ...config })) as ParamTensorInfo[];
   }
 }
 
-export interface EvalResult extends EvalResultRaw {}
+export class CnnDataset {
+  private disposedFlag = false;
+
+  constructor(
+    private readonly rawDataset: RawDataset,
+    readonly count: number,
+  ) {}
+
+  get disposed(): boolean {
+    return this.disposedFlag;
+  }
+
+  /** The module's object; throws once disposed. */
+  get raw(): RawDataset {
+    if (this.disposedFlag) fail('this dataset was disposed (dispose() was called): create a new one');
+    return this.rawDataset;
+  }
+
+  /** Image `index` as its 784 bytes. */
+  pixels(index: number): Uint8Array {
+    return unwrap(this.raw.pixels(index));
+  }
+
+  /** Frees the module's copy (a model training on it keeps it until it is disposed too). */
+  dispose(): void {
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    this.rawDataset.delete();
+  }
+}
 
 export class CnnModel {
   private trainingData: CnnDataset | null = null;
+  private disposedFlag = false;
 
-  constructor(
-    readonly module: Cnnlab,
-    readonly raw: RawModel,
-  ) {}
+  constructor(private readonly rawModel: RawModel) {}
+
+  /** The module's object; throws once disposed. */
+  get raw(): RawModel {
+    if (this.disposedFlag) fail('this model was disposed (dispose() was called): create a new one');
+    return this.rawModel;
+  }
+
+  get disposed(): boolean {
+    return this.disposedFlag;
+  }
 
   get config(): NetworkConfig {
     return this.raw.config();
@@ -202,62 +218,79 @@ export class CnnModel {
     return this.raw.paramCount();
   }
 
-  /** Validated first: on an error nothing changes. Clears a diverged status. */
+  /** On an error nothing changes. Clears a diverged status. */
   setOptions(options: Partial<TrainOptions>): void {
-    this.raw.setOptions(checkOptions({ ...this.raw.options(), ...options }));
+    unwrap(this.raw.setOptions({ ...this.raw.options(), ...options }));
   }
 
-  /** Trains on the first `count` samples of `data` (default all); the dataset must outlive training. */
+  /** Trains on the first `count` samples of `data` (default all): a new run. */
   setTrainingData(data: CnnDataset, count = data.count): void {
-    if (!Number.isInteger(count) || count < 1 || count > data.count)
-      fail(`training size must be an integer from 1 to ${data.count}, got ${count}`);
-    this.raw.setTrainingData(data.raw, count);
+    unwrap(this.raw.setTrainingData(data.raw, count));
     this.trainingData = data;
   }
 
-  /** The next `samples` samples of the epoch order, resuming where the last call stopped. */
+  /** The next `samples` samples of the run, resuming where the last call stopped. */
   train(samples: number): ChunkResult {
-    if (!Number.isInteger(samples) || samples < 0) fail(`samples must be a whole number ≥ 0, got ${samples}`);
-    return this.raw.train(samples);
+    if (this.trainingData?.disposed) fail('the training dataset was disposed: set new training data first');
+    return unwrap(this.raw.train(samples));
   }
 
-  progress(): ProgressRaw {
+  /** Where the run is, as the core keeps it. */
+  progress(): RunProgress {
     return this.raw.progress();
   }
 
-  evaluate(data: CnnDataset, start = 0, count = data.count - start): EvalResult {
-    if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 1 || start + count > data.count)
-      fail(`evaluation range [${start}, ${start + count}) is outside the dataset of ${data.count}`);
-    return this.raw.evaluate(data.raw, start, count);
+  /** θ plus the run state, as bytes (io/checkpoint.h). */
+  checkpoint(): Uint8Array {
+    return this.raw.checkpoint();
+  }
+
+  /** Goes on from a checkpoint of this network and seed (training data of its size set first). */
+  restore(bytes: Uint8Array): void {
+    unwrap(this.raw.restore(bytes));
+  }
+
+  /** Loss, accuracy and confusion over `count` images of `data` from `start`; per image if asked. */
+  evaluate(data: CnnDataset, start = 0, count = data.count - start, perImage = false): EvalResult {
+    return unwrap(this.raw.evaluate(data.raw, start, count, perImage));
   }
 
   /** Softmax S for one image of 784 values in [0, 1]. */
   predict(image: Float32Array): Float32Array {
-    return this.raw.predict(checkImage(image));
-  }
-
-  predictSample(data: CnnDataset, index: number): Float32Array {
-    if (!Number.isInteger(index) || index < 0 || index >= data.count)
-      fail(`sample index ${index} is outside the dataset of ${data.count}`);
-    return this.raw.predictSample(data.raw, index);
+    return unwrap(this.raw.predict(image));
   }
 
   /** Forward + backward for one image and label; the parameters do not change. */
   trace(image: Float32Array, label: number): TraceResult {
-    const loss = this.raw.trace(checkImage(image), checkLabel(label));
-    return { loss, ...splitTensors(this.raw.tensors()) };
+    const loss = unwrap(this.raw.trace(image, label));
+    return { ...this.tensors(), loss };
   }
 
-  /** Every tensor of the last forward/backward pass (after predict: forward only is fresh). */
-  tensors(): TraceResult & { loss: number } {
-    return { loss: NaN, ...splitTensors(this.raw.tensors()) };
+  /** Every tensor of the last forward/backward pass (after predict only the forward ones are fresh). */
+  tensors(): TraceResult {
+    const t = this.raw.tensors();
+    const { input, ...forward } = t.forward;
+    if (!input) fail('the module returned no input tensor');
+    return {
+      loss: NaN,
+      config: this.config,
+      input,
+      forward: forward as Record<ForwardName, Tensor>,
+      deltas: t.deltas as Record<DeltaName, Tensor>,
+      params: t.params as Record<ParamName, Tensor>,
+      grads: t.grads as Record<ParamName, Tensor>,
+    };
+  }
+
+  /** The forward tensors of the last pass, with the network that made them. */
+  snapshot(): NetworkSnapshot {
+    const { config, input, forward, params } = this.tensors();
+    return { config, input, forward, params };
   }
 
   /** One SGD step on one image; returns the loss before it, or NaN if the step was refused. */
   step(image: Float32Array, label: number, learningRate: number): number {
-    if (!(Number.isFinite(learningRate) && learningRate > 0))
-      fail(`learning rate must be a finite number > 0, got ${learningRate}`);
-    return this.raw.step(checkImage(image), checkLabel(label), learningRate);
+    return unwrap(this.raw.step(image, label, learningRate));
   }
 
   /**
@@ -265,9 +298,7 @@ export class CnnModel {
    * against backprop's gradient for this image and label. Parameters are restored.
    */
   gradientCheck(image: Float32Array, label: number, probesPerGroup = 10): GradCheckGroup[] {
-    if (!Number.isInteger(probesPerGroup) || probesPerGroup < 1 || probesPerGroup > 1000)
-      fail(`probes per group must be an integer from 1 to 1000, got ${probesPerGroup}`);
-    return this.raw.gradientCheck(checkImage(image), checkLabel(label), probesPerGroup);
+    return unwrap(this.raw.gradientCheck(image, label, probesPerGroup));
   }
 
   getParams(): Float32Array {
@@ -275,48 +306,27 @@ export class CnnModel {
   }
 
   setParams(values: Float32Array): void {
-    if (!(values instanceof Float32Array)) fail('parameters are a Float32Array');
-    if (values.length !== this.paramCount)
-      fail(`expected ${this.paramCount} parameters, got ${values.length}`);
-    this.raw.setParams(values);
+    unwrap(this.raw.setParams(values));
   }
 
   toJson(): string {
-    return this.raw.toJson();
+    return unwrap(this.raw.toJson());
   }
   toBinary(): Uint8Array {
-    return this.raw.toBinary();
+    return unwrap(this.raw.toBinary());
   }
 
   dispose(): void {
-    if (!this.raw.isDeleted()) this.raw.delete();
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    this.rawModel.delete();
     this.trainingData = null;
   }
 
-  /** The dataset set by setTrainingData (kept alive by the caller). */
+  /** The dataset set by setTrainingData. */
   get data(): CnnDataset | null {
     return this.trainingData;
   }
 }
 
-function pick<K extends string>(map: TensorMap, names: readonly K[], prefix = ''): Record<K, Tensor> {
-  const out = {} as Record<K, Tensor>;
-  for (const name of names) {
-    const t = map[prefix + name];
-    if (!t) fail(`the module returned no tensor "${prefix + name}"`);
-    out[name] = t;
-  }
-  return out;
-}
-
-function splitTensors(map: TensorMap): Omit<TraceResult, 'loss'> {
-  const input = map['input'];
-  if (!input) fail('the module returned no input tensor');
-  return {
-    input,
-    forward: pick(map, FORWARD_NAMES),
-    deltas: pick(map, DELTA_NAMES),
-    params: pick(map, PARAM_NAMES),
-    grads: pick(map, PARAM_NAMES, 'grad.'),
-  };
-}
+export type { TensorMap };

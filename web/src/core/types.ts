@@ -1,5 +1,7 @@
 // Types shared by the core facade, the worker protocol and the UI. Names follow the
-// handout (see README, "How the handout maps to the code").
+// handout (see README, "How the handout maps to the code"). The values of the core's
+// tables (option limits and defaults, the parameter tensors, the divergence rule)
+// are not written here: they come from the module (./limits.ts reads them).
 
 export type Activation = 'relu' | 'tanh' | 'sigmoid';
 export type Pooling = 'average' | 'max';
@@ -14,54 +16,61 @@ export interface NetworkConfig {
   maps2: number;
   hidden: number;
 }
-export const DEFAULT_CONFIG: Readonly<NetworkConfig> = {
-  activation: 'relu',
-  pooling: 'average',
-  maps1: 4,
-  maps2: 6,
-  hidden: 50,
-};
 
-/** SGD θ ← θ − λ·Δθ (handout p. 6) and its optional extensions. */
+/** SGD θ ← θ − λ·Δθ (handout p. 6), its optional extensions, and the run's length. */
 export interface TrainOptions {
   learningRate: number;
   batchSize: number;
   momentum: number;
   lrDecay: number;
+  epochs: number;
   shuffle: boolean;
 }
-export const DEFAULT_OPTIONS: Readonly<TrainOptions> = {
-  learningRate: 0.01,
-  batchSize: 1,
-  momentum: 0,
-  lrDecay: 1,
-  shuffle: true,
-};
 
-export type TrainStatus = 'ok' | 'diverged' | 'no-data';
+/** done: the run's epochs are over; no-data: no training set yet. */
+export type TrainStatus = 'ok' | 'diverged' | 'no-data' | 'done';
+/** Which clause of the divergence rule fired (cpp/network/model.h). */
+export type Divergence = 'none' | 'loss-not-finite' | 'weight-blow-up' | 'exploding-loss';
 
 export interface ChunkResult {
   samples: number;
   lossSum: number;
+  /** Samples classified right before their update. */
   correct: number;
   status: TrainStatus;
+  /** Index in the training set of the last sample trained (−1: none), and its label. */
+  lastIndex: number;
+  lastLabel: number;
 }
 
-export interface ProgressRaw {
+/** The run as the core keeps it. */
+export interface RunProgress {
+  trainCount: number;
+  /** Completed epochs. */
   epoch: number;
+  /** Samples done in the current epoch. */
   position: number;
   samplesSeen: number;
+  /** λ of this epoch (after decay). */
   learningRate: number;
+  /** Mean loss of the last samples (the divergence rule's window); NaN before any. */
+  recentLoss: number;
   status: TrainStatus;
+  divergence: Divergence;
+  /** Plain words ('' when nothing happened). */
   message: string;
 }
 
-export interface EvalResultRaw {
+export interface EvalResult {
   meanLoss: number;
   accuracy: number;
   count: number;
+  correct: number;
   /** 10×10, row = true label, column = predicted. */
   confusion: Int32Array;
+  /** Per image (when asked for): the predicted digit, and the 10 probabilities image after image. */
+  predictions: Uint8Array | null;
+  probs: Float32Array | null;
 }
 
 export interface Tensor {
@@ -75,51 +84,75 @@ export interface LoadedWeights {
   params: Float32Array;
 }
 
-/** Parameter tensors, PyTorch state_dict names. */
-export const PARAM_NAMES = [
-  'conv1.weight',
-  'conv1.bias',
-  'conv2.weight',
-  'conv2.bias',
-  'fc1.weight',
-  'fc1.bias',
-  'fc2.weight',
-  'fc2.bias',
-] as const;
-export type ParamName = (typeof PARAM_NAMES)[number];
+/** What a checkpoint (θ + the run state, as bytes) holds, read without restoring it. */
+export interface CheckpointInfo {
+  config: NetworkConfig;
+  seed: number;
+  options: TrainOptions;
+  trainCount: number;
+  samplesSeen: number;
+  epoch: number;
+  /** The mean loss of the run's last samples (NaN before any). */
+  recentLoss: number;
+  params: Float32Array;
+}
+
+/**
+ * Parameter tensors, PyTorch state_dict names. The list itself (order, shapes) is
+ * the core's table (`Cnnlab.paramTable`); this type only names its entries, and a
+ * test checks it against the module.
+ */
+export type ParamName =
+  | 'conv1.weight'
+  | 'conv1.bias'
+  | 'conv2.weight'
+  | 'conv2.bias'
+  | 'fc1.weight'
+  | 'fc1.bias'
+  | 'fc2.weight'
+  | 'fc2.bias';
+
+/** One row of the core's parameter table. */
+export interface ParamTensorInfo {
+  name: ParamName;
+  /** The handout's symbol: K¹, b¹, K², b², W₁, b₁, W₂, b₂. */
+  handout: string;
+  shape: number[];
+  /** In the flat parameter buffer (getParams order), in floats. */
+  offset: number;
+  size: number;
+}
 
 /** Forward tensors, the same fields as `cnnlab trace`. */
-export const FORWARD_NAMES = [
-  'conv1_pre',
-  'conv1',
-  'pool1',
-  'conv2_pre',
-  'conv2',
-  'pool2',
-  'flatten',
-  'fc1_pre',
-  'fc1',
-  'logits',
-  'probs',
-] as const;
-export type ForwardName = (typeof FORWARD_NAMES)[number];
+export type ForwardName =
+  | 'conv1_pre'
+  | 'conv1'
+  | 'pool1'
+  | 'conv2_pre'
+  | 'conv2'
+  | 'pool2'
+  | 'flatten'
+  | 'fc1_pre'
+  | 'fc1'
+  | 'logits'
+  | 'probs';
 
 /** δ tensors of backprop (handout pp. 4–5). */
-export const DELTA_NAMES = [
-  'delta_out', // δ = S − Y
-  'delta_a1', // W₂ᵀδ
-  'delta1', // δ₁ = W₂ᵀδ ⊙ f′
-  'delta_flatten', // δ_flatten = W₁ᵀδ₁
-  'delta_conv2_out', // δ spread back through pooling, before ·f′
-  'delta_conv2', // δC²
-  'delta_pool1', // δC_P¹
-  'delta_conv1_out',
-  'delta_conv1', // δC¹
-] as const;
-export type DeltaName = (typeof DELTA_NAMES)[number];
+export type DeltaName =
+  | 'delta_out' // δ = S − Y
+  | 'delta_a1' // W₂ᵀδ
+  | 'delta1' // δ₁ = W₂ᵀδ ⊙ f′
+  | 'delta_flatten' // δ_flatten = W₁ᵀδ₁
+  | 'delta_conv2_out' // δ spread back through pooling, before ·f′
+  | 'delta_conv2' // δC²
+  | 'delta_pool1' // δC_P¹
+  | 'delta_conv1_out'
+  | 'delta_conv1'; // δC¹
 
 export interface TraceResult {
   loss: number;
+  /** The network that computed these tensors (f and the pooling are not guessed from values). */
+  config: NetworkConfig;
   input: Tensor;
   forward: Record<ForwardName, Tensor>;
   deltas: Record<DeltaName, Tensor>;
@@ -128,7 +161,7 @@ export interface TraceResult {
 }
 
 /** The handout's tensors for one input, as the network view draws them. */
-export type NetworkSnapshot = Pick<TraceResult, 'input' | 'forward' | 'params'>;
+export type NetworkSnapshot = Pick<TraceResult, 'config' | 'input' | 'forward' | 'params'>;
 
 /** One parameter group of the live gradient check (central finite differences). */
 export interface GradCheckGroup {

@@ -51,8 +51,8 @@ export class BackpropView {
     const sideP2 = side2 / 2;
     const hidden = d.delta1.data.length;
     const flat = d.delta_flatten.data.length;
-    const fPrime = F_PRIME[t.activation] ?? "f'";
-    const avg = t.pooling === 'average';
+    const fPrime = F_PRIME[t.config.activation] ?? "f'";
+    const avg = t.config.pooling === 'average';
 
     const probs = t.forward.probs.data;
     const y = new Float32Array(probs.length);
@@ -176,7 +176,7 @@ export class BackpropView {
         avg
           ? "\\delta C^1_m(i,j) = \\tfrac14\\,\\delta C^1_{P_m}\\!\\left(\\lceil i/2\\rceil, \\lceil j/2\\rceil\\right) \\cdot f'"
           : "\\delta C^1_m(i,j) = \\delta C^1_{P_m}(\\lceil i/2\\rceil, \\lceil j/2\\rceil)\\cdot f' \\text{ at the arg-max, else } 0",
-        `i, j = 1…${side1}.` + (t.activation === 'relu' ? ' Where C¹ = b¹ ≤ 0 (the blank border) ReLU′ = 0 and δC¹ is white.' : ''),
+        `i, j = 1…${side1}.` + (t.config.activation === 'relu' ? ' Where C¹ = b¹ ≤ 0 (the blank border) ReLU′ = 0 and δC¹ is white.' : ''),
         tensorMaps('bp-delta_conv1', d.delta_conv1.data, d.delta_conv1.shape, { count: maps1, rows: side1, cols: side1, scale: 3, caption: (m) => `\\delta C^1_{${m + 1}}` }),
       ),
     );
@@ -232,7 +232,7 @@ export class BackpropView {
     const routed = [0, 1].map((r) => [0, 1].map((c) => (r === ar && c === ac ? dv : 0)));
     const spreadNow = block(t.deltas.delta_conv2_out);
     const after = block(t.deltas.delta_conv2);
-    const avg = t.pooling === 'average';
+    const avg = t.config.pooling === 'average';
     const i0 = 2 * p + 1;
     const j0 = 2 * q + 1;
     const cellName = `\\delta_{\\mathrm{flatten}}\\,(n=${n + 1};\\ ${p + 1},${q + 1})`;

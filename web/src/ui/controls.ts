@@ -1,19 +1,11 @@
 // The training controls: start, pause, step, reset, and the settings (λ, batch,
 // epochs, f, pooling, training-set size, seed). Each setting is checked as it is
 // changed; a bad value is explained next to its field and not sent.
+import { LIMITS } from '../core/limits';
 import { ACTIVATIONS, POOLINGS } from '../core/types';
-import {
-  BATCH_SIZES,
-  checkBatch,
-  checkEpochs,
-  checkLearningRate,
-  checkSeed,
-  checkSpeed,
-  checkTrainSize,
-  formatCount,
-} from '../app/settings';
-import { RESET_KEYS, SPEEDS, TRAIN_SIZES, type TrainSettings } from '../worker/protocol';
+import { BATCH_SIZES, RESET_KEYS, SETTING_CHECKS, SPEEDS, TRAIN_SIZES, type TrainSettings } from '../worker/protocol';
 import { h, sub } from './dom';
+import { formatCount } from './format';
 
 /** What the page is doing, as the controls see it. */
 export type PageState = 'starting' | 'idle' | 'running' | 'paused' | 'done' | 'diverged' | 'crashed' | 'fatal';
@@ -54,17 +46,17 @@ export class Controls {
     this.buttons.reset.addEventListener('click', () => handlers.reset());
     const buttons = h('div', { class: 'app-buttons', role: 'group', 'aria-label': 'Training' }, ...Object.values(this.buttons));
 
-    const lr = h('input', { type: 'number', inputmode: 'decimal', step: 'any', min: '0.000001', max: '1e30', testid: 'lr' });
+    const lr = h('input', { type: 'number', inputmode: 'decimal', step: 'any', min: String(LIMITS.learningRate.min), max: String(LIMITS.learningRate.max), testid: 'lr' });
     const batch = h('select', { testid: 'batch' }, ...BATCH_SIZES.map((b) => h('option', { value: String(b) }, b === 1 ? '1 (handout)' : String(b))));
-    const epochs = h('input', { type: 'number', inputmode: 'numeric', step: '1', min: '1', max: '100', testid: 'epochs' });
+    const epochs = h('input', { type: 'number', inputmode: 'numeric', step: '1', min: String(LIMITS.epochs.min), max: String(LIMITS.epochs.max), testid: 'epochs' });
     const activation = h('select', { testid: 'activation' }, ...ACTIVATIONS.map((a) => h('option', { value: a }, ACTIVATION_LABELS[a] ?? a)));
     const pooling = h('select', { testid: 'pooling' }, ...POOLINGS.map((p) => h('option', { value: p }, POOLING_LABELS[p] ?? p)));
     const trainSize = h('select', { testid: 'train-size' }, ...TRAIN_SIZES.map((n) => h('option', { value: String(n) }, formatCount(n))));
-    const seed = h('input', { type: 'number', inputmode: 'numeric', step: '1', min: '0', testid: 'seed' });
+    const seed = h('input', { type: 'number', inputmode: 'numeric', step: '1', min: String(LIMITS.seed.min), max: String(LIMITS.seed.max), testid: 'seed' });
     const speed = h('select', { testid: 'speed' }, ...SPEEDS.map((n) => h('option', { value: String(n) }, n === 0 ? 'full' : `${formatCount(n)}/s`)));
 
     const grid = h('div', { class: 'app-fields' });
-    const add = (key: keyof TrainSettings, field: Field, label: (string | Node)[], check: (t: string) => { ok: true; value: number } | { ok: false; message: string } | null) => {
+    const add = (key: keyof TrainSettings, field: Field, label: (string | Node)[]) => {
       const id = `field-${key}`;
       field.id = id;
       const error = h('p', { class: 'app-field-error', id: `${id}-error`, role: 'alert' });
@@ -73,30 +65,28 @@ export class Controls {
       grid.append(h('div', { class: `app-field${(RESET_KEYS as readonly string[]).includes(key) ? ' app-field-new' : ''}` }, labelEl, field, error));
       this.fields.set(key, { field, error });
       field.addEventListener('change', () => {
-        const result = check(field.value);
-        if (result && !result.ok) {
+        const result = SETTING_CHECKS[key](field.value);
+        if (!result.ok) {
           error.textContent = result.message;
           field.setAttribute('aria-invalid', 'true');
           return;
         }
         error.textContent = '';
         field.removeAttribute('aria-invalid');
-        const next = { ...this.settings };
-        if (result) (next[key] as number) = result.value;
-        else (next[key] as string) = field.value;
-        if (next[key] === this.settings[key]) return;
+        if (result.value === this.settings[key]) return;
+        const next = { ...this.settings, [key]: result.value };
         this.settings = next;
         handlers.change(next, key);
       });
     };
-    add('learningRate', lr, ['Learning rate ', h('var', { text: 'λ' })], checkLearningRate);
-    add('batchSize', batch, ['Batch size'], checkBatch);
-    add('epochs', epochs, ['Epochs'], checkEpochs);
-    add('activation', activation, ['Activation ', h('var', { text: 'f' })], () => null);
-    add('pooling', pooling, ['Pooling ', h('span', { class: 'app-muted' }, 'C', sub('P'))], () => null);
-    add('trainSize', trainSize, ['Training set'], checkTrainSize);
-    add('seed', seed, ['Seed'], checkSeed);
-    add('speed', speed, ['Speed'], checkSpeed);
+    add('learningRate', lr, ['Learning rate ', h('var', { text: 'λ' })]);
+    add('batchSize', batch, ['Batch size']);
+    add('epochs', epochs, ['Epochs']);
+    add('activation', activation, ['Activation ', h('var', { text: 'f' })]);
+    add('pooling', pooling, ['Pooling ', h('span', { class: 'app-muted' }, 'C', sub('P'))]);
+    add('trainSize', trainSize, ['Training set']);
+    add('seed', seed, ['Seed']);
+    add('speed', speed, ['Speed']);
 
     const note = h(
       'p',

@@ -27,6 +27,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return e;
 }
 
+/** el('span', 'cl-value', '0.25'): an element with a class and optional text (h's short form). */
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
+  return h(tag, { class: className, text });
+}
+
 /** A <sub> or <sup> inside text: sub('1') → ₁ as markup. */
 export const sub = (text: string): HTMLElement => h('sub', { text });
 export const sup = (text: string): HTMLElement => h('sup', { text });

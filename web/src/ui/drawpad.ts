@@ -7,6 +7,7 @@
 // 280×280 "ink" canvas whose alpha channel is the ink that preprocessInk reads, so
 // the input does not depend on the screen. A 20-px brush on 280 px gives strokes of
 // about 2 px at 28×28, like MNIST's, when the digit fills most of the pad.
+import { el } from './dom';
 import { SEQUENTIAL, paintSlice, pixelCanvas } from './colormap';
 import { BOX_SIZE, INPUT_CENTRE, INPUT_SIZE, preprocessInk, type PreprocessResult } from './preprocess';
 
@@ -33,12 +34,6 @@ interface Stroke {
   points: number[];
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 function context(canvas: HTMLCanvasElement, willReadFrequently = false): CanvasRenderingContext2D {
   const ctx = canvas.getContext('2d', { willReadFrequently });

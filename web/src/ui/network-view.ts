@@ -11,7 +11,8 @@
 // once per network shape; each render paints tiny canvases with putImageData (CSS
 // scales them up, pixelated), and writes text only when it changes. Nothing reads
 // layout. The shapes come from the tensors, so other configs (maps1, maps2, hidden)
-// work too; f and the pooling are recognised from the tensors as well.
+// work too; f and the pooling come with the snapshot (the network's config).
+import { el } from './dom';
 import type { NetworkSnapshot, Tensor } from '../core/types';
 import {
   DIVERGING,
@@ -105,12 +106,6 @@ export function mathText(src: string): string {
 
 // ---- helpers -------------------------------------------------------------------
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 function mathEl<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, src: string): HTMLElementTagNameMap[K] {
   const e = el(tag, className);
@@ -133,45 +128,7 @@ function scaleFor(side: number, target = 96): number {
   return Math.max(1, Math.round(target / side));
 }
 
-export type ActivationName = 'ReLU' | 'tanh' | 'sigmoid';
-
-/** Which f turned pre into post (sampled), or null if none of the three fits. */
-export function recogniseActivation(pre: Float32Array, post: Float32Array): ActivationName | null {
-  const fs: [ActivationName, (x: number) => number][] = [
-    ['ReLU', (x) => (x > 0 ? x : 0)],
-    ['tanh', Math.tanh],
-    ['sigmoid', (x) => 1 / (1 + Math.exp(-x))],
-  ];
-  const step = Math.max(1, Math.floor(pre.length / 256));
-  for (const [name, f] of fs) {
-    let ok = true;
-    for (let i = 0; i < pre.length && ok; i += step) ok = Math.abs(f(pre[i]!) - post[i]!) <= 1e-5 + 1e-5 * Math.abs(post[i]!);
-    if (ok) return name;
-  }
-  return null;
-}
-
-/** 'max' when every 2×2 block's pooled value is its max and some are not its mean; else 'average'. */
-export function recognisePooling(conv: Tensor, pool: Tensor): 'average' | 'max' {
-  const [c = 0, h = 0, w = 0] = conv.shape;
-  const [, ph = 0, pw = 0] = pool.shape;
-  let maxFits = true;
-  let meanFits = true;
-  for (let k = 0; k < c && maxFits; k++)
-    for (let i = 0; i < ph && maxFits; i++)
-      for (let j = 0; j < pw; j++) {
-        const base = k * h * w + 2 * i * w + 2 * j;
-        const a = conv.data[base]!;
-        const b = conv.data[base + 1]!;
-        const d = conv.data[base + w]!;
-        const e = conv.data[base + w + 1]!;
-        const p = pool.data[k * ph * pw + i * pw + j]!;
-        const tol = 1e-5 * (1 + Math.abs(p));
-        if (Math.abs(Math.max(a, b, d, e) - p) > tol) maxFits = false;
-        if (Math.abs((a + b + d + e) / 4 - p) > tol) meanFits = false;
-      }
-  return maxFits && !meanFits ? 'max' : 'average';
-}
+const ACTIVATION_NAMES = { relu: 'ReLU', tanh: 'tanh', sigmoid: 'sigmoid' } as const;
 
 // ---- rows ----------------------------------------------------------------------
 
@@ -442,11 +399,11 @@ export class NetworkView {
     const p = snap.params;
     if (!this.textColor) this.textColor = getComputedStyle(this.element).color || '#333';
 
-    // f and the pooling, recognised from the tensors
-    const act = recogniseActivation(f.conv1_pre.data, f.conv1.data) ?? 'f';
-    for (const t of b.fName) setText(t, act === 'f' ? 'f' : `f = ${act}`);
-    const pooling = recognisePooling(f.conv1, f.pool1);
-    const fx = act === 'f' ? 'f' : act;
+    // f and the pooling: the network's config, sent with the tensors
+    const act = ACTIVATION_NAMES[snap.config.activation];
+    for (const t of b.fName) setText(t, `f = ${act}`);
+    const pooling = snap.config.pooling;
+    const fx = act;
 
     // I
     const inputData = snap.input.data;

@@ -3,7 +3,7 @@
 // each plot redraws once per call and follows its container's width.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { formatCount } from '../app/settings';
+import { formatCount } from './format';
 import { h } from './dom';
 
 const INK = '#1f2937';

@@ -5,24 +5,11 @@
 // what changed: a transform per bar (no layout), texts only when their rounded value
 // differs. Bar animations are off under prefers-reduced-motion (components.css).
 
+import { el } from './dom';
+import { formatPercent } from './format';
 const DIGITS = 10;
 
-/** "97%", "4.2%", "<0.1%": as many digits as a reader can use. */
-export function formatPercent(p: number): string {
-  const pct = p * 100;
-  if (!(pct > 0)) return '0%';
-  if (pct >= 99.95 && pct < 100) return '>99.9%';
-  if (pct >= 10) return `${Math.round(pct)}%`;
-  if (pct >= 0.1) return `${pct.toFixed(1)}%`;
-  return '<0.1%';
-}
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 interface Row {
   item: HTMLLIElement;

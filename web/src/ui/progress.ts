@@ -1,6 +1,6 @@
 // The training readouts: samples seen, epoch, samples per second, time left, and a
 // bar for the whole run.
-import { formatCount, formatDuration } from '../app/settings';
+import { formatCount, formatDuration } from './format';
 import type { ProgressInfo } from '../worker/protocol';
 import type { PageState } from './controls';
 import { h } from './dom';

@@ -5,7 +5,7 @@
 import type { TeachResult } from '../worker/protocol';
 import { formatValue } from './colormap';
 import { h } from './dom';
-import { formatPercent } from './probability-bars';
+import { formatPercent } from './format';
 import { symmetric, tensorMaps, tex, valuesJson } from './teaching-parts';
 
 const SUBSCRIPT = '₀₁₂₃₄₅₆₇₈₉';

@@ -3,10 +3,9 @@
 // gallery of the most confident mistakes with their top probabilities. Clicking a
 // test image opens it in "Inside the network".
 import { MNIST_CREDIT } from '../data/mnist';
-import { formatAccuracy, formatCount } from '../app/settings';
+import { formatAccuracy, formatCount, formatPercent as percent } from './format';
 import type { Evaluation } from '../worker/protocol';
 import { paintSlice, pixelCanvas, SEQUENTIAL } from './colormap';
-import { formatPercent as percent } from './probability-bars';
 import { h } from './dom';
 import { scrollBehavior } from './motion';
 

@@ -1,57 +1,93 @@
 // Hand-written types for the Embind module built from cpp/bindings/embind.cpp
-// (Emscripten 3.1.6 cannot emit them). `npm run build:wasm` writes cnnlab.js and
-// cnnlab.wasm beside this file. Use it through web/src/core/cnnlab.ts.
+// (Emscripten 3.1.6 cannot emit them). `npm run build:wasm` writes cnnlab.js,
+// cnnlab.wasm and limits.json beside this file. Use it through web/src/core/cnnlab.ts.
+//
+// An entry that can fail returns an Error (not thrown) instead of its result: the
+// facade throws it (a throw inside the module would leak its arguments).
 import type {
-  EvalResultRaw,
+  ChunkResult,
+  CheckpointInfo,
+  GradCheckGroup,
   LoadedWeights,
   NetworkConfig,
-  ProgressRaw,
+  RunProgress,
   TensorMap,
   TrainOptions,
-  ChunkResult,
-  GradCheckGroup,
 } from '../core/types';
 
-export interface RawDataset {
+export type Fallible<T> = T | Error;
+
+export interface RawEvalResult {
+  meanLoss: number;
+  accuracy: number;
+  count: number;
+  correct: number;
+  confusion: Int32Array;
+  predictions: Uint8Array | null;
+  probs: Float32Array | null;
+}
+
+export interface RawTensors {
+  forward: TensorMap;
+  deltas: TensorMap;
+  params: TensorMap;
+  grads: TensorMap;
+}
+
+interface Deletable {
+  delete(): void;
+  isDeleted(): boolean;
+}
+
+export interface RawDataset extends Deletable {
   count(): number;
   /** A view into WASM memory: valid only until the next call into the module. */
   imagesView(): Uint8Array;
   /** A view into WASM memory: valid only until the next call into the module. */
   labelsView(): Uint8Array;
-  delete(): void;
-  isDeleted(): boolean;
+  /** A copy of image `index` (784 bytes). */
+  pixels(index: number): Fallible<Uint8Array>;
 }
 
-export interface RawModel {
+export interface RawModel extends Deletable {
   config(): NetworkConfig;
   options(): TrainOptions;
   seed(): number;
   paramCount(): number;
-  setOptions(options: Partial<TrainOptions>): void;
-  setTrainingData(data: RawDataset, count: number): void;
-  train(samples: number): ChunkResult;
-  progress(): ProgressRaw;
-  evaluate(data: RawDataset, start: number, count: number): EvalResultRaw;
-  predict(image: Float32Array): Float32Array;
-  predictSample(data: RawDataset, index: number): Float32Array;
-  trace(image: Float32Array, label: number): number;
-  step(image: Float32Array, label: number, learningRate: number): number;
-  tensors(): TensorMap;
-  gradientCheck(image: Float32Array, label: number, probesPerGroup: number): GradCheckGroup[];
+  setOptions(options: TrainOptions): Fallible<undefined>;
+  setTrainingData(data: RawDataset, count: number): Fallible<undefined>;
+  train(samples: number): Fallible<ChunkResult>;
+  progress(): RunProgress;
+  checkpoint(): Uint8Array;
+  restore(bytes: Uint8Array): Fallible<undefined>;
+  evaluate(data: RawDataset, start: number, count: number, perImage: boolean): Fallible<RawEvalResult>;
+  predict(image: Float32Array): Fallible<Float32Array>;
+  trace(image: Float32Array, label: number): Fallible<number>;
+  step(image: Float32Array, label: number, learningRate: number): Fallible<number>;
+  tensors(): RawTensors;
+  gradientCheck(image: Float32Array, label: number, probesPerGroup: number): Fallible<GradCheckGroup[]>;
   getParams(): Float32Array;
-  setParams(values: Float32Array): void;
-  toJson(): string;
-  toBinary(): Uint8Array;
-  delete(): void;
-  isDeleted(): boolean;
+  setParams(values: Float32Array): Fallible<undefined>;
+  toJson(): Fallible<string>;
+  toBinary(): Fallible<Uint8Array>;
 }
 
 export interface CnnlabRawModule {
   Dataset: new (count: number) => RawDataset;
-  Model: new (config: Partial<NetworkConfig>, seed: number, options: Partial<TrainOptions>) => RawModel;
-  parseWeightsJson(text: string): LoadedWeights;
-  parseWeightsBinary(bytes: Uint8Array): LoadedWeights;
+  Model: { create(config: NetworkConfig, seed: number, options: TrainOptions): Fallible<RawModel> };
+  validateConfig(config: NetworkConfig): string;
+  validateOptions(options: TrainOptions): string;
+  parseWeightsJson(text: string): Fallible<LoadedWeights>;
+  parseWeightsBinary(bytes: Uint8Array): Fallible<LoadedWeights>;
+  checkpointInfo(bytes: Uint8Array): Fallible<CheckpointInfo>;
+  limits(): Record<string, { min: number; max: number; default: number; integer: boolean }>;
+  defaultConfig(): NetworkConfig;
+  defaultOptions(): TrainOptions;
+  paramTable(config: NetworkConfig): Fallible<{ name: string; handout: string; shape: number[]; offset: number; size: number }[]>;
   kernelName: string;
+  lossWindow: number;
+  explodingLoss: number;
+  weightBound: number;
   heapBytesInUse(): number;
   HEAPU8: Uint8Array;
 }

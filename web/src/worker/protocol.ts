@@ -5,7 +5,10 @@
 // The worker alone owns the WASM module, the MNIST datasets, the model being
 // trained and the pretrained model. The page only sends requests and draws what
 // comes back. Large buffers travel as transfers (see `transferables`).
-import type { Activation, GradCheckGroup, NetworkSnapshot, Pooling, Tensor, TraceResult } from '../core/types';
+import { LIMITS, rangeText, within, type Limit } from '../core/limits';
+import { ACTIVATIONS, POOLINGS } from '../core/types';
+import type { Activation, Divergence, GradCheckGroup, NetworkSnapshot, Pooling, Tensor, TraceResult } from '../core/types';
+
 
 /** Which network answers a prediction: the pretrained weights file or the model being trained. */
 export type ModelChoice = 'pretrained' | 'training';
@@ -27,19 +30,58 @@ export interface TrainSettings {
   speed: number;
 }
 
+/** The sizes the page's menu offers (a link or an embed may ask for any other in range). */
 export const TRAIN_SIZES = [10000, 30000, 60000] as const;
+/** The batch sizes the page's menu offers (likewise). */
+export const BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128] as const;
 /** Samples per second for the speed control; 0 is full speed. */
 export const SPEEDS = [0, 2000, 200, 20] as const;
 
+/** The page's defaults: the core's (limits.json), but 3 epochs, so a run is worth watching. */
 export const DEFAULT_SETTINGS: Readonly<TrainSettings> = {
-  learningRate: 0.01,
-  batchSize: 1, // the handout trains one sample at a time
+  learningRate: LIMITS.learningRate.default,
+  batchSize: LIMITS.batchSize.default, // the handout trains one sample at a time
   epochs: 3,
   activation: 'relu',
   pooling: 'average',
-  seed: 1,
-  trainSize: 60000,
+  seed: LIMITS.seed.default,
+  trainSize: LIMITS.trainSize.default,
   speed: 0,
+};
+
+/** A setting read from text (a field, a link): its value, or what is wrong in words. */
+export type Check<T> = { ok: true; value: T } | { ok: false; message: string };
+
+function numberIn(limit: Limit, what: string, example: string): (text: string) => Check<number> {
+  return (text) => {
+    const t = text.trim();
+    const v = Number(t);
+    if (t === '' || !Number.isFinite(v)) return { ok: false, message: `${what} must be a number, e.g. ${example}.` };
+    if (!within(limit, v)) return { ok: false, message: rangeText(limit, what) };
+    return { ok: true, value: v };
+  };
+}
+
+function oneOf<T extends string | number>(choices: readonly T[], what: string, parse: (t: string) => T): (text: string) => Check<T> {
+  return (text) => {
+    const v = parse(text.trim());
+    return choices.includes(v) ? { ok: true, value: v } : { ok: false, message: `${what} is one of ${choices.join(', ')}.` };
+  };
+}
+
+/**
+ * Every setting's check, from the core's limits (limits.json): the page's fields and
+ * the URL hash use these, the worker hands the values to the core, which checks again.
+ */
+export const SETTING_CHECKS: { [K in keyof TrainSettings]: (text: string) => Check<TrainSettings[K]> } = {
+  learningRate: numberIn(LIMITS.learningRate, 'The learning rate λ', '0.01'),
+  batchSize: numberIn(LIMITS.batchSize, 'The batch size', '32'),
+  epochs: numberIn(LIMITS.epochs, 'Epochs', '3'),
+  activation: oneOf(ACTIVATIONS, 'The activation f', (t) => t as Activation),
+  pooling: oneOf(POOLINGS, 'The pooling', (t) => t as Pooling),
+  seed: numberIn(LIMITS.seed, 'The seed', '1'),
+  trainSize: numberIn(LIMITS.trainSize, 'The training-set size', '10000'),
+  speed: oneOf(SPEEDS, 'The speed (samples per second, 0 = full)', Number),
 };
 
 /** Settings that define the network or its data order: changing one starts a new run. */
@@ -52,7 +94,7 @@ export function resetReasons(before: TrainSettings, after: TrainSettings): (keyo
 
 export type { NetworkSnapshot };
 
-/** Where the training run is. `epoch` counts finished epochs. */
+/** Where the training run is, as the core says. `epoch` counts finished epochs. */
 export interface ProgressInfo {
   /** Increases at every reset; events of an older run are stale. */
   run: number;
@@ -62,21 +104,28 @@ export interface ProgressInfo {
   position: number;
   trainSize: number;
   epochs: number;
+  /** λ of this epoch (after decay). */
   learningRate: number;
+  /** Mean loss of the core's divergence window (NaN before any sample). */
+  recentLoss: number;
   /** Measured over the last two seconds of running; 0 when not running. */
   samplesPerSec: number;
   /** null when not running or not yet measured. */
   secondsLeft: number | null;
 }
 
-/** The parameters and where they were: enough for a new worker to go on. */
+/**
+ * The core's checkpoint (θ and the whole run state, as bytes: cpp/io/checkpoint.h)
+ * and what the page shows of it: enough for a new worker to go on bit for bit.
+ */
 export interface Checkpoint {
   run: number;
   settings: TrainSettings;
-  params: Float32Array;
+  bytes: Uint8Array;
   samplesSeen: number;
   epoch: number;
-  position: number;
+  /** The mean loss of the last samples when it was taken. */
+  recentLoss: number;
 }
 
 export interface Evaluation {
@@ -134,8 +183,8 @@ export type Request =
   | { type: 'test-images'; id: number; indices: number[] }
   | { type: 'evaluate'; model: ModelChoice }
   | { type: 'ping'; id: number }
-  /** For tests of the page's crash handling: the worker shell throws or blocks. */
-  | { type: 'debug'; action: 'crash' | 'hang'; ms?: number }
+  /** After divergence: back to the newest checkpoint from before the blow-up, with this λ. */
+  | { type: 'rollback'; learningRate: number }
   // Teaching (backprop view, gradient check, teach your digit): see TEACHING below.
   /** Trains the network being trained on exactly one sample; replies 'backprop' (kind 'step'). */
   | { type: 'backprop-step'; id: number }
@@ -156,12 +205,21 @@ export type WorkerEvent =
   | { type: 'data-progress'; file: string; phase: DataPhase; loaded: number; total: number | null }
   | { type: 'data'; ok: true; trainCount: number; testCount: number }
   | { type: 'data'; ok: false; message: string; fix: string }
-  | { type: 'state'; state: SessionState; progress: ProgressInfo; settings: TrainSettings; message: string }
+  | {
+      type: 'state';
+      state: SessionState;
+      progress: ProgressInfo;
+      settings: TrainSettings;
+      message: string;
+      /** When diverged: which clause of the rule, and the checkpoint a rollback would return to. */
+      diverged: { divergence: Divergence; rollbackTo: { samplesSeen: number; learningRate: number } | null } | null;
+    }
+  /** A rollback happened: the run is back at `samplesSeen` (the plots drop what came after). */
+  | { type: 'rolled-back'; run: number; samplesSeen: number }
   /** Loss points since the last progress event: x = samples seen, y = mean loss over the point. */
   | { type: 'progress'; progress: ProgressInfo; lossX: Float64Array; lossY: Float32Array }
   | { type: 'evaluation'; evaluation: Evaluation }
   | { type: 'checkpoint'; checkpoint: Checkpoint }
-  | { type: 'step'; run: number; loss: number; correct: boolean }
   | {
       type: 'prediction';
       id: number;
@@ -195,16 +253,18 @@ export type WorkerEvent =
 
 // ---------------------------------------------------------------- TEACHING
 
-/** One sample's forward and backward pass (handout pp. 4–5), for the backprop view. */
-/** Also: grads = Δθ of this pass; params = the parameters it used (for a step: before its update). */
+/**
+ * One sample's forward and backward pass (handout pp. 4–5), for the backprop view:
+ * grads = Δθ of this pass; params = the parameters it used (for a step: before its
+ * update); config = the network (f, pooling).
+ */
 export interface BackpropTrace extends TraceResult {
   /** step: the sample was trained on (the parameters changed after the pass); trace: nothing changed. */
   kind: 'step' | 'trace';
   model: ModelChoice;
-  activation: Activation;
-  pooling: Pooling;
   label: number;
-  /** For a step: samples seen by the network being trained after it (else 0). */
+  /** For a step: the training-set index of the sample (else −1) and samples seen after it (else 0). */
+  index: number;
   samplesSeen: number;
 }
 
@@ -225,12 +285,6 @@ export interface TeachResult {
 }
 
 export type EventOf<T extends WorkerEvent['type']> = Extract<WorkerEvent, { type: T }>;
-export type RequestOf<T extends Request['type']> = Extract<Request, { type: T }>;
-
-/** Request types answered by one event carrying the same id. */
-export type Reply = EventOf<
-  'prediction' | 'inspection' | 'test-images-data' | 'pong' | 'backprop' | 'gradcheck-result' | 'taught' | 'teach-reset-done'
->;
 
 function snapshotArrays(s: NetworkSnapshot | null): ArrayBufferView[] {
   if (!s) return [];
@@ -247,7 +301,7 @@ function arraysOf(message: WorkerEvent | Request): ArrayBufferView[] {
       return [e.confusion, e.labels, e.predictions, e.probs].filter((a): a is NonNullable<typeof a> => a !== null);
     }
     case 'checkpoint':
-      return [message.checkpoint.params];
+      return [message.checkpoint.bytes];
     case 'prediction':
       return [message.probs, ...snapshotArrays(message.snapshot)];
     case 'inspection':
@@ -257,7 +311,7 @@ function arraysOf(message: WorkerEvent | Request): ArrayBufferView[] {
     case 'predict':
       return [message.image];
     case 'init':
-      return message.resume ? [message.resume.params] : [];
+      return message.resume ? [message.resume.bytes] : [];
     case 'backprop': {
       const t = message.trace;
       return [t.input, ...Object.values(t.forward), ...Object.values(t.deltas), ...Object.values(t.grads), ...Object.values(t.params)].map((x) => x.data);

@@ -2,21 +2,26 @@
 // globals), so Vitest can drive it in Node with the real WASM module.
 //
 // It owns the Cnnlab module, the MNIST datasets, the model being trained and the
-// pretrained model. Requests come in through `handle`; events go out through the
-// `emit` callback. Training and evaluation run in time-boxed slices (`work`,
-// about 8 ms each) scheduled through `deps.schedule`, so the worker answers any
-// request between two slices.
+// pretrained model. The RUN (epoch, position, samples seen, λ after decay, the
+// divergence rule) is the core's: the session reads it from the model and keeps no
+// counters of its own. Requests come in through `handle`; events go out through
+// `emit`. Training and evaluation (evaluator.ts) run in time-boxed slices (`work`,
+// about 8 ms each, paced by pacer.ts) scheduled through `deps.schedule`, so the
+// worker answers any request between two slices.
 import type { Cnnlab, CnnDataset, CnnModel } from '../core/cnnlab';
+import { DIVERGENCE, LIMITS, rangeText, within } from '../core/limits';
+import type { ParamTensorInfo, RunProgress } from '../core/types';
+import { errorText } from '../core/util';
 import type { Mnist, MnistProgress } from '../data/mnist';
+import { Evaluator } from './evaluator';
+import { Pacer } from './pacer';
 import {
   DEFAULT_SETTINGS,
   SPEEDS,
   resetReasons,
   type Checkpoint,
-  type Evaluation,
   type InitRequest,
   type ModelChoice,
-  type NetworkSnapshot,
   type PretrainedInfo,
   type ProgressInfo,
   type Request,
@@ -24,7 +29,7 @@ import {
   type TrainSettings,
   type WorkerEvent,
 } from './protocol';
-import { backpropTrace, checkProbes, labelOf, splitParams, teach, traceSample } from './teaching';
+import { backpropTrace, splitParams, teach, traceSample } from './teaching';
 
 export interface SessionDeps {
   /** Throws an Error naming the missing browser feature (checkWasmSupport). */
@@ -68,49 +73,25 @@ export const DATA_FIX =
   'Drawing with the pretrained weights still works meanwhile.';
 
 const MAX_TEST_IMAGES = 200;
-
-interface EvalJob {
-  kind: 'quick' | 'full';
-  model: ModelChoice;
-  run: number;
-  samplesSeen: number;
-  epoch: number;
-  start: number;
-  end: number;
-  cursor: number;
-  lossSum: number;
-  correct: number;
-  confusion: Int32Array;
-  predictions: Uint8Array | null;
-  probs: Float32Array | null;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+/** A quick evaluation below this after this many samples: the network is not learning. */
+const CHANCE_ACCURACY = 0.2;
+const CHANCE_AFTER = 4000;
 
 /** The Emscripten glue's "Aborted(reason). Build with -s ASSERTIONS=1…" → reason. */
 function glueMessage(error: unknown): string {
-  return message(error)
+  return errorText(error)
     .replace(/\s*Build with -s ASSERTIONS=1 for more info\.?/, '')
     .replace(/^Aborted\((.*)\)\.?$/s, '$1')
     .trim();
 }
 
-function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
-  return best;
-}
-
 export class Session {
   private core: Cnnlab | null = null;
   private model: CnnModel | null = null;
+  private paramTable: ParamTensorInfo[] = [];
   private pretrained: CnnModel | null = null;
   /** The pretrained weights as loaded: "teach it your digit" changes them until teach-reset. */
   private pretrainedOriginal: Float32Array | null = null;
-  /** The loss of the last Step command's sample (before its update). */
-  private lastStepLoss = NaN;
   private train: CnnDataset | null = null;
   private test: CnnDataset | null = null;
   /** The test images and labels in JS memory, for pictures sent to the page. */
@@ -121,22 +102,22 @@ export class Session {
   private state: SessionState = 'starting';
   private stateMessage = '';
   private run = 0;
-  /** Counters carried over from a checkpoint (a restarted worker). */
-  private offsetSamples = 0;
-  private offsetEpochs = 0;
+  /** A checkpoint to restore once MNIST is loaded (a restarted worker). */
+  private pendingResume: Uint8Array | null = null;
+  /** The newest checkpoints of this run, oldest first, for a rollback. */
+  private kept: Checkpoint[] = [];
+  /** Samples seen when training diverged. */
+  private divergedAt = 0;
+  private warnedNotLearning = false;
 
-  private jobs: EvalJob[] = [];
+  private readonly evaluator: Evaluator;
+  private readonly pacer = new Pacer();
   /** Samples seen at which the next quick evaluation is due. */
   private nextQuick = 0;
   private pointLoss = 0;
   private pointCount = 0;
   private lossX: number[] = [];
   private lossY: number[] = [];
-  private msPerSample = 0.1;
-  /** Speed limit bookkeeping: samples trained since `paceStart` (ms). */
-  private paceStart = 0;
-  private paceSamples = 0;
-  private rateHistory: { t: number; seen: number }[] = [];
   private lastProgress = -Infinity;
   private lastCheckpoint = 0;
   private checkpointSeen = -1;
@@ -151,6 +132,10 @@ export class Session {
     timing: Partial<SessionTiming> = {},
   ) {
     this.timing = { ...DEFAULT_TIMING, ...timing };
+    this.evaluator = new Evaluator({
+      test: () => (this.test && this.testLabels ? { data: this.test, labels: this.testLabels } : null),
+      model: (choice) => (choice === 'pretrained' ? this.pretrained : this.model),
+    });
   }
 
   /** Handles one request; init resolves when the data is loaded (or failed to load). */
@@ -166,11 +151,13 @@ export class Session {
         case 'pause':
           return this.pause('Paused.');
         case 'step':
-          return this.step();
+          return void this.step();
         case 'reset':
           return this.reset(request.settings, 'New network: ready to train.');
         case 'configure':
           return this.configure(request.settings);
+        case 'rollback':
+          return this.rollback(request.learningRate);
         case 'predict':
           return this.predict(request.id, request.image, request.model, request.snapshot);
         case 'inspect':
@@ -179,8 +166,6 @@ export class Session {
           return this.sendTestImages(request.id, request.indices);
         case 'evaluate':
           return this.queueFullEvaluation(request.model);
-        case 'debug':
-          return; // handled by the worker shell
         case 'backprop-step':
           return this.backpropStep(request.id);
         case 'backprop-trace': {
@@ -189,7 +174,7 @@ export class Session {
         }
         case 'gradcheck': {
           const { model, used } = this.modelFor(request.model);
-          const groups = model.gradientCheck(request.image, request.label, checkProbes(request.probes));
+          const groups = model.gradientCheck(request.image, request.label, request.probes);
           return this.emit({ type: 'gradcheck-result', id: request.id, model: used, activation: model.config.activation, groups });
         }
         case 'teach': {
@@ -204,8 +189,8 @@ export class Session {
         }
       }
     } catch (error) {
-      if ('id' in request) this.emit({ type: 'reply-error', id: request.id, message: message(error) });
-      else this.emit({ type: 'notice', level: 'error', message: message(error) });
+      if ('id' in request) this.emit({ type: 'reply-error', id: request.id, message: errorText(error) });
+      else this.emit({ type: 'notice', level: 'error', message: errorText(error) });
     }
   }
 
@@ -230,7 +215,7 @@ export class Session {
     try {
       this.deps.checkSupport?.();
     } catch (error) {
-      this.emit({ type: 'fatal', kind: 'unsupported', message: message(error) });
+      this.emit({ type: 'fatal', kind: 'unsupported', message: errorText(error) });
       return;
     }
     try {
@@ -243,15 +228,9 @@ export class Session {
 
     const resume = request.resume;
     this.run = resume ? resume.run : request.run;
-    this.createModel(resume ? resume.settings : request.settings);
-    if (resume) {
-      this.model!.setParams(resume.params);
-      this.offsetSamples = resume.samplesSeen;
-      this.offsetEpochs = resume.epoch;
-      this.nextQuick = this.nextQuickAfter(resume.samplesSeen);
-      this.checkpointSeen = resume.samplesSeen;
-    }
-    this.state = resume && resume.samplesSeen > 0 ? (this.isFinished() ? 'done' : 'paused') : 'idle';
+    if (resume) this.resumeModel(resume);
+    else this.createModel(request.settings);
+    this.state = resume && resume.samplesSeen > 0 ? (resume.epoch >= resume.settings.epochs ? 'done' : 'paused') : 'idle';
     this.emit({
       type: 'ready',
       kernel: this.core.kernelName,
@@ -268,7 +247,7 @@ export class Session {
     try {
       text = await this.deps.fetchText(url);
     } catch (error) {
-      return { ok: false, message: `pretrained weights not found (${message(error)})` };
+      return { ok: false, message: `pretrained weights not found (${errorText(error)})` };
     }
     if (text === null) return { ok: false, message: 'pretrained weights not found' };
     try {
@@ -277,7 +256,7 @@ export class Session {
       const c = this.pretrained.config;
       return { ok: true, activation: c.activation, pooling: c.pooling };
     } catch (error) {
-      return { ok: false, message: `pretrained weights could not be read: ${message(error)}` };
+      return { ok: false, message: `pretrained weights could not be read: ${errorText(error)}` };
     }
   }
 
@@ -295,50 +274,73 @@ export class Session {
       this.test = this.core!.createDataset(mnist.test.images, mnist.test.labels);
     } catch (error) {
       this.dataFailed = true;
-      this.emit({ type: 'data', ok: false, message: message(error), fix: DATA_FIX });
+      this.emit({ type: 'data', ok: false, message: errorText(error), fix: DATA_FIX });
       this.emitState('Training is off until MNIST loads.');
       return;
     }
     this.testImages = mnist.test.images;
     this.testLabels = mnist.test.labels;
-    this.attachData();
+    try {
+      this.attachData();
+    } catch (error) {
+      // A checkpoint that does not fit this data: say so and start afresh.
+      this.emit({ type: 'notice', level: 'error', message: `The checkpoint could not be restored: ${errorText(error)}` });
+      this.createModel(this.settings);
+      this.state = 'idle';
+    }
     this.emit({ type: 'data', ok: true, trainCount: this.train.count, testCount: this.test.count });
     if (this.pretrained) this.queueFullEvaluation('pretrained');
     if (fresh) this.queueQuick(); // the untrained network's accuracy, at 0 samples
+    this.emitProgress(true);
     this.emitState(this.state === 'idle' ? 'Ready: press Start to train the network, or draw a digit.' : this.stateMessage);
   }
 
+  /** Gives the model being trained its data: a new run, or the checkpoint's run restored. */
   private attachData(): void {
     if (!this.model || !this.train) return;
-    this.model.setTrainingData(this.train, Math.min(this.settings.trainSize, this.train.count));
+    if (this.pendingResume) {
+      const bytes = this.pendingResume;
+      this.pendingResume = null;
+      this.model.setTrainingData(this.train, this.core!.checkpointInfo(bytes).trainCount);
+      this.model.restore(bytes);
+      this.keep(this.checkpointOf(this.model));
+    } else {
+      this.model.setTrainingData(this.train, Math.min(this.settings.trainSize, this.train.count));
+    }
   }
 
+  /** A fresh network for these settings (the core checks them: on an error nothing changes). */
   private createModel(settings: TrainSettings): void {
-    const core = this.core!;
-    const model = core.createModel(
-      { activation: settings.activation, pooling: settings.pooling },
-      settings.seed,
-      { learningRate: settings.learningRate, batchSize: settings.batchSize },
-    );
-    if (!Number.isInteger(settings.epochs) || settings.epochs < 1 || settings.epochs > 1000) {
-      model.dispose();
-      throw new Error(`epochs must be an integer from 1 to 1000, got ${settings.epochs}`);
-    }
-    if (!(SPEEDS as readonly number[]).includes(settings.speed)) {
-      model.dispose();
+    if (!(SPEEDS as readonly number[]).includes(settings.speed))
       throw new Error(`speed must be one of ${SPEEDS.join(', ')} samples per second, got ${settings.speed}`);
-    }
-    if (!Number.isInteger(settings.trainSize) || settings.trainSize < 1 || settings.trainSize > 60000) {
-      model.dispose();
-      throw new Error(`training-set size must be an integer from 1 to 60000, got ${settings.trainSize}`);
-    }
-    this.model?.dispose();
-    this.model = model;
-    this.settings = { ...settings };
-    this.offsetSamples = 0;
-    this.offsetEpochs = 0;
+    const model = this.core!.createModel({ activation: settings.activation, pooling: settings.pooling }, settings.seed, {
+      learningRate: settings.learningRate,
+      batchSize: settings.batchSize,
+      epochs: settings.epochs,
+    });
+    this.useModel(model, settings);
     this.nextQuick = this.timing.quickEvery;
     this.attachData();
+  }
+
+  /** The network of a checkpoint: its parameters now, its run once MNIST is loaded. */
+  private resumeModel(resume: Checkpoint): void {
+    const info = this.core!.checkpointInfo(resume.bytes);
+    const model = this.core!.createModel(info.config, info.seed, info.options);
+    model.setParams(info.params);
+    this.useModel(model, resume.settings);
+    this.pendingResume = resume.bytes.slice();
+    this.nextQuick = this.nextQuickAfter(info.samplesSeen);
+    this.checkpointSeen = info.samplesSeen;
+  }
+
+  private useModel(model: CnnModel, settings: TrainSettings): void {
+    this.model?.dispose();
+    this.model = model;
+    this.paramTable = this.core!.paramTable(model.config);
+    this.settings = { ...settings };
+    this.kept = [];
+    this.warnedNotLearning = false;
   }
 
   // ------------------------------------------------------------ commands
@@ -354,16 +356,16 @@ export class Session {
     if (!this.requireData('train')) return;
     if (this.state === 'running') return;
     if (this.state === 'diverged') {
-      this.emit({ type: 'notice', level: 'warning', message: 'Training diverged: lower the learning rate or reset first.' });
+      this.emit({ type: 'notice', level: 'warning', message: 'Training diverged: go back to a checkpoint, lower the learning rate or reset first.' });
       return;
     }
-    if (this.isFinished()) {
+    if (this.progress().status === 'done') {
       this.emit({ type: 'notice', level: 'info', message: `All ${this.settings.epochs} epochs are done: raise Epochs or press Reset.` });
       return;
     }
     this.state = 'running';
-    this.restartPace();
-    this.rateHistory = [{ t: this.deps.now(), seen: this.seen() }];
+    this.pacer.restart(this.deps.now(), this.settings.speed, this.seen());
+    this.emitCheckpoint(); // where a rollback can always return to
     this.emitState('Training…');
     this.ensurePump();
   }
@@ -381,45 +383,46 @@ export class Session {
   private backpropStep(id: number): void {
     const model = this.model;
     if (!model || !this.train) throw new Error(this.dataFailed ? 'MNIST could not be loaded' : 'MNIST is still loading');
-    const seenBefore = this.seen();
     const params = model.getParams();
-    this.step();
-    if (this.seen() === seenBefore) throw new Error('nothing was trained: reset the network, or raise Epochs');
-    const t = model.tensors();
-    const label = labelOf(t.deltas.delta_out.data);
-    const trace = backpropTrace(model, { ...t, loss: this.lastStepLoss }, 'step', 'training', label, splitParams(params, t.params), this.seen());
+    const r = this.step();
+    if (!r || r.samples === 0) throw new Error('nothing was trained: reset the network, or raise Epochs');
+    const t = { ...model.tensors(), loss: r.lossSum };
+    const trace = backpropTrace(t, 'step', 'training', r.lastLabel, splitParams(params, this.paramTable), {
+      index: r.lastIndex,
+      samplesSeen: this.seen(),
+    });
     this.emit({ type: 'backprop', id, trace });
   }
 
-  private step(): void {
-    if (!this.requireData('step')) return;
+  private step(): ReturnType<CnnModel['train']> | null {
+    if (!this.requireData('step')) return null;
     if (this.state === 'running') this.pause('Paused.');
-    if ((this.state as SessionState) === 'diverged' || this.isFinished()) {
+    if (this.state === 'diverged' || this.progress().status === 'done') {
       this.emit({ type: 'notice', level: 'info', message: 'Nothing to step: reset, or raise Epochs.' });
-      return;
+      return null;
     }
     const r = this.trainSamples(1);
-    if (r === null) return;
-    this.lastStepLoss = r.loss;
     this.flushPoint();
-    this.emit({ type: 'step', run: this.run, loss: r.loss, correct: r.correct });
-    if (this.state !== 'diverged') {
-      this.state = this.isFinished() ? 'done' : 'paused';
+    if (r.status !== 'diverged') {
+      this.state = this.progress().status === 'done' ? 'done' : 'paused';
       this.emitProgress(true);
-      this.emitState(`Trained on one sample: loss ${r.loss.toFixed(3)}, ${r.correct ? 'classified correctly' : 'misclassified'} before the update.`);
+      this.emitState(
+        `Trained on one sample (training image #${r.lastIndex}, a ${r.lastLabel}): loss ${r.lossSum.toFixed(3)}, ` +
+          `${r.correct ? 'classified correctly' : 'misclassified'} before the update.`,
+      );
     }
     this.ensurePump();
+    return r;
   }
 
   private reset(settings: TrainSettings, text: string): void {
     if (!this.core) throw new Error('the WASM module is not loaded yet');
     this.createModel(settings);
     this.run++;
-    this.jobs = this.jobs.filter((j) => j.model === 'pretrained');
+    this.evaluator.dropTraining();
     this.pointLoss = this.pointCount = 0;
     this.lossX = [];
     this.lossY = [];
-    this.rateHistory = [];
     this.checkpointSeen = -1;
     this.state = 'idle';
     if (this.test) this.queueQuick();
@@ -429,35 +432,28 @@ export class Session {
   }
 
   private configure(settings: TrainSettings): void {
-    if (!this.model) throw new Error('the WASM module is not loaded yet');
+    const model = this.model;
+    if (!model) throw new Error('the WASM module is not loaded yet');
     const reasons = resetReasons(this.settings, settings);
     if (reasons.length > 0) {
-      const names: Record<string, string> = {
-        activation: 'activation',
-        pooling: 'pooling',
-        seed: 'seed',
-        trainSize: 'training-set size',
-      };
+      const names: Record<string, string> = { activation: 'activation', pooling: 'pooling', seed: 'seed', trainSize: 'training-set size' };
       return this.reset(settings, `New network (${reasons.map((r) => names[r]).join(', ')} changed): ready to train.`);
     }
-    if (!Number.isInteger(settings.epochs) || settings.epochs < 1 || settings.epochs > 1000)
-      throw new Error(`epochs must be an integer from 1 to 1000, got ${settings.epochs}`);
     if (!(SPEEDS as readonly number[]).includes(settings.speed))
       throw new Error(`speed must be one of ${SPEEDS.join(', ')} samples per second, got ${settings.speed}`);
-    this.model.setOptions({ learningRate: settings.learningRate, batchSize: settings.batchSize }); // clears 'diverged'
-    if (settings.speed !== this.settings.speed) {
-      this.restartPace();
-      this.rateHistory = [{ t: this.deps.now(), seen: this.seen() }];
-    }
+    // The core checks λ, batch and epochs; it clears 'diverged' and says whether the run is done.
+    model.setOptions({ learningRate: settings.learningRate, batchSize: settings.batchSize, epochs: settings.epochs });
+    const speedChanged = settings.speed !== this.settings.speed;
     this.settings = { ...settings };
-    const finished = this.isFinished();
+    if (speedChanged && this.state === 'running') this.pacer.restart(this.deps.now(), settings.speed, this.seen());
+    const done = this.progress().status === 'done';
     if (this.state === 'diverged') {
       this.state = this.seen() > 0 ? 'paused' : 'idle';
-      this.emitState(`Learning rate is now ${settings.learningRate}: press Start to go on.`);
-    } else if (this.state === 'done' && !finished) {
+      this.emitState(`The learning rate is now ${settings.learningRate}: press Continue to go on.`);
+    } else if (this.state === 'done' && !done) {
       this.state = 'paused';
-      this.emitState(`Epochs raised to ${settings.epochs}: press Start to go on.`);
-    } else if (this.state === 'running' && finished) {
+      this.emitState(`Epochs raised to ${settings.epochs}: press Continue to go on.`);
+    } else if (this.state === 'running' && done) {
       this.flushPoint();
       this.state = 'done';
       this.emitProgress(true);
@@ -468,22 +464,54 @@ export class Session {
     }
   }
 
+  /** The checkpoint a rollback returns to: the newest from before the blow-up with a sound loss. */
+  private rollbackTarget(): Checkpoint | null {
+    const window = this.progress().divergence === 'exploding-loss' ? DIVERGENCE.lossWindow : 0;
+    for (let i = this.kept.length - 1; i >= 0; i--) {
+      const c = this.kept[i]!;
+      const sound = Number.isNaN(c.recentLoss) || c.recentLoss <= DIVERGENCE.explodingLoss;
+      if (c.run === this.run && c.samplesSeen <= this.divergedAt - window && sound) return c;
+    }
+    return null;
+  }
+
+  private rollback(learningRate: number): void {
+    const model = this.model;
+    if (!model) throw new Error('the WASM module is not loaded yet');
+    if (this.state !== 'diverged') throw new Error('only a diverged run goes back to a checkpoint');
+    if (!within(LIMITS.learningRate, learningRate)) throw new Error(rangeText(LIMITS.learningRate, 'The learning rate λ'));
+    const target = this.rollbackTarget();
+    if (!target) throw new Error('there is no checkpoint from before the blow-up: press Reset');
+    model.restore(target.bytes);
+    model.setOptions({ learningRate });
+    this.settings = { ...this.settings, learningRate };
+    this.kept = this.kept.filter((c) => c.samplesSeen <= target.samplesSeen);
+    this.evaluator.dropTraining();
+    this.pointLoss = this.pointCount = 0;
+    this.lossX = [];
+    this.lossY = [];
+    this.nextQuick = this.nextQuickAfter(target.samplesSeen);
+    this.checkpointSeen = -1;
+    this.state = target.samplesSeen > 0 ? 'paused' : 'idle';
+    this.emit({ type: 'rolled-back', run: this.run, samplesSeen: target.samplesSeen });
+    this.emitProgress(true);
+    this.emitState(
+      `Back at the checkpoint from ${target.samplesSeen.toLocaleString('en-US')} samples, with λ = ${learningRate}: press Continue.`,
+    );
+    this.emitCheckpoint();
+  }
+
   private modelFor(choice: ModelChoice): { model: CnnModel; used: ModelChoice } {
     if (choice === 'pretrained' && this.pretrained) return { model: this.pretrained, used: 'pretrained' };
     if (!this.model) throw new Error('the WASM module is not loaded yet');
     return { model: this.model, used: 'training' };
   }
 
-  private snapshot(model: CnnModel): NetworkSnapshot {
-    const t = model.tensors();
-    return { input: t.input, forward: t.forward, params: t.params };
-  }
-
   private predict(id: number, image: Float32Array, choice: ModelChoice, withSnapshot: boolean): void {
     const t0 = this.deps.now();
     const { model, used } = this.modelFor(choice);
     const probs = model.predict(image);
-    const snapshot = withSnapshot ? this.snapshot(model) : null;
+    const snapshot = withSnapshot ? model.snapshot() : null;
     this.emit({ type: 'prediction', id, model: used, probs, snapshot, ms: this.deps.now() - t0 });
   }
 
@@ -501,7 +529,7 @@ export class Session {
     const image = new Float32Array(784);
     for (let i = 0; i < 784; i++) image[i] = pixels[i]! / 255;
     const probs = model.predict(image);
-    this.emit({ type: 'inspection', id, index, label, model: used, pixels, probs, snapshot: this.snapshot(model) });
+    this.emit({ type: 'inspection', id, index, label, model: used, pixels, probs, snapshot: model.snapshot() });
   }
 
   private sendTestImages(id: number, indices: number[]): void {
@@ -516,46 +544,35 @@ export class Session {
     this.emit({ type: 'test-images-data', id, indices: list, labels, pixels });
   }
 
-  // ------------------------------------------------------------ counters
+  // ------------------------------------------------------------ the run, as the core keeps it
+
+  private progress(): RunProgress {
+    return this.model!.progress();
+  }
 
   private seen(): number {
-    return this.offsetSamples + (this.model ? this.model.progress().samplesSeen : 0);
+    return this.model ? this.model.progress().samplesSeen : 0;
   }
 
   private progressInfo(): ProgressInfo {
     const p = this.model?.progress();
-    const samplesSeen = this.offsetSamples + (p?.samplesSeen ?? 0);
-    const epoch = this.offsetEpochs + (p?.epoch ?? 0);
+    const trainSize = p && p.trainCount > 0 ? p.trainCount : this.settings.trainSize;
+    const samplesPerSec = this.state === 'running' ? this.pacer.rate() : 0;
+    const epoch = p?.epoch ?? 0;
     const position = p?.position ?? 0;
-    const trainSize = this.settings.trainSize;
-    let samplesPerSec = 0;
-    let secondsLeft: number | null = null;
-    if (this.state === 'running' && this.rateHistory.length >= 2) {
-      const first = this.rateHistory[0]!;
-      const last = this.rateHistory[this.rateHistory.length - 1]!;
-      const dt = (last.t - first.t) / 1000;
-      if (dt >= 0.25) {
-        samplesPerSec = (last.seen - first.seen) / dt;
-        const left = Math.max(0, (this.settings.epochs - epoch) * trainSize - position);
-        if (samplesPerSec > 0) secondsLeft = left / samplesPerSec;
-      }
-    }
+    const left = Math.max(0, (this.settings.epochs - epoch) * trainSize - position);
     return {
       run: this.run,
-      samplesSeen,
+      samplesSeen: p?.samplesSeen ?? 0,
       epoch,
       position,
       trainSize,
       epochs: this.settings.epochs,
-      learningRate: this.settings.learningRate,
+      learningRate: p?.learningRate ?? this.settings.learningRate,
+      recentLoss: p?.recentLoss ?? NaN,
       samplesPerSec,
-      secondsLeft,
+      secondsLeft: samplesPerSec > 0 ? left / samplesPerSec : null,
     };
-  }
-
-  private isFinished(): boolean {
-    const p = this.model?.progress();
-    return this.offsetEpochs + (p?.epoch ?? 0) >= this.settings.epochs;
   }
 
   private nextQuickAfter(seen: number): number {
@@ -565,14 +582,14 @@ export class Session {
   // ------------------------------------------------------------ the work loop
 
   private hasWork(): boolean {
-    return this.jobs.length > 0 || this.state === 'running';
+    return this.evaluator.pending || this.state === 'running';
   }
 
   private ensurePump(): void {
     if (this.pumpScheduled || !this.hasWork()) return;
     this.pumpScheduled = true;
     // Under a speed limit with nothing else to do, wait for the next sample instead of spinning.
-    const wait = this.jobs.length === 0 ? this.paceWaitMs() : 0;
+    const wait = !this.evaluator.pending && this.state === 'running' ? this.pacer.waitMs(this.deps.now()) : 0;
     this.deps.schedule(() => {
       this.pumpScheduled = false;
       this.work();
@@ -580,83 +597,69 @@ export class Session {
     }, wait);
   }
 
-  /** Samples the speed limit allows now (Infinity without a limit). */
-  private paceAllowance(): number {
-    const speed = this.settings.speed;
-    if (!(speed > 0)) return Infinity;
-    const due = Math.floor(((this.deps.now() - this.paceStart) * speed) / 1000);
-    const burst = Math.ceil(speed / 4); // after a pause (an evaluation), catch up a quarter second at most
-    if (due - this.paceSamples > burst) this.paceSamples = due - burst;
-    return due - this.paceSamples;
-  }
-
-  private paceWaitMs(): number {
-    if (this.state !== 'running' || this.paceAllowance() > 0) return 0;
-    return Math.max(4, Math.min(250, 1000 / this.settings.speed));
-  }
-
-  private restartPace(): void {
-    this.paceStart = this.deps.now();
-    this.paceSamples = 0;
-  }
-
   /** One slice: evaluation jobs first, then training, until the time box is used. */
   work(budgetMs = this.timing.sliceMs): void {
-    const deadline = this.deps.now() + budgetMs;
+    const now = () => this.deps.now();
+    const deadline = now() + budgetMs;
     try {
-      while (this.deps.now() < deadline) {
-        const job = this.jobs[0];
-        if (job) {
-          this.runJob(job, deadline);
+      while (now() < deadline) {
+        if (this.evaluator.pending) {
+          const evaluation = this.evaluator.work(deadline, now);
+          if (evaluation) {
+            this.emit({ type: 'evaluation', evaluation });
+            this.checkLearning(evaluation.model, evaluation.kind, evaluation.samplesSeen, evaluation.accuracy);
+          }
           continue;
         }
-        if (this.state !== 'running' || this.paceAllowance() <= 0) break;
+        if (this.state !== 'running' || this.pacer.allowance(now()) <= 0) break;
         this.trainUntil(deadline);
       }
     } catch (error) {
       // A failure inside the module: stop cleanly and say so; the page keeps its checkpoint.
-      this.jobs = [];
+      this.evaluator.clear();
       if (this.state === 'running') this.state = 'paused';
-      this.emit({ type: 'notice', level: 'error', message: `Training stopped: ${message(error)}` });
+      this.emit({ type: 'notice', level: 'error', message: `Training stopped: ${errorText(error)}` });
       this.emitState('Stopped by an error.');
     }
     if (this.state === 'running') {
-      const t = this.deps.now();
+      const t = now();
       if (t - this.lastProgress >= this.timing.progressMs) this.emitProgress(false);
       if (t - this.lastCheckpoint >= this.timing.checkpointMs) this.emitCheckpoint();
     }
   }
 
-  /** Trains `n` samples (not past the epoch end); null when no data. */
-  private trainSamples(n: number): { loss: number; correct: boolean; samples: number } | null {
-    const model = this.model;
-    if (!model || !this.train) return null;
-    const r = model.train(n);
+  /** Trains `n` samples (the core stops early at the run's end or a divergence). */
+  private trainSamples(n: number): ReturnType<CnnModel['train']> {
+    const r = this.model!.train(n);
     this.pointLoss += r.lossSum;
     this.pointCount += r.samples;
     if (this.pointCount >= this.timing.pointSamples) this.flushPoint();
-    const seen = this.seen();
     if (r.status === 'diverged') {
-      this.flushPoint();
-      this.state = 'diverged';
-      this.jobs = this.jobs.filter((j) => j.model === 'pretrained');
-      this.emitProgress(true);
-      this.emitState(model.progress().message || 'Training diverged: the loss is not finite.');
-      this.emitCheckpoint();
-      return { loss: NaN, correct: false, samples: r.samples };
+      this.onDiverged();
+      return r;
     }
+    const seen = this.seen();
     if (seen >= this.nextQuick) {
       this.queueQuick();
       this.nextQuick = this.nextQuickAfter(seen);
     }
-    if (r.samples > 0 && model.progress().position === 0) this.endOfEpoch();
-    return { loss: r.samples > 0 ? r.lossSum / r.samples : NaN, correct: r.correct > 0, samples: r.samples };
+    if (r.samples > 0 && this.progress().position === 0) this.endOfEpoch();
+    return r;
+  }
+
+  private onDiverged(): void {
+    this.flushPoint();
+    this.state = 'diverged';
+    this.divergedAt = this.seen();
+    this.evaluator.dropTraining();
+    this.emitProgress(true);
+    this.emitState(this.progress().message);
   }
 
   private endOfEpoch(): void {
     this.flushPoint();
     this.queueFullEvaluation('training');
-    if (this.isFinished() && this.state === 'running') {
+    if (this.progress().status === 'done' && this.state === 'running') {
       this.state = 'done';
       this.emitProgress(true);
       const e = this.settings.epochs;
@@ -668,22 +671,19 @@ export class Session {
   }
 
   private trainUntil(deadline: number): void {
-    const model = this.model!;
-    const p = model.progress();
-    const toEpochEnd = this.settings.trainSize - p.position;
+    const p = this.progress();
+    const toEpochEnd = p.trainCount - p.position;
     const toPoint = this.timing.pointSamples - this.pointCount;
-    const toQuick = Math.max(1, this.nextQuick - this.seen());
-    const fit = Math.floor((deadline - this.deps.now()) / this.msPerSample);
-    const n = Math.max(1, Math.min(fit, toEpochEnd, toPoint, toQuick, this.paceAllowance()));
+    const toQuick = Math.max(1, this.nextQuick - p.samplesSeen);
+    const fit = Math.floor((deadline - this.deps.now()) / this.pacer.msPerSample);
+    const n = Math.max(1, Math.min(fit, toEpochEnd, toPoint, toQuick, this.pacer.allowance(this.deps.now())));
     const t0 = this.deps.now();
     const r = this.trainSamples(n);
-    if (r === null || r.samples === 0) {
+    if (r.samples === 0) {
       if (this.state === 'running') this.pause('Paused.');
       return;
     }
-    this.paceSamples += r.samples;
-    const per = (this.deps.now() - t0) / r.samples;
-    if (Number.isFinite(per) && per > 0) this.msPerSample = 0.7 * this.msPerSample + 0.3 * per;
+    this.pacer.trainedSamples(r.samples, this.deps.now() - t0);
   }
 
   private flushPoint(): void {
@@ -699,104 +699,56 @@ export class Session {
 
   private queueQuick(): void {
     if (!this.test) return;
-    const count = Math.min(this.timing.quickCount, this.test.count);
-    this.jobs.push(this.newJob('quick', 'training', count));
+    const p = this.progressInfo();
+    this.evaluator.queue('quick', 'training', Math.min(this.timing.quickCount, this.test.count), p);
     this.ensurePump();
   }
 
   private queueFullEvaluation(choice: ModelChoice): void {
     if (!this.test) throw new Error('the MNIST test images are not loaded');
     if (choice === 'pretrained' && !this.pretrained) throw new Error('pretrained weights not found');
-    // A newer full evaluation of the same model replaces one still waiting.
-    this.jobs = this.jobs.filter((j) => !(j.kind === 'full' && j.model === choice && j.cursor === j.start));
-    this.jobs.push(this.newJob('full', choice, this.test.count));
+    const at = choice === 'training' ? this.progressInfo() : { run: this.run, samplesSeen: 0, epoch: 0 };
+    this.evaluator.queue('full', choice, this.test.count, at);
     this.ensurePump();
   }
 
-  private newJob(kind: 'quick' | 'full', model: ModelChoice, count: number): EvalJob {
-    const p = this.progressInfo();
-    return {
-      kind,
-      model,
-      run: this.run,
-      samplesSeen: model === 'training' ? p.samplesSeen : 0,
-      epoch: model === 'training' ? p.epoch : 0,
-      start: 0,
-      end: count,
-      cursor: 0,
-      lossSum: 0,
-      correct: 0,
-      confusion: new Int32Array(100),
-      predictions: kind === 'full' ? new Uint8Array(count) : null,
-      probs: kind === 'full' ? new Float32Array(count * 10) : null,
-    };
-  }
-
-  private runJob(job: EvalJob, deadline: number): void {
-    const test = this.test;
-    const model = job.model === 'pretrained' ? this.pretrained : this.model;
-    if (!test || !model || !this.testLabels) {
-      this.jobs.shift();
-      return;
-    }
-    if (job.kind === 'quick') {
-      // The core's evaluate, 250 images a call (a few ms).
-      const count = Math.min(250, job.end - job.cursor);
-      const r = model.evaluate(test, job.cursor, count);
-      job.lossSum += r.meanLoss * r.count;
-      job.correct += Math.round(r.accuracy * r.count);
-      for (let i = 0; i < 100; i++) job.confusion[i]! += r.confusion[i]!;
-      job.cursor += count;
-    } else {
-      // Per image, to keep each prediction for the test view.
-      while (job.cursor < job.end && this.deps.now() < deadline) {
-        const end = Math.min(job.end, job.cursor + 50);
-        for (let i = job.cursor; i < end; i++) {
-          const probs = model.predictSample(test, i);
-          const label = this.testLabels[i]!;
-          const predicted = argmax(probs);
-          job.probs!.set(probs, i * 10);
-          job.predictions![i] = predicted;
-          job.confusion[label * 10 + predicted]!++;
-          if (predicted === label) job.correct++;
-          job.lossSum -= Math.log(Math.max(probs[label]!, 1e-12));
-        }
-        job.cursor = end;
-      }
-    }
-    if (job.cursor < job.end) return;
-    this.jobs.shift();
-    const count = job.end - job.start;
-    const evaluation: Evaluation = {
-      kind: job.kind,
-      model: job.model,
-      run: job.run,
-      samplesSeen: job.samplesSeen,
-      epoch: job.epoch,
-      accuracy: job.correct / count,
-      meanLoss: job.lossSum / count,
-      count,
-      confusion: job.kind === 'full' ? job.confusion : null,
-      labels: job.kind === 'full' ? this.testLabels.slice(job.start, job.end) : null,
-      predictions: job.predictions,
-      probs: job.probs,
-    };
-    this.emit({ type: 'evaluation', evaluation });
+  /** A network that stays at chance is told so once per run, with the likely reason. */
+  private checkLearning(model: ModelChoice, kind: 'quick' | 'full', samplesSeen: number, accuracy: number): void {
+    if (model !== 'training' || kind !== 'quick' || this.warnedNotLearning || samplesSeen < CHANCE_AFTER) return;
+    if (accuracy >= CHANCE_ACCURACY) return;
+    this.warnedNotLearning = true;
+    const relu = this.settings.activation === 'relu';
+    this.emit({
+      type: 'notice',
+      level: 'warning',
+      message:
+        `The network is not learning: after ${samplesSeen.toLocaleString('en-US')} samples it gets ${(accuracy * 100).toFixed(1)}% ` +
+        `of the test images right, about what guessing gives (10%). λ = ${this.settings.learningRate} is probably too large` +
+        (relu
+          ? ': its first steps pushed the ReLUs’ inputs below 0, where they output 0 and pass no gradient (“dead ReLUs”).'
+          : '.') +
+        ' Lower λ and press Reset.',
+    });
   }
 
   // ------------------------------------------------------------ events
 
   private emitState(text: string): void {
     this.stateMessage = text;
-    this.emit({ type: 'state', state: this.state, progress: this.progressInfo(), settings: { ...this.settings }, message: text });
+    const p = this.model?.progress();
+    const diverged =
+      this.state === 'diverged' && p
+        ? {
+            divergence: p.divergence,
+            rollbackTo: ((c) => (c ? { samplesSeen: c.samplesSeen, learningRate: c.settings.learningRate } : null))(this.rollbackTarget()),
+          }
+        : null;
+    this.emit({ type: 'state', state: this.state, progress: this.progressInfo(), settings: { ...this.settings }, message: text, diverged });
   }
 
   private emitProgress(force: boolean): void {
     const t = this.deps.now();
-    if (this.state === 'running') {
-      this.rateHistory.push({ t, seen: this.seen() });
-      while (this.rateHistory.length > 2 && t - this.rateHistory[1]!.t >= 2000) this.rateHistory.shift();
-    }
+    if (this.state === 'running') this.pacer.mark(t, this.seen());
     if (!force && this.lossX.length === 0 && t - this.lastProgress < 500) return;
     this.lastProgress = t;
     const lossX = Float64Array.from(this.lossX);
@@ -806,22 +758,37 @@ export class Session {
     this.emit({ type: 'progress', progress: this.progressInfo(), lossX, lossY });
   }
 
+  private checkpointOf(model: CnnModel): Checkpoint {
+    const p = model.progress();
+    return { run: this.run, settings: { ...this.settings }, bytes: model.checkpoint(), samplesSeen: p.samplesSeen, epoch: p.epoch, recentLoss: p.recentLoss };
+  }
+
+  /**
+   * Keeps a copy for a rollback (the emitted one is transferred to the page): the
+   * run's first, the newest one at least a loss window older than this one (the
+   * divergence rule's window: an exploding loss spoils the samples inside it), and
+   * every one after it.
+   */
+  private keep(c: Checkpoint): void {
+    this.kept.push({ ...c, bytes: c.bytes.slice() });
+    let anchor = -1;
+    for (let i = this.kept.length - 1; i >= 1; i--)
+      if (this.kept[i]!.samplesSeen <= c.samplesSeen - DIVERGENCE.lossWindow) {
+        anchor = i;
+        break;
+      }
+    if (anchor > 1) this.kept.splice(1, anchor - 1);
+  }
+
+  /** A checkpoint of a sound run (never of a diverged one), to the page and kept here. */
   private emitCheckpoint(): void {
-    if (!this.model) return;
+    const model = this.model;
     this.lastCheckpoint = this.deps.now();
-    const p = this.progressInfo();
-    if (p.samplesSeen === this.checkpointSeen) return;
-    this.checkpointSeen = p.samplesSeen;
-    this.emit({
-      type: 'checkpoint',
-      checkpoint: {
-        run: this.run,
-        settings: { ...this.settings },
-        params: this.model.getParams(),
-        samplesSeen: p.samplesSeen,
-        epoch: p.epoch,
-        position: p.position,
-      },
-    });
+    if (!model || this.state === 'diverged' || model.progress().status === 'no-data') return;
+    const c = this.checkpointOf(model);
+    if (c.samplesSeen === this.checkpointSeen) return;
+    this.checkpointSeen = c.samplesSeen;
+    this.keep(c);
+    this.emit({ type: 'checkpoint', checkpoint: c });
   }
 }

@@ -3,70 +3,41 @@
 // your digit" (a few SGD steps on one image). Session (session.ts) picks the model
 // and sends the replies.
 import type { CnnModel } from '../core/cnnlab';
-import { PARAM_NAMES, type ParamName, type Tensor, type TraceResult } from '../core/types';
+import { LIMITS, rangeText, within } from '../core/limits';
+import type { ParamName, ParamTensorInfo, Tensor, TraceResult } from '../core/types';
 import type { BackpropTrace, ModelChoice, TeachResult } from './protocol';
 
-export const MAX_TEACH_STEPS = 100;
-export const MAX_PROBES = 50;
-
-/** The flat parameters (getParams order: PARAM_NAMES, each row-major) as named tensors shaped like `like`. */
-export function splitParams(flat: Float32Array, like: Record<ParamName, Tensor>): Record<ParamName, Tensor> {
+/** The flat parameters (getParams order) as named tensors, cut by the core's parameter table. */
+export function splitParams(flat: Float32Array, table: readonly ParamTensorInfo[]): Record<ParamName, Tensor> {
   const out = {} as Record<ParamName, Tensor>;
-  let offset = 0;
-  for (const name of PARAM_NAMES) {
-    const shape = like[name].shape;
-    const size = shape.reduce((a, b) => a * b, 1);
-    out[name] = { shape: [...shape], data: flat.slice(offset, offset + size) };
-    offset += size;
-  }
-  if (offset !== flat.length) throw new Error(`expected ${offset} parameters, got ${flat.length}`);
+  for (const t of table) out[t.name] = { shape: [...t.shape], data: flat.slice(t.offset, t.offset + t.size) };
+  const last = table[table.length - 1];
+  if (!last || last.offset + last.size !== flat.length)
+    throw new Error(`expected ${last ? last.offset + last.size : 0} parameters, got ${flat.length}`);
   return out;
 }
 
-/** The label of a pass: Y is one-hot, so δ = S − Y is negative at the label only. */
-export function labelOf(deltaOut: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < deltaOut.length; i++) if (deltaOut[i]! < deltaOut[best]!) best = i;
-  return best;
-}
-
 export function backpropTrace(
-  model: CnnModel,
   t: TraceResult,
   kind: 'step' | 'trace',
   choice: ModelChoice,
   label: number,
   params: Record<ParamName, Tensor>,
-  samplesSeen: number,
+  where: { index: number; samplesSeen: number },
 ): BackpropTrace {
-  const c = model.config;
-  return {
-    kind,
-    model: choice,
-    activation: c.activation,
-    pooling: c.pooling,
-    label,
-    loss: t.loss,
-    input: t.input,
-    forward: t.forward,
-    deltas: t.deltas,
-    grads: t.grads,
-    params,
-    samplesSeen,
-  };
+  return { ...t, kind, model: choice, label, params, index: where.index, samplesSeen: where.samplesSeen };
 }
 
 /** Forward and backward for one image and label; the parameters do not change. */
 export function traceSample(model: CnnModel, image: Float32Array, label: number, choice: ModelChoice): BackpropTrace {
   const t = model.trace(image, label);
-  return backpropTrace(model, t, 'trace', choice, label, t.params, 0);
+  return backpropTrace(t, 'trace', choice, label, t.params, { index: -1, samplesSeen: 0 });
 }
 
 function checkSteps(steps: number, learningRate: number): void {
-  if (!Number.isInteger(steps) || steps < 1 || steps > MAX_TEACH_STEPS)
-    throw new Error(`steps must be an integer from 1 to ${MAX_TEACH_STEPS}, got ${steps}`);
-  if (!(Number.isFinite(learningRate) && learningRate > 0 && learningRate <= 10))
-    throw new Error(`λ must be a number > 0 and ≤ 10, got ${learningRate}`);
+  if (!within(LIMITS.teachSteps, steps)) throw new Error(`${rangeText(LIMITS.teachSteps, 'Steps')} Got ${steps}.`);
+  if (!within(LIMITS.teachLearningRate, learningRate))
+    throw new Error(`${rangeText(LIMITS.teachLearningRate, 'λ')} Got ${learningRate}.`);
 }
 
 /**
@@ -110,10 +81,4 @@ export function teach(
     k2Before: p0['conv2.weight'],
     k2After: p1['conv2.weight'],
   };
-}
-
-export function checkProbes(probes: number): number {
-  if (!Number.isInteger(probes) || probes < 1 || probes > MAX_PROBES)
-    throw new Error(`probes per group must be an integer from 1 to ${MAX_PROBES}, got ${probes}`);
-  return probes;
 }

@@ -48,20 +48,4 @@ const session = new Session(
   post,
 );
 
-self.onmessage = (e: MessageEvent<Request>) => {
-  const request = e.data;
-  if (request.type === 'debug') {
-    if (request.action === 'crash') {
-      setTimeout(() => {
-        throw new Error('cnnlab: the worker was crashed on purpose (debug request)');
-      });
-    } else {
-      const until = performance.now() + (request.ms ?? 10000);
-      while (performance.now() < until) {
-        // block, as a stuck worker would
-      }
-    }
-    return;
-  }
-  void session.handle(request);
-};
+self.onmessage = (e: MessageEvent<Request>) => void session.handle(e.data);

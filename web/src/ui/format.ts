@@ -1,0 +1,41 @@
+// How the page writes numbers and sentences: counts, durations, accuracies,
+// probabilities. Pure; used by every panel.
+
+/** 12345 → "12,345". */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** 75 → "1 min 15 s", 3725 → "1 h 02 min", 4.2 → "4 s". */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return '–';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+/** 0.98765 → "98.77%". */
+export function formatAccuracy(a: number): string {
+  return `${(a * 100).toFixed(2)}%`;
+}
+
+/** "97%", "4.2%", "<0.1%": as many digits as a reader can use. */
+export function formatPercent(p: number): string {
+  const pct = p * 100;
+  if (!(pct > 0)) return '0%';
+  if (pct >= 99.95 && pct < 100) return '>99.9%';
+  if (pct >= 10) return `${Math.round(pct)}%`;
+  if (pct >= 0.1) return `${pct.toFixed(1)}%`;
+  return '<0.1%';
+}
+
+/** "training diverged" → "Training diverged". */
+export function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** "the pretrained network" / "the network being trained". */
+export function modelName(model: 'pretrained' | 'training'): string {
+  return model === 'pretrained' ? 'the pretrained network' : 'the network being trained';
+}
