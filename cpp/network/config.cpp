@@ -11,6 +11,15 @@ std::string format_number(double v) {
   return buffer;
 }
 
+std::string format_count(uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 bool within(const Limit& limit, double v) {
   if (limit.integer) return v >= limit.min && v <= limit.max && v == std::floor(v);  // false for NaN
   // Real-valued options are single-precision floats: compare with the ends as floats.

@@ -118,5 +118,7 @@ bool within(const Limit& limit, double v);
 std::string out_of_range(const Limit& limit, const std::string& what, const std::string& got);
 // %g of a number, as messages print them: 0.01, 1e+30, 1e+13.
 std::string format_number(double v);
+// A count with thousands separators, as messages print them: 39,427.
+std::string format_count(uint64_t n);
 
 }  // namespace cnnlab

@@ -210,7 +210,7 @@ void Model::diverge(Divergence why, ChunkResult& r) {
   }
   status_ = r.status = TrainStatus::Diverged;
   divergence_ = why;
-  const std::string at = "after " + std::to_string(run_.samplesSeen) + " samples (epoch " +
+  const std::string at = "after " + format_count(run_.samplesSeen) + " samples (epoch " +
                          std::to_string(run_.epoch + 1) + ", λ = " + format_number(run_.learningRate) + ")";
   switch (why) {
     case Divergence::LossNotFinite:

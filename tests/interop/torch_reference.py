@@ -21,7 +21,8 @@ trace` and the WASM module.
   --write-fixture, i.e. the "trained" run): its count in PyTorch.
 - cnnlab-binary: a binary file written by `cnnlab train`, read with load_cnnlab_binary.
 - batch-steps: from the random-torch-init weights, 3 steps of SGD (lr 0.05, momentum
-  0.5) with the first 32 training images as one mini-batch: the parameters after.
+  0.5) with the first 100 training images (the smallest training set cnnlab takes) as one
+  mini-batch: the parameters after.
 """
 import argparse
 import copy
@@ -49,7 +50,7 @@ from cnnlab_torch import (CnnlabNet, glorot_, load_cnnlab, load_cnnlab_binary, m
 
 TRACE_LR = 0.1  # cnnlab trace's default --lr
 EPOCH = dict(seed=1, batch=32, lr=0.05)
-STEPS = dict(samples=32, lr=0.05, momentum=0.5, steps=3)
+STEPS = dict(samples=100, lr=0.05, momentum=0.5, steps=3)
 
 
 def flat(t):

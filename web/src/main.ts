@@ -6,6 +6,7 @@ import './ui/components.css';
 import './styles.css';
 import './ui/a11y.css';
 import { App } from './app/app';
+import { errorText } from './core/util';
 import { registerServiceWorker } from './app/offline';
 import { formatHash, parseHash } from './app/settings';
 import type {} from './app/test-hooks'; // declares window.__cnnlab
@@ -26,7 +27,7 @@ try {
   window.addEventListener('hashchange', () => app.setOptions(parseHash(location.hash)));
 } catch (error) {
   const status = document.getElementById('status');
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   if (status) {
     status.textContent = `cnnlab could not start: ${message}`;
     status.setAttribute('role', 'alert');

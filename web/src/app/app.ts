@@ -9,7 +9,8 @@
 // attributes) are its two users. Each App owns its own training worker.
 import type { EventOf, ModelChoice, PretrainedInfo, ProgressInfo, Checkpoint, WorkerEvent, TrainSettings } from '../worker/protocol';
 import { Controls, type PageState } from '../ui/controls';
-import { capitalise, formatCount } from '../ui/format';
+import { DIVERGENCE } from '../core/limits';
+import { capitalise, formatCount, formatNumber } from '../ui/format';
 import { AccuracyPlot, LossPlot } from '../ui/plots';
 import { ProgressView } from '../ui/progress';
 import { StatusArea } from '../ui/status';
@@ -383,26 +384,28 @@ export class App {
    * weights are still sound: a refused step); or a new network.
    */
   private showDiverged(message: string, d: NonNullable<EventOf<'state'>['diverged']>, learningRate: number): void {
-    const lower = Number((learningRate / 10).toPrecision(3));
     const back = d.rollbackTo;
-    const rollbackRate = back && back.learningRate < learningRate ? back.learningRate : lower;
+    // A lower λ: the one from before the blow-up if it was lower, else a tenth.
+    const lower = back && back.learningRate < learningRate ? back.learningRate : Number((learningRate / 10).toPrecision(3));
     const actions = [];
     if (back)
       actions.push({
-        label: `Go back to the last good checkpoint (${formatCount(back.samplesSeen)} samples) with λ = ${rollbackRate}`,
+        label: `Go back to the last good checkpoint (${formatCount(back.samplesSeen)} samples) with λ = ${formatNumber(lower)}`,
         testid: 'rollback',
         primary: true,
-        run: () => this.client.send({ type: 'rollback', learningRate: rollbackRate }),
+        run: () => this.client.send({ type: 'rollback', learningRate: lower }),
       });
     if (d.divergence !== 'exploding-loss')
-      actions.push({ label: `Lower λ to ${lower} and go on`, testid: 'lower-lr', primary: !back, run: () => this.lowerAndContinue(lower) });
+      actions.push({ label: `Lower λ to ${formatNumber(lower)} and go on`, testid: 'lower-lr', primary: !back, run: () => this.lowerAndContinue(lower) });
     actions.push({ label: 'Reset', testid: 'diverged-reset', run: () => this.reset() });
+    const { lossWindow, explodingLoss, weightBound } = DIVERGENCE;
     this.status.show('diverged', {
       level: 'warning',
       title: 'Training diverged and was paused.',
       text:
-        capitalise(message) +
-        ' The rule: training has diverged when the loss or a weight blows up — a loss that is not a number, a weight beyond ±1000, or a mean loss over the last 100 samples above 10·ln 10 ≈ 23 (ten times a random guess’s).',
+        `${capitalise(message)} The rule: training has diverged when the loss or a weight blows up — a loss that is not a number, ` +
+        `a weight beyond ±${formatCount(weightBound)}, or a mean loss over the last ${lossWindow} samples above ` +
+        `10·ln 10 ≈ ${Math.round(explodingLoss)} (ten times a random guess’s).`,
       actions,
     });
   }

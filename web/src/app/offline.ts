@@ -1,4 +1,5 @@
 /// <reference types="vite/client" />
+import { errorText } from '../core/util';
 // Registers dist/sw.js (web/src/worker/service-worker.ts), which keeps the page,
 // the .wasm, the weights and MNIST for offline use. Built site only: the Vite dev
 // server (`npm start`) has no sw.js and caches nothing.
@@ -15,7 +16,7 @@ export function registerServiceWorker(): void {
     // updateViaCache 'none': a new deploy's sw.js is seen at the next visit, whatever the HTTP cache says.
     navigator.serviceWorker.register(script, { scope, updateViaCache: 'none' }).catch((error: unknown) => {
       // Offline use is a bonus: the page works without it.
-      console.warn('cnnlab: no offline support:', error instanceof Error ? error.message : error);
+      console.warn('cnnlab: no offline support:', errorText(error));
     });
   };
   // After the page's own loading, so the first visit is not slowed down.

@@ -6,6 +6,7 @@
  * The .gz files are made by `npm run prepare:data` (web/scripts/prepare-data.mjs).
  */
 
+import { errorText } from '../core/util';
 import {
   IdxFormatError,
   MNIST_IMAGE_SIZE,
@@ -139,10 +140,6 @@ function fileUrl(baseUrl: string, file: string): string {
   return baseUrl.endsWith('/') ? baseUrl + file : `${baseUrl}/${file}`;
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Downloads, gunzips and validates one file; returns its pixels or labels (a view). */
 async function loadFile(ctx: Context, name: string, kind: 'images' | 'labels'): Promise<Uint8Array> {
   const file = `${name}.gz`;
@@ -186,7 +183,7 @@ async function download(ctx: Context, file: string): Promise<Uint8Array<ArrayBuf
     response = await fetchFile(url, { signal: ctx.signal });
   } catch (error) {
     rethrowIfAborted(ctx.signal);
-    throw new MnistLoadError(file, `${url}: download failed (${describe(error)})`, { cause: error });
+    throw new MnistLoadError(file, `${url}: download failed (${errorText(error)})`, { cause: error });
   }
   if (response.status === 404) {
     throw new MnistLoadError(file, `${url} not found (HTTP 404) — run \`npm run prepare:data\``);
@@ -214,7 +211,7 @@ async function download(ctx: Context, file: string): Promise<Uint8Array<ArrayBuf
     }
   } catch (error) {
     rethrowIfAborted(ctx.signal);
-    throw new MnistLoadError(file, `${url}: download failed (${describe(error)})`, { cause: error });
+    throw new MnistLoadError(file, `${url}: download failed (${errorText(error)})`, { cause: error });
   }
   ctx.report({ file, loaded: sink.length, total: sink.length, phase: 'download' });
   return sink.take();
@@ -265,7 +262,7 @@ async function gunzip(ctx: Context, file: string, compressed: Uint8Array<ArrayBu
     rethrowIfAborted(ctx.signal);
   } catch (error) {
     rethrowIfAborted(ctx.signal);
-    throw new MnistLoadError(file, `${file} is not valid gzip data (${describe(error)})`, { cause: error });
+    throw new MnistLoadError(file, `${file} is not valid gzip data (${errorText(error)})`, { cause: error });
   } finally {
     ctx.signal.removeEventListener('abort', cancel);
   }

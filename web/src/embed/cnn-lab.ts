@@ -10,6 +10,7 @@
 import katexCss from 'katex/dist/katex.min.css?inline';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import { App } from '../app/app';
+import { errorText } from '../core/util';
 import type { TestHooks } from '../app/test-hooks';
 import { trainingWorkerUrl } from '../app/training-worker';
 import { OPTION_NAMES, parseEmbedOptions } from './options';
@@ -109,7 +110,7 @@ export class CnnLabElement extends HTMLElement {
         autoplay: embed.autoplay,
       });
     } catch (error) {
-      shadow.replaceChildren(`cnnlab could not start: ${error instanceof Error ? error.message : String(error)}`);
+      shadow.replaceChildren(`cnnlab could not start: ${errorText(error)}`);
       throw error;
     }
     const app = this.app;

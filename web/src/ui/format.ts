@@ -15,6 +15,12 @@ export function formatDuration(seconds: number | null): string {
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
 }
 
+/** A setting as a reader writes it: 0.01, 0.5, 1e+13, 1e-7 (3 significant digits at most). */
+export function formatNumber(v: number): string {
+  const r = Number(v.toPrecision(3));
+  return r !== 0 && (Math.abs(r) >= 1e5 || Math.abs(r) < 1e-4) ? r.toExponential().replace(/\.?0+e/, 'e') : String(r);
+}
+
 /** 0.98765 → "98.77%". */
 export function formatAccuracy(a: number): string {
   return `${(a * 100).toFixed(2)}%`;

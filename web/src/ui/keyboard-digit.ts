@@ -3,6 +3,7 @@
 // preprocessing → prediction (announced by the probability bars' live region)
 // works without a pointer.
 import { h } from './dom';
+import { errorText } from '../core/util';
 
 export interface KeyboardDigitOptions {
   /** How many test images there are (10,000 once MNIST is loaded). */
@@ -67,7 +68,7 @@ export class KeyboardDigit {
       this.options.show(image);
       this.note.textContent = `#${index}, a ${label}, is on the pad.`;
     } catch (error) {
-      this.note.textContent = `Not available yet: ${error instanceof Error ? error.message : String(error)}`;
+      this.note.textContent = `Not available yet: ${errorText(error)}`;
     } finally {
       this.busy = false;
     }

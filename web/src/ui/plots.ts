@@ -8,6 +8,8 @@ import { h } from './dom';
 
 const INK = '#1f2937';
 const GRID = '#e5e7eb';
+/** A loss of 0 has no place on a log axis: it is drawn at this floor. */
+const LOSS_FLOOR = 1e-4;
 const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 function samplesTick(_u: uPlot, values: number[]): string[] {
@@ -61,9 +63,21 @@ export class LossPlot extends Plot {
     super(
       container,
       'loss-plot',
-      'Training loss L (cross-entropy) against samples seen',
+      'Training loss L (cross-entropy, log scale) against samples seen',
       {
-        scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(0.5, Math.ceil(max * 4) / 4)] } },
+        // Log scale: the plateau near ln 10 = 2.3, the fall to 0.05 and a diverging run's
+        // spike to 10²¹ all stay readable on one axis (decades from 0.01 up).
+        scales: {
+          x: { time: false },
+          y: {
+            distr: 3,
+            log: 10,
+            range: (_u, min, max) => [
+              Math.min(0.01, 10 ** Math.floor(Math.log10(Math.max(min, LOSS_FLOOR)))),
+              Math.max(10, 10 ** Math.ceil(Math.log10(Math.max(max, LOSS_FLOOR)))),
+            ],
+          },
+        },
         series: [
           { label: 'samples', value: (_u, v) => (v === null ? '–' : formatCount(v)) },
           { label: 'per 100 samples', stroke: '#93c5fd', width: 1, points: { show: false }, value: (_u, v) => (v === null ? '–' : v.toFixed(3)) },
@@ -78,7 +92,8 @@ export class LossPlot extends Plot {
   }
 
   set(x: number[], raw: number[], smooth: number[]): void {
-    this.setData([x, raw, smooth], x.length);
+    const floor = (v: number) => (Number.isFinite(v) ? Math.max(v, LOSS_FLOOR) : v);
+    this.setData([x, raw.map(floor), smooth.map(floor)], x.length);
   }
 }
 

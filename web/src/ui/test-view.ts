@@ -7,6 +7,7 @@ import { formatAccuracy, formatCount, formatPercent as percent } from './format'
 import type { Evaluation } from '../worker/protocol';
 import { paintSlice, pixelCanvas, SEQUENTIAL } from './colormap';
 import { h } from './dom';
+import { errorText } from '../core/util';
 import { scrollBehavior } from './motion';
 
 export interface TestImages {
@@ -185,7 +186,7 @@ export class TestView {
         const got = await this.deps.images(missing);
         got.indices.forEach((index, k) => this.cache.set(index, got.pixels.slice(k * 784, k * 784 + 784)));
       } catch (error) {
-        grid.replaceChildren(h('p', { class: 'app-muted' }, `The images could not be fetched: ${error instanceof Error ? error.message : String(error)}`));
+        grid.replaceChildren(h('p', { class: 'app-muted' }, `The images could not be fetched: ${errorText(error)}`));
         return;
       } finally {
         grid.removeAttribute('aria-busy');
