@@ -92,13 +92,19 @@ val create_model(const Config& config, double seed, const TrainOptions& options)
   });
 }
 
+// Counts and indices from JavaScript numbers: whole and not negative (the core checks ranges).
+size_t count_arg(double v, const char* what) {
+  if (!(v >= 0 && v <= 1e9) || v != std::floor(v))
+    throw std::invalid_argument(std::string(what) + " must be a whole number ≥ 0, got " + format_number(v));
+  return size_t(v);
+}
+
 val evaluate(Model& m, const Dataset& d, double start, double count, bool perImage) {
   return attempt([&] {
-    if (!(start >= 0 && count >= 1 && start + count <= double(d.count())))
-      throw std::invalid_argument("evaluation range outside the dataset of " + std::to_string(d.count()));
-    std::vector<uint8_t> predictions(perImage ? size_t(count) : 0);
-    std::vector<float> probs(perImage ? size_t(count) * kClasses : 0);
-    const EvalResult e = m.evaluate(d.image(size_t(start)), d.labels() + size_t(start), size_t(count),
+    const size_t n = count_arg(count, "the evaluation count");
+    std::vector<uint8_t> predictions(perImage ? n : 0);
+    std::vector<float> probs(perImage ? n * kClasses : 0);
+    const EvalResult e = m.evaluate(d, count_arg(start, "the evaluation start"), n,
                                     perImage ? predictions.data() : nullptr, perImage ? probs.data() : nullptr);
     val o = val::object();
     o.set("meanLoss", e.meanLoss);
@@ -113,10 +119,7 @@ val evaluate(Model& m, const Dataset& d, double start, double count, bool perIma
 }
 
 val sample_pixels(const Dataset& d, double index) {
-  return attempt([&] {
-    if (!(index >= 0 && index < double(d.count()))) throw std::invalid_argument("sample index outside the dataset");
-    return byte_copy(d.image(size_t(index)), kImageSize);
-  });
+  return attempt([&] { return byte_copy(d.checked_image(count_arg(index, "the image index")), kImageSize); });
 }
 
 val trace_tensors(Model& m) {
@@ -222,14 +225,10 @@ EMSCRIPTEN_BINDINGS(cnnlab) {
       .function("paramCount", optional_override([](Model& m) { return double(m.network().param_count()); }))
       .function("setOptions", optional_override([](Model& m, const TrainOptions& o) { return attempt([&] { m.set_options(o); }); }))
       .function("setTrainingData", optional_override([](Model& m, std::shared_ptr<Dataset> d, double count) {
-        return attempt([&] { m.set_training_data(std::move(d), size_t(count)); });
+        return attempt([&] { m.set_training_data(std::move(d), count_arg(count, "the training-set size")); });
       }))
       .function("train", optional_override([](Model& m, double samples) {
-        return attempt([&] {
-          if (!(samples >= 0 && samples <= 1e9) || samples != std::floor(samples))
-            throw std::invalid_argument("samples must be a whole number between 0 and 1e9, got " + format_number(samples));
-          return m.train(size_t(samples));
-        });
+        return attempt([&] { return m.train(count_arg(samples, "samples")); });
       }))
       .function("progress", &Model::progress)
       .function("checkpoint", optional_override([](const Model& m) {
@@ -251,13 +250,7 @@ EMSCRIPTEN_BINDINGS(cnnlab) {
       }))
       .function("tensors", &trace_tensors)
       .function("gradientCheck", optional_override([](Model& m, val image, int label, int probes) {
-        return attempt([&] {
-          const auto x = floats(image);
-          if (label < 0 || label > 9) throw std::invalid_argument("label must be a digit 0..9");
-          if (!within(limits::gradcheckProbes, probes))
-            throw std::invalid_argument(out_of_range(limits::gradcheckProbes, "probes per group", std::to_string(probes)));
-          return val::array(gradient_check(m.network(), image_arg(x), label, probes));
-        });
+        return attempt([&] { const auto x = floats(image); return val::array(gradient_check(m.network(), image_arg(x), label, probes)); });
       }))
       .function("getParams", optional_override([](const Model& m) { const auto p = m.get_params(); return float_copy(p.data(), p.size()); }))
       .function("setParams", optional_override([](Model& m, val values) {

@@ -19,6 +19,12 @@ class Dataset {
   uint8_t* labels() { return labels_.data(); }
   const uint8_t* labels() const { return labels_.data(); }
   const uint8_t* image(size_t i) const { return images_.data() + i * kImageSize; }
+  // Image i, checked: throws std::invalid_argument outside the dataset.
+  const uint8_t* checked_image(size_t i) const {
+    if (i >= count())
+      throw std::invalid_argument("image " + std::to_string(i) + " is outside the dataset of " + std::to_string(count()));
+    return image(i);
+  }
 
  private:
   static size_t checked(size_t count) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "layers/detmath.h"
 #include "network/rng.h"
@@ -127,6 +128,9 @@ double reference_loss(const Config& c, const ParamLayout& L, const std::vector<d
 
 std::vector<GradCheckGroup> gradient_check(Network& net, const float* image, int label,
                                            int probesPerGroup, float eps, uint64_t seed) {
+  if (label < 0 || label > 9) throw std::invalid_argument("label must be a digit 0..9");
+  if (!within(limits::gradcheckProbes, probesPerGroup))
+    throw std::invalid_argument(out_of_range(limits::gradcheckProbes, "probes per group", std::to_string(probesPerGroup)));
   net.load_input(image);
   net.forward(label);
   net.backward(label);

@@ -34,7 +34,8 @@ std::vector<uint8_t> kink_pattern(Network& net);
 // own single-precision backprop gradient; retried with ε/10 and ε/100 where a ReLU
 // or max-pooling kink spoils the difference. The network's parameters are not
 // changed; its tensors then describe this sample.
-// The page's check uses the defaults: ε = 1e-4 and the probes of seed 1.
+// Throws std::invalid_argument for a label outside 0..9 or a probe count outside
+// limits::gradcheckProbes. The page's check uses the defaults: ε = 1e-4 and the probes of seed 1.
 inline constexpr float kGradCheckEpsilon = 1e-4f;
 inline constexpr uint64_t kGradCheckSeed = 1;
 std::vector<GradCheckGroup> gradient_check(Network& net, const float* image784, int label,

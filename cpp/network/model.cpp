@@ -353,6 +353,13 @@ EvalResult Model::evaluate(const uint8_t* images, const uint8_t* labels, size_t 
   return e;
 }
 
+EvalResult Model::evaluate(const Dataset& data, size_t start, size_t count, uint8_t* predictions, float* probs) {
+  if (count == 0 || start > data.count() || count > data.count() - start)
+    throw std::invalid_argument("evaluation range [" + std::to_string(start) + ", " + std::to_string(start + count) +
+                                ") outside the dataset of " + format_count(data.count()) + " images");
+  return evaluate(data.image(start), data.labels() + start, count, predictions, probs);
+}
+
 const float* Model::predict(const float* image) {
   net_.load_input(image);
   net_.forward(-1);

@@ -151,6 +151,9 @@ class Model {
   // Per image, optional: predictions[i] = the predicted digit, probs[10·i + k] = S_k.
   EvalResult evaluate(const uint8_t* images, const uint8_t* labels, size_t count,
                       uint8_t* predictions = nullptr, float* probs = nullptr);
+  // The images [start, start + count) of a Dataset (throws std::invalid_argument outside it).
+  EvalResult evaluate(const Dataset& data, size_t start, size_t count,
+                      uint8_t* predictions = nullptr, float* probs = nullptr);
 
   // 10 probabilities for one image; the forward tensors are left in the network.
   const float* predict(const float* image784);

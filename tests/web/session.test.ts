@@ -333,7 +333,7 @@ describe('Session', () => {
   });
 
   it('stops on divergence with the core message (a refused step keeps θ); a lower λ goes on', async () => {
-    const h = await ready({ ...SMALL, learningRate: 1e30 });
+    const h = await ready({ ...SMALL, epochs: 3, learningRate: 1e30 });
     await h.send({ type: 'start' });
     h.pump(() => h.session.currentState === 'diverged');
     const s = h.last('state');
@@ -343,11 +343,12 @@ describe('Session', () => {
     expect(h.of('checkpoint').every((e) => e.checkpoint.samplesSeen === 0)).toBe(true); // none of a diverged run
     await h.send({ type: 'start' });
     expect(h.last('notice').message).toMatch(/diverged/);
-    await h.send({ type: 'configure', settings: { ...SMALL, learningRate: 0.005 } });
+    await h.send({ type: 'configure', settings: { ...SMALL, epochs: 3, learningRate: 0.005 } });
     expect(h.session.currentState).toBe('idle');
     await h.send({ type: 'start' });
     h.pump(() => h.of('progress').some((e) => e.progress.samplesSeen >= 1000));
     expect(h.session.currentState).toBe('running');
+    expect(h.last('progress').progress.recentLoss).toBeLessThan(2);
     h.session.dispose();
   });
 
