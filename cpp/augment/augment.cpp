@@ -253,18 +253,6 @@ namespace {
 using S = AugmentScratch;
 constexpr int kSide = kImageSide;  // 28
 
-// Bilinear sample of the bordered source at (sx, sy) in pixel coordinates: zero
-// outside. a + f·(b − a) is exactly a for f = 0, so integer coordinates copy pixels.
-inline float bilinear(const float* src, float sx, float sy) {
-  const float x0 = std::floor(sx), y0 = std::floor(sy);
-  if (!(x0 >= -1.0f && x0 <= float(kSide - 1) && y0 >= -1.0f && y0 <= float(kSide - 1))) return 0.0f;
-  const float fx = sx - x0, fy = sy - y0;  // exact
-  const float* p = src + (int(y0) + 1) * S::kSrcStride + (int(x0) + 1);
-  const float top = p[0] + fx * (p[1] - p[0]);
-  const float bottom = p[S::kSrcStride] + fx * (p[S::kSrcStride + 1] - p[S::kSrcStride]);
-  return top + fy * (bottom - top);
-}
-
 // The normalised Gaussian G_σ truncated at radius ⌈3σ⌉, cached in the scratch.
 void ensure_kernel(AugmentScratch& s, float sigma) {
   if (s.kernelSigma == sigma) return;
@@ -283,37 +271,77 @@ void ensure_kernel(AugmentScratch& s, float sigma) {
 // (zero beyond the 28×28 image). Separable: a horizontal pass from the zero-margined
 // noise rows, then a vertical pass that skips rows outside the image; 8 lanes along x,
 // taps summed in ascending order.
+// The two noise fields u, uniform in (−1, 1): 16-bit values n, four per draw (low
+// bits first), as (n − 32767.5)/32768, symmetric about 0 and exact. One row is seven
+// draws: 3 vectors of 8 and one of 4.
+typedef uint16_t u16x8 __attribute__((vector_size(16)));
+typedef uint16_t u16x4 __attribute__((vector_size(8)));
+typedef int32_t i32x8 __attribute__((vector_size(32)));
+typedef int32_t i32x4 __attribute__((vector_size(16)));
+void fill_noise(AugmentScratch& s, uint64_t seed) {
+  Rng rng(seed);
+  const float scale = 1.0f / 32768.0f;
+  for (int f = 0; f < 2; ++f)
+    for (int y = 0; y < kSide; ++y) {
+      uint16_t n[kSide];
+      for (int d = 0; d < kSide / 4; ++d) {
+        const uint64_t z = rng.next();
+        for (int j = 0; j < 4; ++j) n[4 * d + j] = uint16_t(z >> (16 * j));
+      }
+      float* row = s.noise[f] + y * S::kNoiseStride + S::kMaxRadius;
+      for (int x = 0; x < 24; x += 8) {
+        u16x8 v;
+        std::memcpy(&v, n + x, sizeof v);
+        const f32x8 u = __builtin_convertvector(__builtin_convertvector(v, i32x8) - 32768, f32x8);
+        store8(row + x, (u + splat8(0.5f)) * splat8(scale));
+      }
+      u16x4 v;
+      std::memcpy(&v, n + 24, sizeof v);
+      const f32x4 u = __builtin_convertvector(__builtin_convertvector(v, i32x4) - 32768, f32x4);
+      store4(row + 24, (u + splat4(0.5f)) * splat4(scale));
+    }
+}
+
 void elastic_field(AugmentScratch& s, float alpha, float sigma, uint64_t seed) {
   ensure_kernel(s, sigma);
   const int r = s.kernelRadius, taps = 2 * r + 1;
   const float* k = s.kernel;
-  Rng rng(seed);
-  for (int f = 0; f < 2; ++f)
-    for (int y = 0; y < kSide; ++y) {
-      float* row = s.noise[f] + y * S::kNoiseStride + S::kMaxRadius;
-      for (int x = 0; x < kSide; x += 4) {  // four 16-bit values per draw
-        const uint64_t z = rng.next();
-        for (int j = 0; j < 4; ++j)  // (u − 32767.5)/32768: symmetric, exact
-          row[x + j] = (float(int((z >> (16 * j)) & 0xFFFF) - 32768) + 0.5f) * (1.0f / 32768.0f);
+  fill_noise(s, seed);
+  // Both fields and the four vectors of a row at once: eight independent sums, so
+  // that the additions overlap instead of waiting for one another.
+  for (int y = 0; y < kSide; ++y) {
+    const float* u = s.noise[0] + y * S::kNoiseStride + (S::kMaxRadius - r);
+    const float* v = s.noise[1] + y * S::kNoiseStride + (S::kMaxRadius - r);
+    f32x8 acc[8] = {};
+    for (int t = 0; t < taps; ++t) {
+      const f32x8 w = splat8(k[t]);
+      for (int j = 0; j < 4; ++j) {
+        acc[j] += w * load8(u + t + 8 * j);
+        acc[4 + j] += w * load8(v + t + 8 * j);
       }
     }
+    for (int j = 0; j < 4; ++j) {
+      store8(s.rows[0] + y * 32 + 8 * j, acc[j]);
+      store8(s.rows[1] + y * 32 + 8 * j, acc[4 + j]);
+    }
+  }
   const f32x8 a = splat8(alpha);
-  for (int f = 0; f < 2; ++f) {
-    for (int y = 0; y < kSide; ++y) {
-      const float* in = s.noise[f] + y * S::kNoiseStride + (S::kMaxRadius - r);
-      for (int x0 = 0; x0 < 32; x0 += 8) {
-        f32x8 acc = splat8(0.0f);
-        for (int t = 0; t < taps; ++t) acc += splat8(k[t]) * load8(in + x0 + t);
-        store8(s.rows + y * S::kFieldStride + x0, acc);
+  for (int y = 0; y < kSide; ++y) {
+    const int t0 = std::max(0, r - y), t1 = std::min(taps, kSide + r - y);  // rows inside the image
+    f32x8 acc[8] = {};
+    for (int t = t0; t < t1; ++t) {
+      const f32x8 w = splat8(k[t]);
+      const float* u = s.rows[0] + (y + t - r) * 32;
+      const float* v = s.rows[1] + (y + t - r) * 32;
+      for (int j = 0; j < 4; ++j) {
+        acc[j] += w * load8(u + 8 * j);
+        acc[4 + j] += w * load8(v + 8 * j);
       }
     }
-    for (int y = 0; y < kSide; ++y) {
-      const int t0 = std::max(0, r - y), t1 = std::min(taps, kSide + r - y);
-      for (int x0 = 0; x0 < 32; x0 += 8) {
-        f32x8 acc = splat8(0.0f);
-        for (int t = t0; t < t1; ++t) acc += splat8(k[t]) * load8(s.rows + (y + t - r) * S::kFieldStride + x0);
-        store8(s.field[f] + y * S::kFieldStride + x0, acc * a);
-      }
+    // Lanes 28..31 spill into the next row, which is written next.
+    for (int j = 0; j < 4; ++j) {
+      store8(s.field[0] + y * kSide + 8 * j, acc[j] * a);
+      store8(s.field[1] + y * kSide + 8 * j, acc[4 + j] * a);
     }
   }
 }
@@ -337,6 +365,81 @@ void change_stroke(AugmentScratch& s, float t) {
         out[x] = c[x] + amount * (m - c[x]);
       }
     }
+  }
+}
+
+// ---- Bilinear sampling, zero outside, in three passes over the 784 output pixels
+// (8 lanes where the arithmetic is, scalar loads where the data is gathered). Every
+// lane computes what the scalar expression in the comments computes.
+
+inline f32x8 select8(i32x8 mask, f32x8 a, f32x8 b) {
+  return (f32x8)(((i32x8)a & mask) | ((i32x8)b & ~mask));
+}
+// Clamped to [lo, hi] (finite values).
+inline f32x8 clamp8(f32x8 v, float lo, float hi) {
+  v = select8(v < splat8(lo), splat8(lo), v);
+  return select8(v > splat8(hi), splat8(hi), v);
+}
+// ⌊v⌋ for v in [−1, 28], exactly std::floor: truncate v + 2 (≥ 1), and step down if
+// v + 2 was rounded up to the next integer.
+inline f32x8 floor8(f32x8 v) {
+  const f32x8 f = __builtin_convertvector(__builtin_convertvector(v + splat8(2.0f), i32x8), f32x8) - splat8(2.0f);
+  return f + __builtin_convertvector(f > v, f32x8);  // mask −1 where f > v
+}
+
+struct Affine {  // p_src = (p − t) + B·(p − o), o = c + t; see apply_augment
+  float b11, b12, b21, b22, tx, ty, ox, oy;
+};
+
+// The coordinates of every pixel (x = i mod 28, y = i div 28), and zeros for the spill.
+struct PixelGrid {
+  alignas(32) float x[S::kPadded], y[S::kPadded];
+  constexpr PixelGrid() : x(), y() {
+    for (int i = 0; i < S::kPixels; ++i) {
+      x[i] = float(i % kSide);
+      y[i] = float(i / kSide);
+    }
+  }
+};
+constexpr PixelGrid kGrid;
+
+void sample_bilinear(float* out, const float* src, AugmentScratch& s, const Affine& A, bool elastic) {
+  // 1. Where each pixel reads: sx = (x − tx) + (b11·(x − ox) + b12·(y − oy)) [+ ex],
+  //    likewise sy; clamped to [−1, 28] (beyond that every tap is in the zero border,
+  //    as at −1 and 28 with fraction 0); at = (⌊sy⌋ + 1)·stride + ⌊sx⌋ + 1.
+  for (int i = 0; i < S::kPixels; i += 8) {
+    const f32x8 x = load8(kGrid.x + i), y = load8(kGrid.y + i);
+    const f32x8 dx = x - splat8(A.ox), dy = y - splat8(A.oy);
+    f32x8 sx = (x - splat8(A.tx)) + (splat8(A.b11) * dx + splat8(A.b12) * dy);
+    f32x8 sy = (y - splat8(A.ty)) + (splat8(A.b21) * dx + splat8(A.b22) * dy);
+    if (elastic) {
+      sx += load8(s.field[0] + i);
+      sy += load8(s.field[1] + i);
+    }
+    sx = clamp8(sx, -1.0f, float(kSide));
+    sy = clamp8(sy, -1.0f, float(kSide));
+    const f32x8 x0 = floor8(sx), y0 = floor8(sy);
+    store8(s.fracX + i, sx - x0);  // exact
+    store8(s.fracY + i, sy - y0);
+    const i32x8 at = (__builtin_convertvector(y0, i32x8) + 1) * S::kSrcStride + __builtin_convertvector(x0, i32x8) + 1;
+    std::memcpy(s.at + i, &at, sizeof at);
+  }
+  // 2. The four taps.
+  for (int i = 0; i < S::kPixels; ++i) {
+    const float* q = src + s.at[i];
+    s.tap[0][i] = q[0];
+    s.tap[1][i] = q[1];
+    s.tap[2][i] = q[S::kSrcStride];
+    s.tap[3][i] = q[S::kSrcStride + 1];
+  }
+  // 3. top = a + fx·(b − a), bottom = c + fx·(d − c), out = top + fy·(bottom − top):
+  //    exactly a for fx = fy = 0, so integer coordinates copy pixels.
+  for (int i = 0; i < S::kPixels; i += 8) {
+    const f32x8 fx = load8(s.fracX + i), fy = load8(s.fracY + i);
+    const f32x8 a = load8(s.tap[0] + i), b = load8(s.tap[1] + i), c = load8(s.tap[2] + i),
+                d = load8(s.tap[3] + i);
+    const f32x8 top = a + fx * (b - a), bottom = c + fx * (d - c);
+    store8(out + i, top + fy * (bottom - top));
   }
 }
 
@@ -376,22 +479,7 @@ void apply_augment(float* out, const uint8_t* in, const AugmentParams& p, Augmen
 
   const bool elastic = p.elasticAlpha > 0.0f;
   if (elastic) elastic_field(s, p.elasticAlpha, p.elasticSigma, p.elasticSeed);
-
-  for (int y = 0; y < kSide; ++y) {
-    const float fy = float(y), dy = fy - oy;
-    const float* ex = s.field[0] + y * S::kFieldStride;
-    const float* ey = s.field[1] + y * S::kFieldStride;
-    for (int x = 0; x < kSide; ++x) {
-      const float fx = float(x), dx = fx - ox;
-      float sx = (fx - tx) + (b11 * dx + b12 * dy);
-      float sy = (fy - ty) + (b21 * dx + b22 * dy);
-      if (elastic) {
-        sx += ex[x];
-        sy += ey[x];
-      }
-      out[y * kSide + x] = bilinear(src, sx, sy);
-    }
-  }
+  sample_bilinear(out, src, s, {b11, b12, b21, b22, tx, ty, ox, oy}, elastic);
 }
 
 void augment_image(float* out, const uint8_t* in, const AugmentOptions& options, Rng& rng,

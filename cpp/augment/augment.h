@@ -141,18 +141,25 @@ struct AugmentParams {
 inline constexpr int kAugmentDraws = 8;
 AugmentParams draw_augment(const AugmentOptions& options, Rng& rng);
 
-// Per-sample working memory (≈ 38 KB of fixed-size arrays; allocate it once, e.g. as
+// Per-sample working memory (≈ 60 KB of fixed-size arrays; allocate it once, e.g. as
 // a member of the model). Its contents are private to augment.cpp.
 struct AugmentScratch {
   static constexpr int kMaxRadius = 24;                     // ⌈3σ⌉ for σ ≤ 8
-  static constexpr int kSrcStride = 32, kSrcRows = 30;      // 28×28 + 1-pixel zero border
+  // The source with a zero border: image rows and columns −1..29 (two extra at the
+  // bottom and right, so that clamped coordinates read zeros).
+  static constexpr int kSrcStride = 32, kSrcRows = 31;
   static constexpr int kNoiseStride = kMaxRadius + 28 + kMaxRadius + 4;
-  static constexpr int kFieldStride = 32;
+  static constexpr int kPixels = 28 * 28, kPadded = kPixels + 8;  // + one vector's spill
   alignas(32) float src[kSrcRows * kSrcStride] = {};        // input/255, bordered
   alignas(32) float stroked[kSrcRows * kSrcStride] = {};    // after the stroke change
   alignas(32) float noise[2][28 * kNoiseStride] = {};       // u, zero margins
-  alignas(32) float rows[28 * kFieldStride] = {};           // horizontal pass
-  alignas(32) float field[2][28 * kFieldStride] = {};       // α·(G_σ ⋆ u), x and y
+  alignas(32) float rows[2][28 * 32] = {};                  // horizontal pass
+  alignas(32) float field[2][kPadded] = {};                 // α·(G_σ ⋆ u), x and y, 28×28
+  // The bilinear sampling, one array per step: where each output pixel reads, its
+  // fractional position, and the four source values.
+  alignas(32) int32_t at[kPadded] = {};
+  alignas(32) float fracX[kPadded] = {}, fracY[kPadded] = {};
+  alignas(32) float tap[4][kPadded] = {};
   float kernel[2 * kMaxRadius + 1] = {};
   float kernelSigma = 0.0f;                                  // σ of `kernel` (0: none yet)
   int kernelRadius = 0;

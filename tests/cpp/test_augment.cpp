@@ -4,7 +4,10 @@
 // the native and the WebAssembly suites must both give), and the text form.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <ctime>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -12,6 +15,7 @@
 #include "augment/augment.h"
 #include "mnist_fixture.h"
 #include "network/config.h"
+#include "network/model.h"
 
 using namespace cnnlab;
 using cnnlab::testing::mnist;
@@ -165,7 +169,7 @@ TEST(Augment, ElasticFieldHasTheStrengthOfSmoothedUniformNoise) {
     apply_augment(out, train_image(seed), p, *s);
     for (int f = 0; f < 2; ++f)
       for (int y = 10; y < 18; ++y)
-        for (int x = 10; x < 18; ++x, ++n) sum2 += double(s->field[f][y * 32 + x]) * s->field[f][y * 32 + x];
+        for (int x = 10; x < 18; ++x, ++n) sum2 += double(s->field[f][y * 28 + x]) * s->field[f][y * 28 + x];
   }
   double g2 = 0.0;
   for (int t = 0; t <= 2 * s->kernelRadius; ++t) g2 += double(s->kernel[t]) * s->kernel[t];
@@ -344,4 +348,50 @@ TEST(AugmentText, ValidateNamesTheField) {
   o = AugmentOptions{};
   o.shift = NAN;
   EXPECT_EQ(validate(o), "shift must be between 0 and 8 pixels, got nan");
+}
+
+// ---------------------------------------------------------------- cost
+
+// Not a pass/fail test: prints the cost of augmentation and of a training step with
+// and without it, in whichever build runs it (the WASM suite runs it under Node, which
+// is how the WebAssembly figures in the README were measured). Google Benchmark
+// (build/cnnlab_bench, BM_Augment and BM_TrainStepAugmented) gives the native ones.
+TEST(AugmentCost, PrintsMicrosecondsPerSample) {
+  const auto& train = mnist("train");
+  auto s = scratch();
+  Model m(Config{}, 1);
+  std::vector<float> image(kImageSize);
+  AugmentOptions affine;
+  affine.rotation = 8.0f;
+  affine.scale = 0.08f;
+  affine.shift = 2.0f;
+  AugmentOptions elastic;
+  elastic.elasticAlpha = 34.0f;
+  const std::pair<const char*, AugmentOptions> sets[] = {
+      {"off", {}}, {"mild", AugmentOptions::mild()}, {"affine", affine}, {"elastic=34", elastic},
+      {"strong", AugmentOptions::strong()}};
+  constexpr int kSets = 5, kRounds = 5, n = 3000;
+  // CPU time (std::clock) of n samples; the minimum over rounds that interleave the
+  // sets, so that other load on the machine affects every set alike.
+  double alone[kSets], withStep[kSets];
+  std::fill(alone, alone + kSets, 1e30);
+  std::fill(withStep, withStep + kSets, 1e30);
+  uint64_t index = 0;
+  for (int round = 0; round < kRounds; ++round)
+    for (int j = 0; j < kSets; ++j)
+      for (bool step : {false, true}) {
+        const std::clock_t t0 = std::clock();
+        for (int i = 0; i < n; ++i, ++index) {
+          const size_t k = size_t(index * 7919 % train.count);
+          Rng rng = augment_rng(1, index);
+          augment_image(image.data(), train.images.data() + k * kImageSize, sets[j].second, rng, *s);
+          if (step) m.step(image.data(), train.labels[k], 0.01f);
+        }
+        const double us = 1e6 * double(std::clock() - t0) / CLOCKS_PER_SEC / n;
+        double& best = step ? withStep[j] : alone[j];
+        best = std::min(best, us);
+      }
+  for (int j = 0; j < kSets; ++j)
+    std::printf("augment %-11s %6.2f us/sample alone; a training step with it %6.2f us: %5.1f%% of off's samples/s\n",
+                sets[j].first, alone[j], withStep[j], 100.0 * withStep[0] / withStep[j]);
 }
