@@ -223,16 +223,27 @@ std::string to_string(const AugmentOptions& o) {
 
 // ---------------------------------------------------------------- one sample
 
+namespace {
+// One draw each, never inlined. Inlined, Emscripten 3.1.6's LLVM 14 turned four of
+// the draws below into i64x2 lanes computed from the generator's state reloaded from
+// memory AFTER the new state had been stored there (a load-splat moved past the
+// store): WebAssembly drew other numbers than native code. The pinned checksum in
+// tests/cpp/test_augment.cpp catches any such difference.
+[[gnu::noinline]] uint64_t draw_bits(Rng& rng) { return rng.next(); }
+[[gnu::noinline]] float draw_uniform(Rng& rng) { return rng.uniform(); }
+[[gnu::noinline]] float draw_symmetric(Rng& rng, float bound) { return rng.symmetric(bound); }
+}  // namespace
+
 AugmentParams draw_augment(const AugmentOptions& o, Rng& rng) {
   // Always kAugmentDraws values, in this order, whatever the options.
-  const float gate = rng.uniform();
-  const float rotation = rng.symmetric(o.rotation);
-  const float scale = rng.symmetric(o.scale);
-  const float shear = rng.symmetric(o.shear);
-  const float shiftX = rng.symmetric(o.shift);
-  const float shiftY = rng.symmetric(o.shift);
-  const float stroke = rng.symmetric(o.stroke);
-  const uint64_t elasticSeed = rng.next();
+  const float gate = draw_uniform(rng);
+  const float rotation = draw_symmetric(rng, o.rotation);
+  const float scale = draw_symmetric(rng, o.scale);
+  const float shear = draw_symmetric(rng, o.shear);
+  const float shiftX = draw_symmetric(rng, o.shift);
+  const float shiftY = draw_symmetric(rng, o.shift);
+  const float stroke = draw_symmetric(rng, o.stroke);
+  const uint64_t elasticSeed = draw_bits(rng);
   AugmentParams p;
   if (!(gate < o.probability) || !o.enabled()) return p;
   p.apply = true;
@@ -346,25 +357,39 @@ void elastic_field(AugmentScratch& s, float alpha, float sigma, uint64_t seed) {
   }
 }
 
+// Lane-wise a > b ? a : b and a < b ? a : b, by masks (GCC and Clang alike). The
+// values here are finite and ≥ +0, so these are exactly std::max and std::min.
+template <class V>
+inline V lane_pick(decltype(V{} < V{}) mask, V a, V b) {
+  using M = decltype(V{} < V{});
+  return (V)(((M)a & mask) | ((M)b & ~mask));
+}
+template <class V> inline V lane_max(V a, V b) { return lane_pick(a > b, a, b); }
+template <class V> inline V lane_min(V a, V b) { return lane_pick(a < b, a, b); }
+
+// One run of pixels at c (bordered source, stride W) into out:
+// out = c + amount·(D(c) − c), D the max (dilate) or min over the 3×3 cross.
+template <class V, bool kDilate>
+inline void stroke_run(float* out, const float* c, int W, V amount) {
+  auto load = [](const float* p) { V v; std::memcpy(&v, p, sizeof v); return v; };
+  const V mid = load(c), left = load(c - 1), right = load(c + 1), up = load(c - W), down = load(c + W);
+  const V m = kDilate ? lane_max(lane_max(lane_max(left, right), lane_max(up, down)), mid)
+                      : lane_min(lane_min(lane_min(left, right), lane_min(up, down)), mid);
+  const V r = mid + amount * (m - mid);
+  std::memcpy(out, &r, sizeof r);
+}
+
 // stroked ← src + |t|·(D(src) − src), D the grey-scale dilation (t > 0) or erosion
-// (t < 0) by the 3×3 cross; the zero border counts as background.
-void change_stroke(AugmentScratch& s, float t) {
-  const float amount = std::fabs(t);
+// (t < 0) by the 3×3 cross; the zero border counts as background. Columns 1..24 in
+// three runs of 8, 25..28 in one of 4, so the border stays zero.
+template <bool kDilate>
+void change_stroke(AugmentScratch& s, float amount) {
   const int W = S::kSrcStride;
   for (int y = 1; y <= kSide; ++y) {
     const float* c = s.src + y * W;
     float* out = s.stroked + y * W;
-    if (t > 0.0f) {
-      for (int x = 1; x <= kSide; ++x) {
-        const float m = std::max(std::max(std::max(c[x - 1], c[x + 1]), std::max(c[x - W], c[x + W])), c[x]);
-        out[x] = c[x] + amount * (m - c[x]);
-      }
-    } else {
-      for (int x = 1; x <= kSide; ++x) {
-        const float m = std::min(std::min(std::min(c[x - 1], c[x + 1]), std::min(c[x - W], c[x + W])), c[x]);
-        out[x] = c[x] + amount * (m - c[x]);
-      }
-    }
+    for (int x = 1; x < 25; x += 8) stroke_run<f32x8, kDilate>(out + x, c + x, W, splat8(amount));
+    stroke_run<f32x4, kDilate>(out + 25, c + 25, W, splat4(amount));
   }
 }
 
@@ -443,11 +468,21 @@ void sample_bilinear(float* out, const float* src, AugmentScratch& s, const Affi
   }
 }
 
+// byte/255, as Network::load_input computes it (a table: a division per pixel is slow
+// in WebAssembly). Constant-folded division is IEEE division: the same floats.
+struct ByteToUnit {
+  float v[256];
+  constexpr ByteToUnit() : v() {
+    for (int i = 0; i < 256; ++i) v[i] = float(i) / 255.0f;
+  }
+};
+constexpr ByteToUnit kUnit;
+
 }  // namespace
 
 void apply_augment(float* out, const uint8_t* in, const AugmentParams& p, AugmentScratch& s) {
   if (!p.apply) {
-    for (int i = 0; i < kImageSize; ++i) out[i] = float(in[i]) / 255.0f;  // as Network::load_input
+    for (int i = 0; i < kImageSize; ++i) out[i] = kUnit.v[in[i]];
     return;
   }
   // The bordered source and the centre of mass (integer sums: exact).
@@ -458,14 +493,15 @@ void apply_augment(float* out, const uint8_t* in, const AugmentParams& p, Augmen
       mass += v;
       mx += v * uint32_t(x);
       my += v * uint32_t(y);
-      s.src[(y + 1) * S::kSrcStride + x + 1] = float(v) / 255.0f;
+      s.src[(y + 1) * S::kSrcStride + x + 1] = kUnit.v[v];
     }
   const float cx = mass ? float(mx) / float(mass) : 0.5f * float(kSide - 1);
   const float cy = mass ? float(my) / float(mass) : 0.5f * float(kSide - 1);
 
   const float* src = s.src;
   if (p.stroke != 0.0f) {
-    change_stroke(s, p.stroke);
+    if (p.stroke > 0.0f) change_stroke<true>(s, p.stroke);
+    else change_stroke<false>(s, -p.stroke);
     src = s.stroked;
   }
 
