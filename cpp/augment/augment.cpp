@@ -21,25 +21,28 @@ bool AugmentOptions::enabled() const {
                                 elasticAlpha > 0.0f || stroke > 0.0f);
 }
 
+// Chosen by experiment (tests/tools/augment_tool.cpp sweep; the numbers are in the
+// header): mild keeps MNIST's own test accuracy and lifts the other styles; strong
+// trades ≈ 0.5 point of it for more robustness.
 AugmentOptions AugmentOptions::mild() {
   AugmentOptions o;
   o.rotation = 8.0f;
   o.scale = 0.08f;
   o.shift = 2.0f;
   o.shear = 0.15f;
-  o.stroke = 0.4f;
+  o.stroke = 0.7f;
   return o;
 }
 
 AugmentOptions AugmentOptions::strong() {
   AugmentOptions o;
-  o.rotation = 15.0f;
-  o.scale = 0.15f;
+  o.rotation = 12.0f;
+  o.scale = 0.12f;
   o.shift = 3.0f;
   o.shear = 0.3f;
-  o.elasticAlpha = 34.0f;
+  o.elasticAlpha = 20.0f;
   o.elasticSigma = 4.0f;
-  o.stroke = 0.6f;
+  o.stroke = 0.8f;
   return o;
 }
 
@@ -278,10 +281,28 @@ void ensure_kernel(AugmentScratch& s, float sigma) {
   s.kernelSigma = sigma;
 }
 
+// out[x] = scale·Σ_{t<n} w[t]·in[x + t·step] for x = 0..27, the taps in ascending
+// order: three vectors of 8 lanes and one of 4, four independent sums (7 WebAssembly
+// registers).
+inline void convolve_row(float* out, const float* in, int step, const float* w, int n, float scale) {
+  f32x8 a0 = splat8(0.0f), a1 = splat8(0.0f), a2 = splat8(0.0f);
+  f32x4 a3 = splat4(0.0f);
+  for (int t = 0; t < n; ++t, in += step) {
+    const f32x8 k8 = splat8(w[t]);
+    a0 += k8 * load8(in);
+    a1 += k8 * load8(in + 8);
+    a2 += k8 * load8(in + 16);
+    a3 += splat4(w[t]) * load4(in + 24);
+  }
+  store8(out, a0 * splat8(scale));
+  store8(out + 8, a1 * splat8(scale));
+  store8(out + 16, a2 * splat8(scale));
+  store4(out + 24, a3 * splat4(scale));
+}
+
 // field[0], field[1] ← α·(G_σ ⋆ u) for two fields u of uniform noise in (−1, 1)
 // (zero beyond the 28×28 image). Separable: a horizontal pass from the zero-margined
-// noise rows, then a vertical pass that skips rows outside the image; 8 lanes along x,
-// taps summed in ascending order.
+// noise rows, then a vertical pass that skips rows outside the image.
 // The two noise fields u, uniform in (−1, 1): 16-bit values n, four per draw (low
 // bits first), as (n − 32767.5)/32768, symmetric about 0 and exact. One row is seven
 // draws: 3 vectors of 8 and one of 4.
@@ -318,41 +339,12 @@ void elastic_field(AugmentScratch& s, float alpha, float sigma, uint64_t seed) {
   const int r = s.kernelRadius, taps = 2 * r + 1;
   const float* k = s.kernel;
   fill_noise(s, seed);
-  // Both fields and the four vectors of a row at once: eight independent sums, so
-  // that the additions overlap instead of waiting for one another.
-  for (int y = 0; y < kSide; ++y) {
-    const float* u = s.noise[0] + y * S::kNoiseStride + (S::kMaxRadius - r);
-    const float* v = s.noise[1] + y * S::kNoiseStride + (S::kMaxRadius - r);
-    f32x8 acc[8] = {};
-    for (int t = 0; t < taps; ++t) {
-      const f32x8 w = splat8(k[t]);
-      for (int j = 0; j < 4; ++j) {
-        acc[j] += w * load8(u + t + 8 * j);
-        acc[4 + j] += w * load8(v + t + 8 * j);
-      }
-    }
-    for (int j = 0; j < 4; ++j) {
-      store8(s.rows[0] + y * 32 + 8 * j, acc[j]);
-      store8(s.rows[1] + y * 32 + 8 * j, acc[4 + j]);
-    }
-  }
-  const f32x8 a = splat8(alpha);
-  for (int y = 0; y < kSide; ++y) {
-    const int t0 = std::max(0, r - y), t1 = std::min(taps, kSide + r - y);  // rows inside the image
-    f32x8 acc[8] = {};
-    for (int t = t0; t < t1; ++t) {
-      const f32x8 w = splat8(k[t]);
-      const float* u = s.rows[0] + (y + t - r) * 32;
-      const float* v = s.rows[1] + (y + t - r) * 32;
-      for (int j = 0; j < 4; ++j) {
-        acc[j] += w * load8(u + 8 * j);
-        acc[4 + j] += w * load8(v + 8 * j);
-      }
-    }
-    // Lanes 28..31 spill into the next row, which is written next.
-    for (int j = 0; j < 4; ++j) {
-      store8(s.field[0] + y * kSide + 8 * j, acc[j] * a);
-      store8(s.field[1] + y * kSide + 8 * j, acc[4 + j] * a);
+  for (int f = 0; f < 2; ++f) {
+    for (int y = 0; y < kSide; ++y)  // horizontal: every tap, zero margins
+      convolve_row(s.rows + y * 32, s.noise[f] + y * S::kNoiseStride + (S::kMaxRadius - r), 1, k, taps, 1.0f);
+    for (int y = 0; y < kSide; ++y) {  // vertical: only the rows inside the image
+      const int t0 = std::max(0, r - y), t1 = std::min(taps, kSide + r - y);
+      convolve_row(s.field[f] + y * kSide, s.rows + (y + t0 - r) * 32, 32, k + t0, t1 - t0, alpha);
     }
   }
 }

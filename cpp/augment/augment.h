@@ -23,9 +23,22 @@
 //                   thicker) or erosion (t < 0, thinner), t uniform in ±T   0..1
 //   p=P             probability that a sample is augmented at all (default 1) 0..1
 //
-//   on = mild = rot=8,scale=0.08,shift=2,shear=0.15,stroke=0.4
-//   strong    = rot=15,scale=0.15,shift=3,shear=0.3,elastic=34:4,stroke=0.6
+//   on = mild = rot=8,scale=0.08,shift=2,shear=0.15,stroke=0.7
+//   strong    = rot=12,scale=0.12,shift=3,shear=0.3,elastic=20:4,stroke=0.8
 //   Examples: mild · rot=10,shift=1.5 · mild,elastic=20:4 · strong,p=0.5
+//
+//   Why these (tests/tools/augment_tool.cpp sweep: the default network, batch 16,
+//   momentum 0.9, λ 0.02 with cosine decay; MNIST test accuracy, then in brackets the
+//   mean over the MNIST test digits redrawn slanted ±20°, rotated ±20°, thin, thick,
+//   ×0.7 and ×1.25, and the thick ones alone):
+//     30 epochs, seed 1:   off 99.02% [95.3%, thick 94.7%]   mild 99.14% [97.1%, 95.7%]
+//     10 epochs, 3 seeds:  off 99.05% [95.3%, 95.2%]   rot=8,scale=0.08,shift=2 98.99%
+//       [96.1%, 93.9%]   + shear=0.15 99.03% [96.0%, 93.7%]   + stroke=0.7 (mild)
+//       99.03% [96.4%, 95.8%]   stroke=1 instead 98.93% [96.5%, 96.9%]
+//       mild + elastic=16 98.92% [96.3%, 95.9%] (2 seeds)
+//     10 epochs, 1 seed:   strong 98.51% [96.2%, 94.7%], and 92.5% on digits shifted by
+//       (±4, ±3) px (mild 74%, off 36%); elastic=34 with mild's affine 98.38% [95.5%, 88.0%]
+//   The affine part alone makes thick strokes worse; the stroke change undoes that.
 //
 // to_string() gives the canonical form that parses back to the same options bit for
 // bit: "off", or the KEY=VALUE items that differ from off, in the order above, each
@@ -141,7 +154,7 @@ struct AugmentParams {
 inline constexpr int kAugmentDraws = 8;
 AugmentParams draw_augment(const AugmentOptions& options, Rng& rng);
 
-// Per-sample working memory (≈ 60 KB of fixed-size arrays; allocate it once, e.g. as
+// Per-sample working memory (≈ 58 KB of fixed-size arrays; allocate it once, e.g. as
 // a member of the model). Its contents are private to augment.cpp.
 struct AugmentScratch {
   static constexpr int kMaxRadius = 24;                     // ⌈3σ⌉ for σ ≤ 8
@@ -153,7 +166,7 @@ struct AugmentScratch {
   alignas(32) float src[kSrcRows * kSrcStride] = {};        // input/255, bordered
   alignas(32) float stroked[kSrcRows * kSrcStride] = {};    // after the stroke change
   alignas(32) float noise[2][28 * kNoiseStride] = {};       // u, zero margins
-  alignas(32) float rows[2][28 * 32] = {};                  // horizontal pass
+  alignas(32) float rows[28 * 32] = {};                     // horizontal pass
   alignas(32) float field[2][kPadded] = {};                 // α·(G_σ ⋆ u), x and y, 28×28
   // The bilinear sampling, one array per step: where each output pixel reads, its
   // fractional position, and the four source values.

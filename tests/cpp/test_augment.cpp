@@ -54,7 +54,7 @@ AugmentParams transform() {
   return p;
 }
 
-// The scratch is ≈ 38 KB: on the heap, as a model would hold it.
+// The scratch is ≈ 58 KB: on the heap, as a model would hold it.
 std::unique_ptr<AugmentScratch> scratch() { return std::make_unique<AugmentScratch>(); }
 
 }  // namespace
@@ -231,7 +231,7 @@ TEST(Augment, PinnedChecksumIsTheSameNativelyAndInWebAssembly) {
   p.elasticSeed = 99;
   apply_augment(out.data(), train_image(100), p, *s);
   h = fnv1a(out.data(), out.size(), h);
-  EXPECT_EQ(h, 0x4c0526c69f5af285ull) << std::hex << h;
+  EXPECT_EQ(h, 0x79da858c157f54b9ull) << std::hex << h;
 }
 
 // ---------------------------------------------------------------- the text form
@@ -270,9 +270,9 @@ TEST(AugmentText, PresetsAndItems) {
   EXPECT_EQ(o.elasticSigma, 4.0f);
 
   EXPECT_EQ(to_string(AugmentOptions{}), "off");
-  EXPECT_EQ(to_string(AugmentOptions::mild()), "rot=8,scale=0.08,shift=2,shear=0.15,stroke=0.4");
+  EXPECT_EQ(to_string(AugmentOptions::mild()), "rot=8,scale=0.08,shift=2,shear=0.15,stroke=0.7");
   EXPECT_EQ(to_string(AugmentOptions::strong()),
-            "rot=15,scale=0.15,shift=3,shear=0.3,elastic=34,stroke=0.6");
+            "rot=12,scale=0.12,shift=3,shear=0.3,elastic=20,stroke=0.8");
   EXPECT_EQ(to_string(want), "scale=0.1,shear=0.36,elastic=34,stroke=1");
 }
 

@@ -106,8 +106,9 @@ struct Grid {
 
 // ---------------------------------------------------------------- other styles
 
-// Test digits in styles MNIST rarely has. The stroke styles use the 3×3 square (not
-// the 3×3 cross of the augmentation's stroke change), at full strength.
+// Test digits in styles MNIST rarely has. "thick" is a grey dilation by the 3×3 square
+// (the augmentation's stroke change uses the cross, blended); "thin" keeps only the
+// core of each stroke, (v − ½)·2 clamped to [0, 1] (a thin pen, not a faint one).
 enum Style { Plain, Slant20, Rotate20, Thin, Thick, Small, Large, OffCentre, kStyles };
 const char* kStyleNames[] = {"plain", "slant±20°", "rot±20°", "thin", "thick", "small×0.7", "large×1.25", "shift±4"};
 
@@ -144,7 +145,8 @@ void styled(float* out, const uint8_t* in, Style style, size_t i, AugmentScratch
     default: break;
   }
   apply_augment(out, in, p, s);
-  if (style == Thin) square_morph(out, false);
+  if (style == Thin)
+    for (int k = 0; k < 784; ++k) out[k] = std::clamp((out[k] - 0.5f) * 2.0f, 0.0f, 1.0f);
   if (style == Thick) square_morph(out, true);
 }
 
