@@ -300,9 +300,6 @@ inline void convolve_row(float* out, const float* in, int step, const float* w, 
   store4(out + 24, a3 * splat4(scale));
 }
 
-// field[0], field[1] ← α·(G_σ ⋆ u) for two fields u of uniform noise in (−1, 1)
-// (zero beyond the 28×28 image). Separable: a horizontal pass from the zero-margined
-// noise rows, then a vertical pass that skips rows outside the image.
 // The two noise fields u, uniform in (−1, 1): 16-bit values n, four per draw (low
 // bits first), as (n − 32767.5)/32768, symmetric about 0 and exact. One row is seven
 // draws: 3 vectors of 8 and one of 4.
@@ -334,6 +331,9 @@ void fill_noise(AugmentScratch& s, uint64_t seed) {
     }
 }
 
+// field[0], field[1] ← α·(G_σ ⋆ u) for two fields u of uniform noise in (−1, 1)
+// (zero beyond the 28×28 image). Separable: a horizontal pass from the zero-margined
+// noise rows, then a vertical pass that skips rows outside the image.
 void elastic_field(AugmentScratch& s, float alpha, float sigma, uint64_t seed) {
   ensure_kernel(s, sigma);
   const int r = s.kernelRadius, taps = 2 * r + 1;

@@ -161,7 +161,7 @@ struct AugmentScratch {
   // The source with a zero border: image rows and columns −1..29 (two extra at the
   // bottom and right, so that clamped coordinates read zeros).
   static constexpr int kSrcStride = 32, kSrcRows = 31;
-  static constexpr int kNoiseStride = kMaxRadius + 28 + kMaxRadius + 4;
+  static constexpr int kNoiseStride = kMaxRadius + 28 + kMaxRadius;  // u with zero margins
   static constexpr int kPixels = 28 * 28, kPadded = kPixels + 8;  // + one vector's spill
   alignas(32) float src[kSrcRows * kSrcStride] = {};        // input/255, bordered
   alignas(32) float stroked[kSrcRows * kSrcStride] = {};    // after the stroke change

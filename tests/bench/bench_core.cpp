@@ -110,13 +110,13 @@ const AugmentOptions& augment_options(int64_t which) {
       AugmentOptions::mild(),
       AugmentOptions::strong(),
       [] { AugmentOptions o; o.rotation = 8; o.scale = 0.08f; o.shift = 2; return o; }(),  // affine
-      [] { AugmentOptions o; o.elasticAlpha = 34; o.elasticSigma = 4; return o; }(),        // elastic
-      [] { AugmentOptions o; o.elasticAlpha = 34; o.elasticSigma = 8; return o; }(),        // widest
-      [] { AugmentOptions o; o.stroke = 0.5f; return o; }(),                                // stroke
+      [] { AugmentOptions o; o.elasticAlpha = 20; return o; }(),                            // σ 4
+      [] { AugmentOptions o; o.elasticAlpha = 20; o.elasticSigma = 8; return o; }(),       // widest σ
+      [] { AugmentOptions o; o.stroke = 0.7f; return o; }(),
   };
   return sets[which];
 }
-const char* kAugmentSetNames[] = {"mild", "strong", "affine", "elastic34:4", "elastic34:8", "stroke"};
+const char* kAugmentSetNames[] = {"mild", "strong", "affine", "elastic", "elastic-sigma8", "stroke"};
 
 void BM_Augment(benchmark::State& state) {
   const AugmentOptions& o = augment_options(state.range(0));
