@@ -74,7 +74,7 @@ std::string chance_warning(double accuracy, const std::vector<float>& probs, Act
            (f == Activation::ReLU ? "dead ReLUs: their inputs are ≤ 0 for every image, so they output 0"
                                   : "saturated units: their inputs are so large that f is flat") +
            "): λ = " + format_number(lr) + " is probably too large. Try a smaller --lr.";
-  return head + " yet after " + std::to_string(samplesSeen) +
+  return head + " yet after " + format_count(samplesSeen) +
          " samples. Train on more images or for more epochs; if that does not help, λ = " + format_number(lr) +
          " may be too large.";
 }
