@@ -278,7 +278,7 @@ TEST_F(Cli, TrainChecksThatTheOutputDirectoryIsWritable) {
   // root may write anywhere: then run the CLI as nobody (setpriv, util-linux).
   std::string prefix;
   if (::geteuid() == 0) {
-    if (::access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "running as root and setpriv is missing";
+    ASSERT_EQ(::access("/usr/bin/setpriv", X_OK), 0) << "running as root: the test needs setpriv (Debian package util-linux) to run the CLI as nobody";
     prefix = "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups ";
   }
   const std::string out = readOnly + "/w.bin";
