@@ -103,9 +103,14 @@ void Network::backward(int label) {
 
 void Network::saliency(float* out, int k) {
   // ∂S_k/∂z_j = S_k(δ_kj − S_j): the softmax Jacobian's row k, the δ of the logits
-  // when the quantity followed back is S_k instead of the loss.
+  // when the quantity followed back is S_k instead of the loss. 1 − S_k is summed as
+  // Σ_{j≠k} S_j: for a confident answer S_k ≈ 1 and 1 − S_k in single precision
+  // would keep few correct digits.
   const float sk = probs_[k];
-  for (int j = 0; j < kClasses; ++j) deltaOut_[j] = sk * ((j == k ? 1.0f : 0.0f) - probs_[j]);
+  float others = 0.0f;
+  for (int j = 0; j < kClasses; ++j)
+    if (j != k) others += probs_[j];
+  for (int j = 0; j < kClasses; ++j) deltaOut_[j] = j == k ? sk * others : -sk * probs_[j];
   backpropagate(out);
 }
 
