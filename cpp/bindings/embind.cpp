@@ -168,7 +168,7 @@ val saliency(Model& m, val image, int k) {
 // The choices of the options that take words, and the augmentation's field table and
 // presets: what the page builds its controls from.
 val choices_table() {
-  auto words = [](auto values) {
+  auto words = [](const auto& values) {
     val a = val::array();
     for (auto v : values) a.call<void>("push", std::string(to_string(v)));
     return a;
