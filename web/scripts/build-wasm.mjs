@@ -48,7 +48,7 @@ if (which.status !== 0) {
 const env = { ...process.env, NODE_PATH: ['/usr/share/nodejs', process.env.NODE_PATH].filter(Boolean).join(':') };
 function run(cmd, cmdArgs) {
   console.error(`build:wasm: ${cmd} ${cmdArgs.join(' ')}`);
-  const r = spawnSync(cmd, cmdArgs, { cwd: root, env, stdio: ['ignore', process.stderr, process.stderr] });
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, env, stdio: ['ignore', 2, 2] });
   if (r.status !== 0) {
     console.error(`build:wasm: ${cmd} failed (exit ${r.status ?? r.signal})`);
     process.exit(1);
