@@ -1,4 +1,4 @@
-// Google Benchmark: each 5×5 kernel (scalar reference and vec8), one training step
+// Google Benchmark: each 5×5 kernel (scalar reference and v128), one training step
 // (forward + backward + SGD update, per-sample) and one inference, on real MNIST.
 // Not part of the tests: run build/cnnlab_bench.
 #include <benchmark/benchmark.h>
@@ -77,11 +77,11 @@ void BM_Full(benchmark::State& state) {
 
 #define LAYER_SHAPES ->Args({1, 4, 28})->Args({4, 6, 12})
 BENCHMARK(BM_Valid<conv5x5_valid_scalar>) LAYER_SHAPES;
-BENCHMARK(BM_Valid<conv5x5_valid_vec8>) LAYER_SHAPES;
+BENCHMARK(BM_Valid<conv5x5_valid_v128_tile8>) LAYER_SHAPES;
 BENCHMARK(BM_KernelGrad<conv5x5_kernel_grad_scalar>) LAYER_SHAPES;
-BENCHMARK(BM_KernelGrad<conv5x5_kernel_grad_vec8>) LAYER_SHAPES;
+BENCHMARK(BM_KernelGrad<conv5x5_kernel_grad_v128_dot5>) LAYER_SHAPES;
 BENCHMARK(BM_Full<conv5x5_full_scalar>)->Args({4, 6, 12});
-BENCHMARK(BM_Full<conv5x5_full_vec8>)->Args({4, 6, 12});
+BENCHMARK(BM_Full<conv5x5_full_v128_tile8>)->Args({4, 6, 12});
 
 // One per-sample SGD step on real MNIST (the handout's training), default config.
 void BM_TrainStep(benchmark::State& state) {

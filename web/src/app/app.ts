@@ -386,7 +386,7 @@ export class App {
 
   private onReady(e: EventOf<'ready'>): void {
     this.pretrained = e.pretrained;
-    this.kernelNote.textContent = `WebAssembly kernel: ${e.kernel === 'vec8' ? 'vec8 (SIMD)' : e.kernel} · ${formatCount(e.paramCount)} parameters`;
+    this.kernelNote.textContent = `WebAssembly kernel: ${e.kernel === 'scalar' ? e.kernel : `${e.kernel} (SIMD)`} · ${formatCount(e.paramCount)} parameters`;
     if (!e.pretrained.ok) {
       this.modelRadios.pretrained.disabled = true;
       this.modelNote.textContent = `${capitalise(e.pretrained.message)}: predictions use the network being trained.`;

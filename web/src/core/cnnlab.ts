@@ -127,7 +127,7 @@ function checkLabel(label: number): number {
 export class Cnnlab {
   constructor(readonly raw: CnnlabRawModule) {}
 
-  /** "vec8" (SIMD) or "scalar": the 5×5 kernels compiled in. */
+  /** "v128" (SIMD) or "scalar": the 5×5 kernels compiled in. */
   get kernelName(): string {
     return this.raw.kernelName;
   }
