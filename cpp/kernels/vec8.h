@@ -10,6 +10,7 @@ namespace cnnlab {
 
 typedef float f32x8 __attribute__((vector_size(32)));
 typedef float f32x4 __attribute__((vector_size(16)));
+typedef int i32x4 __attribute__((vector_size(16)));  // lane masks: a comparison gives −1 or 0
 
 inline f32x8 load8(const float* p) {
   f32x8 v;
