@@ -13,6 +13,7 @@
 #include <exception>
 #include <string>
 
+#include "bench/kernel_bench.h"
 #include "io/weights.h"
 #include "kernels/conv5x5.h"
 #include "network/dataset.h"
@@ -263,6 +264,33 @@ Dataset* make_dataset(double count) {
     return new Dataset(size_t(count));
   });
 }
+// --- Benchmark entry (npm run bench): the step profile of bench/kernel_bench.h ---
+val bench_kernels(Dataset& d, double count, double millisPerFigure) {
+  const auto p = guarded([&] {
+    if (!(count >= 1 && count <= double(d.count()))) throw std::invalid_argument("count outside the dataset");
+    if (!(millisPerFigure > 0 && millisPerFigure <= 10000)) throw std::invalid_argument("millisPerFigure must be in (0, 10000]");
+    return bench::profile_step(d.images(), d.labels(), size_t(count), millisPerFigure);
+  });
+  val o = val::object();
+  o.set("kernelName", p.kernelName);
+  o.set("ceilingGmacs", p.ceilingGmacs);
+  o.set("stepNs", p.stepNs);
+  o.set("forwardBackwardNs", p.forwardBackwardNs);
+  o.set("predictNs", p.predictNs);
+  val stages = val::array();
+  for (const auto& s : p.stages) {
+    val f = val::object();
+    f.set("name", s.name);
+    f.set("code", s.code);
+    f.set("kernel", s.kernel);
+    f.set("macs", s.macs);
+    f.set("nsPerCall", s.nsPerCall);
+    stages.call<void>("push", f);
+  }
+  o.set("stages", stages);
+  return o;
+}
+
 val images_view(Dataset& d) { return val(typed_memory_view(d.count() * kImageSize, d.images())); }
 val labels_view(Dataset& d) { return val(typed_memory_view(d.count(), d.labels())); }
 
@@ -302,4 +330,6 @@ EMSCRIPTEN_BINDINGS(cnnlab) {
   constant("kernelName", std::string(kConvKernelName));
   // Bytes of the WASM heap in use by malloc (the leak test watches it).
   function("heapBytesInUse", optional_override([] { return double(mallinfo().uordblks); }));
+  // For `npm run bench` only: times each stage of a training step inside the module.
+  function("benchKernels", &bench_kernels);
 }

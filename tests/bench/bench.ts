@@ -7,7 +7,12 @@
 //   TensorFlow.js 4.22 with its WASM backend (SIMD, 1 thread), batch 1 and 32;
 //   ConvNetJS 0.3, batch 1, max pooling;
 // and prints training samples/s, single-digit inference µs (median of 1000 calls,
-// each including the JS↔WASM copies), and the ratio of cnnlab to each peer.
+// each including the JS↔WASM copies), and the ratio of cnnlab to each peer; then
+// where cnnlab's step time goes: each stage (the three 5×5 kernels and the work
+// between them) timed inside the WASM module and natively, against the multiply-add
+// ceiling measured in the same binary (tests/bench/kernels.ts); and the targets.
+// --json: the same as one JSON document on stdout (nothing else goes to stdout;
+// use `npm run -s bench -- --json`, since npm itself prints a banner).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadCnnlab, type Cnnlab, type Pooling } from '../../web/src/core/cnnlab';
@@ -15,6 +20,7 @@ import { shuffledOrder, median, maxAbsDiff } from './peers/layout';
 import { loadMnistTrainCached, loadMnistTestCached, imageToFloat } from './peers/mnist';
 import { runPeers, type PeerResult } from './peers/peers-bench';
 import { conv2dBackpropFilterStatus } from './peers/tfjs-peer';
+import { formatKernelReport, kernelReport, nativeProfile } from './kernels';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -107,6 +113,11 @@ async function main(): Promise<void> {
   log(`cnnlab WASM avg pool: ${average.trainSamplesPerSec.toFixed(0)} samples/s, ${average.inferenceMicros.toFixed(1)} µs`);
   log(`cnnlab WASM max pool: ${max.trainSamplesPerSec.toFixed(0)} samples/s, ${max.inferenceMicros.toFixed(1)} µs`);
 
+  // Per stage, inside the module (warm: the training runs above used the same code).
+  const wasmProfile = core.raw.benchKernels(data.raw, samples, 45);
+  const native = nativeProfile(root);
+  const kernels = kernelReport(wasmProfile, native.profile, native.note);
+
   const peers: PeerResult[] = await runPeers({
     samples,
     flatWeights: initial,
@@ -146,6 +157,14 @@ async function main(): Promise<void> {
     };
   });
 
+  // The issue's targets, in this run against these peers.
+  const ratioFor = (peer: string) => ratios.find((r) => r.peer === peer)?.trainSpeedup ?? NaN;
+  const targets = [
+    { target: 'training ≥ 25× TF.js wasm batch 1', value: ratioFor('TF.js wasm batch 1'), goal: 25, unit: '×', atLeast: true },
+    { target: 'training ≥ 8× TF.js wasm batch 32', value: ratioFor('TF.js wasm batch 32'), goal: 8, unit: '×', atLeast: true },
+    { target: 'inference ≤ 12 µs', value: average.inferenceMicros, goal: 12, unit: ' µs', atLeast: false },
+  ].map((t) => ({ ...t, met: t.atLeast ? t.value >= t.goal : t.value <= t.goal }));
+
   if (json) {
     console.log(JSON.stringify({
       date: new Date().toISOString(),
@@ -153,6 +172,8 @@ async function main(): Promise<void> {
       node: process.version,
       rows,
       ratios,
+      targets,
+      kernels,
       tfjsBatch1MaxAbsWeightDiff: agreement,
       tfjsConv2DBackpropFilter: conv2dBackpropFilterStatus(),
     }, null, 2));
@@ -173,6 +194,12 @@ async function main(): Promise<void> {
   console.log(`\ncnnlab ×: cnnlab's rate over the peer's (against ConvNetJS: cnnlab with max pooling).`);
   console.log(`Same samples, same start: after ${samples} steps TF.js (batch 1) and cnnlab differ by at most ${agreement.toExponential(2)} in any weight.`);
   console.log(`TF.js: ${conv2dBackpropFilterStatus()}`);
+  console.log('');
+  for (const line of formatKernelReport(kernels, 1e6 / average.trainSamplesPerSec)) console.log(line);
+  console.log('');
+  console.log('Targets (this run):');
+  for (const t of targets)
+    console.log(`  ${t.target.padEnd(36)} ${t.value.toFixed(1)}${t.unit}  ${t.met ? 'met' : 'NOT met'}`);
 }
 
 main().then(

@@ -3,7 +3,9 @@
 // (CMake target cnnlab_wasm in build-wasm/). With --if-needed it does nothing when
 // the outputs are newer than every C++ source. With --tests it builds the GoogleTest
 // suite as WebAssembly instead (build-wasm-tests/cnnlab_tests.js, run under Node by
-// `ctest --test-dir build-wasm-tests`).
+// `ctest --test-dir build-wasm-tests`). Everything it and the build tools print goes
+// to stderr, so a command that runs it first (`npm run bench -- --json`) can keep
+// stdout for its own output.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -26,7 +28,7 @@ if (args.has('--if-needed') && !args.has('--tests') && outputs.every(existsSync)
   const built = Math.min(...outputs.map((f) => statSync(f).mtimeMs));
   const sources = Math.max(newestSource(join(root, 'cpp')), statSync(join(root, 'CMakeLists.txt')).mtimeMs);
   if (built > sources) {
-    console.log('build:wasm: web/src/wasm/cnnlab.{js,wasm} are up to date');
+    console.error('build:wasm: web/src/wasm/cnnlab.{js,wasm} are up to date');
     process.exit(0);
   }
 }
@@ -42,8 +44,8 @@ if (which.status !== 0) {
 // Debian's Emscripten 3.1.6 needs its acorn, which Node only finds with NODE_PATH.
 const env = { ...process.env, NODE_PATH: ['/usr/share/nodejs', process.env.NODE_PATH].filter(Boolean).join(':') };
 function run(cmd, cmdArgs) {
-  console.log(`build:wasm: ${cmd} ${cmdArgs.join(' ')}`);
-  const r = spawnSync(cmd, cmdArgs, { cwd: root, env, stdio: 'inherit' });
+  console.error(`build:wasm: ${cmd} ${cmdArgs.join(' ')}`);
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, env, stdio: ['inherit', process.stderr, 'inherit'] });
   if (r.status !== 0) {
     console.error(`build:wasm: ${cmd} failed (exit ${r.status ?? r.signal})`);
     process.exit(1);
