@@ -37,10 +37,42 @@ namespace {
 // (last = width − 4: it overlaps the previous chunk when the width is not a multiple
 // of 4, and recomputes the same values). tap(c, p, q) = k[c·kStride + p·5 + q], or,
 // with Flip, the rot180 tap k[c·kStride + (4−p)·5 + (4−q)].
+// Full convolution (Flip, input zero-padded by 4): at q = 0 the plane's first chunk
+// reads only padding, and so does its last chunk at q = 4; `edges` says which of the
+// tile's chunks those are, and their all-zero terms are skipped.
+struct Edges {
+  bool first, last;  // chunk 0 is the plane's first / chunk C−1 is the plane's last
+};
+
 template <int R, int C, bool Flip>
-[[gnu::always_inline]] inline void valid_tile(float* out, int outStride, const float* in, int inStride, int plane,
-                       const float* k, int kStride, float init, int channels, int pLo, int pHi,
-                       int last) {
+[[gnu::always_inline]] inline void tap_row(f32x4 (&acc)[R][C], const float* row, int inStride,
+                                           const float* kr, int last, Edges edges) {
+  auto tap = [&](int q, int c0, int c1) {  // chunks c0..c1−1
+    const f32x4 w = splat4(Flip ? kr[-q] : kr[q]);
+    const float* s = row + q;
+    for (int r = 0; r < R; ++r) {
+      const float* sr = s + r * inStride;
+      for (int c = c0; c < c1; ++c) acc[r][c] += load4(sr + (c == C - 1 ? last : 4 * c)) * w;
+    }
+  };
+  if (!Flip) {
+CNNLAB_NO_UNROLL
+    for (int q = 0; q < 5; ++q) tap(q, 0, C);
+    return;
+  }
+  if (edges.first) tap(0, 1, C);  // (with C = 1 and both edges, q = 0 has no chunk)
+  else tap(0, 0, C);
+CNNLAB_NO_UNROLL
+  for (int q = 1; q < 4; ++q) tap(q, 0, C);
+  if (edges.last) tap(4, 0, C - 1);
+  else tap(4, 0, C);
+}
+
+template <int R, int C, bool Flip>
+[[gnu::always_inline]] inline void valid_tile(float* out, int outStride, const float* in,
+                                              int inStride, int plane, const float* k,
+                                              int kStride, float init, int channels, int pLo,
+                                              int pHi, int last, Edges edges) {
   f32x4 acc[R][C];
   for (int r = 0; r < R; ++r)
     for (int c = 0; c < C; ++c) acc[r][c] = splat4(init);
@@ -48,20 +80,9 @@ template <int R, int C, bool Flip>
     const float* src = in + ch * plane;
     const float* kc = k + ch * kStride;
 CNNLAB_NO_UNROLL
-    for (int p = pLo; p <= pHi; ++p) {
-      const float* row = src + p * inStride;
-      const float* kr = Flip ? kc + (4 - p) * 5 + 4 : kc + p * 5;
-CNNLAB_NO_UNROLL
-      for (int q = 0; q < 5; ++q) {
-        const f32x4 w = splat4(Flip ? kr[-q] : kr[q]);
-        const float* s = row + q;
-        for (int r = 0; r < R; ++r) {
-          const float* sr = s + r * inStride;
-          for (int c = 0; c < C - 1; ++c) acc[r][c] += load4(sr + 4 * c) * w;
-          acc[r][C - 1] += load4(sr + last) * w;
-        }
-      }
-    }
+    for (int p = pLo; p <= pHi; ++p)
+      tap_row<R, C, Flip>(acc, src + p * inStride, inStride, Flip ? kc + (4 - p) * 5 + 4 : kc + p * 5,
+                          last, edges);
   }
   for (int r = 0; r < R; ++r) {
     float* o = out + r * outStride;
@@ -79,20 +100,21 @@ constexpr int rows_for(int C) { return C >= 5 ? 1 : C == 1 ? 8 : C == 2 ? 4 : 2;
 // rowRange(i0, rows) gives the tile's p range (the full convolution skips the
 // all-zero rows of its padded input).
 template <int C, bool Flip, class PRange>
-[[gnu::always_inline]] inline void valid_block(float* out, int outStride, const float* in, int inStride, int plane,
-                 const float* k, int kStride, float init, int channels, int OH, int last,
-                 PRange pRange) {
+[[gnu::always_inline]] inline void valid_block(float* out, int outStride, const float* in,
+                                               int inStride, int plane, const float* k,
+                                               int kStride, float init, int channels, int OH,
+                                               int last, Edges edges, PRange pRange) {
   constexpr int R = rows_for(C);
   int i = 0;
   for (; i + R <= OH; i += R) {
     const auto [lo, hi] = pRange(i, R);
     valid_tile<R, C, Flip>(out + i * outStride, outStride, in + i * inStride, inStride, plane, k,
-                           kStride, init, channels, lo, hi, last);
+                           kStride, init, channels, lo, hi, last, edges);
   }
   for (; i < OH; ++i) {
     const auto [lo, hi] = pRange(i, 1);
     valid_tile<1, C, Flip>(out + i * outStride, outStride, in + i * inStride, inStride, plane, k,
-                           kStride, init, channels, lo, hi, last);
+                           kStride, init, channels, lo, hi, last, edges);
   }
 }
 
@@ -119,15 +141,16 @@ template <bool Flip, class PRange>
   for (int x0 = 0; x0 < OW; x0 += 24) {
     const int start = std::min(x0, OW - 4), width = std::min(24, OW - start);
     const int C = (width + 3) / 4, last = width - 4;
+    const Edges edges{start == 0, start + width == OW};
     float* o = out + start;
     const float* s = in + start;
     switch (C) {
-      case 1: valid_block<1, Flip>(o, OW, s, inStride, plane, k, kStride, init, channels, OH, last, pRange); break;
-      case 2: valid_block<2, Flip>(o, OW, s, inStride, plane, k, kStride, init, channels, OH, last, pRange); break;
-      case 3: valid_block<3, Flip>(o, OW, s, inStride, plane, k, kStride, init, channels, OH, last, pRange); break;
-      case 4: valid_block<4, Flip>(o, OW, s, inStride, plane, k, kStride, init, channels, OH, last, pRange); break;
-      case 5: valid_block<5, Flip>(o, OW, s, inStride, plane, k, kStride, init, channels, OH, last, pRange); break;
-      default: valid_block<6, Flip>(o, OW, s, inStride, plane, k, kStride, init, channels, OH, last, pRange); break;
+      case 1: valid_block<1, Flip>(o, OW, s, inStride, plane, k, kStride, init, channels, OH, last, edges, pRange); break;
+      case 2: valid_block<2, Flip>(o, OW, s, inStride, plane, k, kStride, init, channels, OH, last, edges, pRange); break;
+      case 3: valid_block<3, Flip>(o, OW, s, inStride, plane, k, kStride, init, channels, OH, last, edges, pRange); break;
+      case 4: valid_block<4, Flip>(o, OW, s, inStride, plane, k, kStride, init, channels, OH, last, edges, pRange); break;
+      case 5: valid_block<5, Flip>(o, OW, s, inStride, plane, k, kStride, init, channels, OH, last, edges, pRange); break;
+      default: valid_block<6, Flip>(o, OW, s, inStride, plane, k, kStride, init, channels, OH, last, edges, pRange); break;
     }
   }
 }
