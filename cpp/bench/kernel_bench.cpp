@@ -106,14 +106,12 @@ struct StepStages::Buffers {
     // Forward (handout pp. 2–3)
     add("conv1 valid", "conv5x5_valid 1→4 maps, 28×28 → 24×24", true, 4 * 576 * 25.0,
         [=, this] { conv5x5_valid(c1pre.data(), image.data(), k1.data(), b1.data(), 1, M1, 28, 28); gSink = c1pre[0]; });
-    add("f, pool 1", "activation_forward + pool_forward, 4×24×24", false, 0,
-        [=, this] { activation_forward(c1.data(), c1pre.data(), M1 * 576, relu);
-                    pool_forward(p1.data(), c1.data(), M1, 24, avg); gSink = p1[0]; });
+    add("f, pool 1", "activation_pool_forward, 4×24×24", false, 0,
+        [=, this] { activation_pool_forward(c1.data(), p1.data(), c1pre.data(), M1, 24, relu, avg); gSink = p1[0]; });
     add("conv2 valid", "conv5x5_valid 4→6 maps, 12×12 → 8×8", true, 6 * 4 * 64 * 25.0,
         [=, this] { conv5x5_valid(c2pre.data(), p1.data(), k2.data(), b2.data(), M1, M2, 12, 12); gSink = c2pre[0]; });
-    add("f, pool 2", "activation_forward + pool_forward, 6×8×8", false, 0,
-        [=, this] { activation_forward(c2.data(), c2pre.data(), M2 * 64, relu);
-                    pool_forward(p2.data(), c2.data(), M2, 8, avg); gSink = p2[0]; });
+    add("f, pool 2", "activation_pool_forward, 6×8×8", false, 0,
+        [=, this] { activation_pool_forward(c2.data(), p2.data(), c2pre.data(), M2, 8, relu, avg); gSink = p2[0]; });
     add("dense + softmax", "dense_forward 96→50, f, 50→10, softmax_xent_forward", false, 96 * 50 + 50 * 10.0,
         [=, this] { dense_forward(f1pre.data(), p2.data(), W1.data(), bd1.data(), HID, F);
                     activation_forward(f1.data(), f1pre.data(), HID, relu);
@@ -126,17 +124,15 @@ struct StepStages::Buffers {
                     activation_backward(d1.data(), dA1.data(), f1pre.data(), f1.data(), HID, relu);
                     dense_backward(gW1, gbd1, dFlat.data(), d1.data(), p2.data(), W1.data(), HID, F);
                     gSink = dFlat[0]; });
-    add("pool, f′ back 2", "pool_backward + activation_backward, 6×8×8", false, 0,
-        [=, this] { pool_backward(dC2out.data(), dFlat.data(), c2.data(), M2, 8, avg);
-                    activation_backward(dC2.data(), dC2out.data(), c2pre.data(), c2.data(), M2 * 64, relu);
+    add("pool, f′ back 2", "pool_activation_backward, 6×8×8", false, 0,
+        [=, this] { pool_activation_backward(dC2out.data(), dC2.data(), dFlat.data(), c2pre.data(), c2.data(), M2, 8, relu, avg);
                     gSink = dC2[0]; });
     add("conv2 ΔK", "conv5x5_kernel_grad 4×6 kernels, δ 8×8", true, 6 * 4 * 64 * 25.0,
         [=, this] { conv5x5_kernel_grad(gK2, p1.data(), dC2.data(), M1, M2, 12, 12); gSink = gK2[0]; });
     add("conv2 δC_P¹ (full)", "conv5x5_full 6→4 maps, 8×8 → 12×12", true, 6 * 4 * 64 * 25.0,
         [=, this] { conv5x5_full(dP1.data(), dC2.data(), k2.data(), M1, M2, 12, 12); gSink = dP1[0]; });
-    add("pool, f′ back 1", "pool_backward + activation_backward, 4×24×24", false, 0,
-        [=, this] { pool_backward(dC1out.data(), dP1.data(), c1.data(), M1, 24, avg);
-                    activation_backward(dC1.data(), dC1out.data(), c1pre.data(), c1.data(), M1 * 576, relu);
+    add("pool, f′ back 1", "pool_activation_backward, 4×24×24", false, 0,
+        [=, this] { pool_activation_backward(dC1out.data(), dC1.data(), dP1.data(), c1pre.data(), c1.data(), M1, 24, relu, avg);
                     gSink = dC1[0]; });
     add("conv1 ΔK", "conv5x5_kernel_grad 1×4 kernels, δ 24×24", true, 4 * 576 * 25.0,
         [=, this] { conv5x5_kernel_grad(gK1, image.data(), dC1.data(), 1, M1, 28, 28); gSink = gK1[0]; });

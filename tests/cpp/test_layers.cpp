@@ -148,6 +148,35 @@ TEST(Activation, VectorLoopsMatchThePerElementFormulasBitForBit) {
     }
 }
 
+// f and pooling fused into one pass (forward and backward) against the two separate
+// layers, for every f and pooling, over many sizes (vector path and fallbacks).
+TEST(Pooling, FusedWithTheActivationEqualsTheTwoLayersBitForBit) {
+  for (Activation f : {Activation::ReLU, Activation::Tanh, Activation::Sigmoid})
+    for (Pooling mode : {Pooling::Average, Pooling::Max})
+      for (int S = 2; S <= 28; S += 2)
+        for (int C : {1, 4}) {
+          const int P = S / 2, n = C * S * S;
+          const auto pre = awkward_values(size_t(n), 500 + S), dPooled = awkward_values(size_t(C) * P * P, 600 + S);
+          std::vector<float> act(n, NAN), pooled(size_t(C) * P * P, NAN), act2 = act, pooled2 = pooled;
+          activation_forward(act.data(), pre.data(), n, f);
+          pool_forward(pooled.data(), act.data(), C, S, mode);
+          activation_pool_forward(act2.data(), pooled2.data(), pre.data(), C, S, f, mode);
+          std::vector<float> dAct(n, NAN), dPre(n, NAN), dAct2 = dAct, dPre2 = dPre;
+          pool_backward(dAct.data(), dPooled.data(), act.data(), C, S, mode);
+          activation_backward(dPre.data(), dAct.data(), pre.data(), act.data(), n, f);
+          pool_activation_backward(dAct2.data(), dPre2.data(), dPooled.data(), pre.data(), act.data(), C, S, f, mode);
+          const auto same = [&](const std::vector<float>& a, const std::vector<float>& b, const char* what) {
+            for (size_t i = 0; i < a.size(); ++i)
+              ASSERT_EQ(bits(a[i]), bits(b[i])) << what << " " << to_string(f) << " " << to_string(mode)
+                                                << " S=" << S << " C=" << C << " i=" << i;
+          };
+          same(act, act2, "act");
+          same(pooled, pooled2, "pooled");
+          same(dAct, dAct2, "dAct");
+          same(dPre, dPre2, "dPre");
+        }
+}
+
 TEST(DetMath, ExpAndLogAgreeWithTheCLibraryToDoublePrecisionNoise) {
   for (double x = -80.0; x <= 80.0; x += 0.37) {
     EXPECT_NEAR(detmath::exp(x) / std::exp(x), 1.0, 1e-13) << x;
