@@ -164,7 +164,7 @@ struct PRangeAll {
 //   lane l of acc[q] = Σ_y Σ_{x ≡ l (mod 4), x < 4·chunks} dOut[n][y][x] · in[m][y+p][x+q]
 // in the order y, then x; columns from 4·chunks on go to scalar sums tail[q] (same
 // order); then ΔK[p][q] = ((l0 + l2) + (l1 + l3)) + tail[q]. CH > 0: CH chunks per
-// row, unrolled (short rows: layer 2); CH = 0: any number, in a loop (layer 1).
+// row, unrolled; CH = 0: any number, in a loop.
 template <int CH>
 void kernel_grad_rows(float* dKernels, const float* in, const float* dOut, int M, int N, int H,
                       int W) {
@@ -226,9 +226,16 @@ void conv5x5_valid_v128_tile8(float* out, const float* in, const float* kernels,
 
 void conv5x5_kernel_grad_v128_dot5(float* dKernels, const float* in, const float* dOut, int M,
                                    int N, int H, int W) {
-  switch ((W - 4) / 4) {  // rows of up to 2 chunks unrolled; longer rows in a loop
+  // Rows of up to 6 chunks unrolled: in Chromium 156 that is 19% faster for layer 1
+  // (24 wide) than the loop; in Node 20 (older V8, which hoists all 30 loads of the
+  // row and spills) 10% slower. Longer rows in the loop.
+  switch ((W - 4) / 4) {
     case 1: kernel_grad_rows<1>(dKernels, in, dOut, M, N, H, W); break;
     case 2: kernel_grad_rows<2>(dKernels, in, dOut, M, N, H, W); break;
+    case 3: kernel_grad_rows<3>(dKernels, in, dOut, M, N, H, W); break;
+    case 4: kernel_grad_rows<4>(dKernels, in, dOut, M, N, H, W); break;
+    case 5: kernel_grad_rows<5>(dKernels, in, dOut, M, N, H, W); break;
+    case 6: kernel_grad_rows<6>(dKernels, in, dOut, M, N, H, W); break;
     default: kernel_grad_rows<0>(dKernels, in, dOut, M, N, H, W); break;
   }
 }
