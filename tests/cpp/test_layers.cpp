@@ -76,7 +76,10 @@ TEST(Activation, ValuesAndDerivatives) {
 // plain per-element formulas over many sizes (vector part, scalar tail, both), with
 // ties, zeros, −0 and NaN in the input and the outputs NaN-filled first, bit for bit.
 namespace {
+// The bits of a number; every NaN as one value (the sign and payload of a NaN result
+// are not specified by IEEE 754 or WebAssembly, and compilers may swap operands).
 uint32_t bits(float f) {
+  if (std::isnan(f)) return 0x7FC00000u;
   uint32_t u;
   std::memcpy(&u, &f, sizeof u);
   return u;
