@@ -30,8 +30,9 @@ struct StepProfile {
   double predictNs;                  // Model::predict of one image (no JS copies)
 };
 
-// Times every figure for about `millisPerFigure` ms on the given labelled images
-// (count ≥ 1, 784 bytes each; cycled through). Default config, seed 1, λ = 0.01.
+// Times every figure for about `millisPerFigure` ms (after a warm-up of a third of
+// that) on the given labelled images (count ≥ 1, 784 bytes each; cycled through).
+// Default config, seed 1, λ = 0.01.
 StepProfile profile_step(const uint8_t* images, const uint8_t* labels, size_t count,
                          double millisPerFigure);
 
