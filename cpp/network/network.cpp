@@ -48,8 +48,20 @@ Network::Network(const Config& config, uint32_t seed) : config_(config), layout_
   fill(layout_.weights2, size_t(kClasses) * H, H, kClasses);       // √(6/(50+10))
 }
 
+namespace {
+// byte / 255 for every byte, computed once: the same quotients as dividing each
+// pixel (a lookup instead of 784 divisions per sample, ≈ 0.4 µs of a WASM step).
+struct ByteToUnit {
+  float value[256];
+  ByteToUnit() {
+    for (int b = 0; b < 256; ++b) value[b] = float(b) / 255.0f;
+  }
+};
+const ByteToUnit kByteToUnit;
+}  // namespace
+
 void Network::load_input(const uint8_t* image) {
-  for (int i = 0; i < kImageSize; ++i) input_[i] = float(image[i]) / 255.0f;
+  for (int i = 0; i < kImageSize; ++i) input_[i] = kByteToUnit.value[image[i]];
 }
 void Network::load_input(const float* image) {
   for (int i = 0; i < kImageSize; ++i) input_[i] = image[i];
