@@ -12,7 +12,6 @@
 #include "layers/pool.h"
 #include "layers/softmax_xent.h"
 #include "network/model.h"
-#include "network/rng.h"
 
 namespace cnnlab::bench {
 namespace {
@@ -49,12 +48,6 @@ double best_ns(const std::function<void()>& fn, double millis) {
   return best;
 }
 
-std::vector<float> random_values(size_t n, uint64_t seed) {
-  Rng rng(seed);
-  std::vector<float> v(n);
-  for (auto& x : v) x = rng.symmetric(1.0f);
-  return v;
-}
 
 // Default config: M1 = 4, M2 = 6, H = 50, ReLU, average pooling.
 constexpr int M1 = 4, M2 = 6, HID = 50, F = 16 * M2;
@@ -77,28 +70,36 @@ float mac_ceiling8(long iterations, float seed) { return ceiling_loop<f32x8>(ite
 
 // ---- the stages of one step, with their own buffers ----
 struct StepStages::Buffers {
-  std::vector<float> image = random_values(784, 1), k1 = random_values(M1 * 25, 2),
-                     b1 = random_values(M1, 3), c1pre = random_values(M1 * 576, 4),
-                     c1 = std::vector<float>(M1 * 576), p1 = random_values(M1 * 144, 6),
-                     k2 = random_values(M2 * M1 * 25, 7), b2 = random_values(M2, 8),
-                     c2pre = random_values(M2 * 64, 9), c2 = std::vector<float>(M2 * 64),
-                     p2 = random_values(F, 11), W1 = random_values(HID * F, 12),
-                     bd1 = random_values(HID, 13), f1pre = random_values(HID, 14),
-                     f1 = std::vector<float>(HID), W2 = random_values(10 * HID, 16),
-                     bd2 = random_values(10, 17), logits = random_values(10, 18),
-                     probs = std::vector<float>(10), d10 = std::vector<float>(10),
-                     dA1 = std::vector<float>(HID), d1 = std::vector<float>(HID),
-                     dFlat = random_values(F, 22), dC2out = std::vector<float>(M2 * 64),
-                     dC2 = random_values(M2 * 64, 23), dP1 = random_values(M1 * 144, 24),
-                     dC1out = std::vector<float>(M1 * 576), dC1 = random_values(M1 * 576, 25),
-                     grads = std::vector<float>(6070);
+  // The tensors of one real forward and backward pass of the default network (seed 1)
+  // on `image`: the kernels skip blank rows, so their inputs should look like MNIST.
+  std::vector<float> image, k1, b1, c1pre, c1, p1, k2, b2, c2pre, c2, p2, W1, bd1, f1pre, f1, W2,
+      bd2, logits, probs, dFlat, dC2, dP1, dC1;
+  std::vector<float> d10 = std::vector<float>(10), dA1 = std::vector<float>(HID),
+                     d1 = std::vector<float>(HID), dC2out = std::vector<float>(M2 * 64),
+                     dC1out = std::vector<float>(M1 * 576), grads = std::vector<float>(6070);
   std::vector<StageFigure> info;
   std::vector<std::function<void()>> run;
 
-  Buffers() {
-    for (int i = 0; i < M1 * 576; ++i) c1[i] = c1pre[i] > 0 ? c1pre[i] : 0;
-    for (int i = 0; i < M2 * 64; ++i) c2[i] = c2pre[i] > 0 ? c2pre[i] : 0;
-    for (int i = 0; i < HID; ++i) f1[i] = f1pre[i] > 0 ? f1pre[i] : 0;
+  Buffers(const uint8_t* mnistImage, int label) {
+    Network net(Config{}, 1);
+    net.load_input(mnistImage);
+    net.forward(label);
+    net.backward(label);
+    auto tensor = [&](const char* name) {
+      for (const TensorView& t : net.activation_views())
+        if (t.name == name) return std::vector<float>(t.data, t.data + t.size);
+      for (const TensorView& t : net.parameter_views())
+        if (t.name == name) return std::vector<float>(t.data, t.data + t.size);
+      return std::vector<float>();
+    };
+    image = tensor("input"), c1pre = tensor("conv1_pre"), c1 = tensor("conv1"), p1 = tensor("pool1");
+    c2pre = tensor("conv2_pre"), c2 = tensor("conv2"), p2 = tensor("pool2");
+    f1pre = tensor("fc1_pre"), f1 = tensor("fc1"), logits = tensor("logits"), probs = tensor("probs");
+    dFlat = tensor("delta_flatten"), dC2 = tensor("delta_conv2"), dP1 = tensor("delta_pool1");
+    dC1 = tensor("delta_conv1");
+    k1 = tensor("conv1.weight"), b1 = tensor("conv1.bias"), k2 = tensor("conv2.weight");
+    b2 = tensor("conv2.bias"), W1 = tensor("fc1.weight"), bd1 = tensor("fc1.bias");
+    W2 = tensor("fc2.weight"), bd2 = tensor("fc2.bias");
     const ParamLayout L{Config{}};
     float* g = grads.data();
     float *gK1 = g + L.kernels1, *gb1 = g + L.bias1, *gK2 = g + L.kernels2, *gb2 = g + L.bias2,
@@ -149,7 +150,7 @@ struct StepStages::Buffers {
   }
 };
 
-StepStages::StepStages() : b_(new Buffers) {}
+StepStages::StepStages(const uint8_t* image, int label) : b_(new Buffers(image, label)) {}
 StepStages::~StepStages() { delete b_; }
 int StepStages::count() const { return int(b_->info.size()); }
 const StageFigure& StepStages::info(int i) const { return b_->info[size_t(i)]; }
@@ -157,7 +158,7 @@ void StepStages::run(int i) { b_->run[size_t(i)](); }
 
 StepProfile profile_step(const uint8_t* images, const uint8_t* labels, size_t count,
                          double millisPerFigure) {
-  StepStages stages;
+  StepStages stages(images, labels[0]);
   TrainOptions options;
   options.learningRate = 0.01f;
   Model model(Config{}, 1, options);

@@ -14,6 +14,9 @@
 // Shapes: see conv5x5.h (M in maps, N out maps, H×W input, OH = H−4, OW = W−4).
 #include <algorithm>
 #include <cassert>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
 
 #include "kernels/conv5x5.h"
 #include "kernels/vec8.h"
@@ -27,6 +30,47 @@
 
 namespace cnnlab {
 namespace {
+
+// ---- blank rows: all ±0 ----
+//
+// MNIST digits have blank borders, and ReLU leaves blank rows of δ where the input
+// is blank. A term whose input (or δ) is ±0 adds ±0, which leaves a sum unchanged
+// unless the sum is −0 (x + (+0) = x and x + (−0) = x for x ≠ −0). The gradient's
+// sums start at +0, and a sum of round-to-nearest additions is −0 only if every term
+// is −0, so it never is; the forward sum starts at the bias, so the forward kernel
+// skips rows only when the bias is not −0. Skipping the blank rows at the top and the
+// bottom of a plane (a range, no test in the loops) therefore keeps every bit.
+
+inline bool row_blank(const float* row, int width) {
+  i32x4 bits = i32x4{0, 0, 0, 0};
+  int x = 0;
+  for (; x + 4 <= width; x += 4) bits |= (i32x4)load4(row + x);
+  int tail = 0;
+  for (; x < width; ++x) {
+    int b;
+    std::memcpy(&b, row + x, sizeof b);
+    tail |= b;
+  }
+  bits |= __builtin_shufflevector(bits, bits, 2, 3, 0, 1);
+  return ((bits[0] | bits[1] | tail) & 0x7FFFFFFF) == 0;
+}
+
+// First and last row of `planes` planes (`plane` floats apart, rows × width) that
+// is not blank in some plane; first > last if all are blank.
+struct Band {
+  int first, last;
+};
+inline Band nonblank_rows(const float* data, int planes, int rows, int width, int plane) {
+  auto blank = [&](int y) {
+    for (int c = 0; c < planes; ++c)
+      if (!row_blank(data + c * plane + y * width, width)) return false;
+    return true;
+  };
+  int first = 0, last = rows - 1;
+  while (first < rows && blank(first)) ++first;
+  while (last > first && blank(last)) --last;
+  return {first, first < rows ? last : -1};
+}
 
 // ---- valid cross-correlation on a tile of R output rows × C four-lane chunks ----
 //
@@ -121,8 +165,10 @@ template <int C, bool Flip, class PRange>
 // A whole output plane: column blocks of up to 6 chunks (24 columns), the last one
 // moved left to stay 4 wide; widths below 4 are done in scalar code, same order.
 template <bool Flip, class PRange>
-[[gnu::always_inline]] inline void valid_plane(float* out, int OH, int OW, const float* in, int inStride, int plane,
-                 const float* k, int kStride, float init, int channels, PRange pRange) {
+[[gnu::always_inline]] inline void valid_plane(float* out, int OH, int OW, const float* in,
+                                               int inStride, int plane, const float* k,
+                                               int kStride, float init, int channels,
+                                               PRange pRange) {
   if (OW < 4) {
     for (int i = 0; i < OH; ++i) {
       const auto [lo, hi] = pRange(i, 1);
@@ -170,14 +216,20 @@ void kernel_grad_rows(float* dKernels, const float* in, const float* dOut, int M
                       int W) {
   const int OH = H - 4, OW = W - 4;
   const int chunks = CH > 0 ? CH : OW / 4, tailStart = chunks * 4;
-  for (int n = 0; n < N; ++n)
-    for (int m = 0; m < M; ++m)
+  for (int n = 0; n < N; ++n) {
+    // Rows y with a blank δ row, or a blank input row y + p, add only ±0 (see Band):
+    // y runs over the non-blank band of both.
+    const Band dBand = nonblank_rows(dOut + n * OH * OW, 1, OH, OW, 0);
+    for (int m = 0; m < M; ++m) {
+      const Band inBand = nonblank_rows(in + m * H * W, 1, H, W, 0);
       for (int p = 0; p < 5; ++p) {
         f32x4 a0 = splat4(0.0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0;
         float tail[5] = {0, 0, 0, 0, 0};
-        const float* d = dOut + n * OH * OW;
-        const float* src = in + (m * H + p) * W;
-        for (int y = 0; y < OH; ++y, d += OW, src += W) {
+        const int y0 = std::max(dBand.first, inBand.first - p);
+        const int y1 = std::min(dBand.last, inBand.last - p);
+        const float* d = dOut + (n * OH + y0) * OW;
+        const float* src = in + (m * H + y0 + p) * W;
+        for (int y = y0; y <= y1; ++y, d += OW, src += W) {
           auto chunk = [&](int c) {
             const f32x4 dv = load4(d + 4 * c);
             const float* s = src + 4 * c;
@@ -201,6 +253,8 @@ CNNLAB_NO_UNROLL
         store4(dk, sum4x4(a0, a1, a2, a3) + load4(tail));
         dk[4] = sum4(a4) + tail[4];
       }
+    }
+  }
 }
 
 }  // namespace
@@ -209,9 +263,19 @@ namespace {
 [[gnu::always_inline]] inline void valid_planes(float* out, const float* in, const float* kernels,
                                                 const float* bias, int M, int N, int H, int W) {
   const int OH = H - 4, OW = W - 4;
-  for (int n = 0; n < N; ++n)
-    valid_plane<false>(out + n * OH * OW, OH, OW, in, W, H * W, kernels + n * M * 25, 25,
-                       bias[n], M, PRangeAll{});
+  // Taps p of output rows i..i+rows−1 that reach a non-blank input row (see Band).
+  const Band band = nonblank_rows(in, M, H, W, H * W);
+  auto pBand = [band](int i, int rows) {
+    return std::pair<int, int>{std::max(0, band.first - (i + rows - 1)), std::min(4, band.last - i)};
+  };
+  for (int n = 0; n < N; ++n) {
+    float* o = out + n * OH * OW;
+    const float* k = kernels + n * M * 25;
+    if (bias[n] == 0.0f && std::signbit(bias[n]))  // −0: every term is needed (see Band)
+      valid_plane<false>(o, OH, OW, in, W, H * W, k, 25, bias[n], M, PRangeAll{});
+    else
+      valid_plane<false>(o, OH, OW, in, W, H * W, k, 25, bias[n], M, pBand);
+  }
 }
 }  // namespace
 

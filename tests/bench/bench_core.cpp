@@ -167,7 +167,7 @@ int print_profile_json() {
 int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
     if (std::strcmp(argv[i], "--profile-json") == 0) return print_profile_json();
-  static bench::StepStages stages;
+  static bench::StepStages stages(mnist().images.data(), mnist().labels[0]);
   for (int i = 0; i < stages.count(); ++i)
     benchmark::RegisterBenchmark(("BM_Stage/" + stages.info(i).name).c_str(), BM_Stage, &stages, i);
   benchmark::Initialize(&argc, argv);

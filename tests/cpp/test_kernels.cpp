@@ -114,28 +114,70 @@ TEST(Conv5x5Kernels, KernelGradV128MatchesScalar) {
 // and the native = WebAssembly test rely on it). Per tap: lane l sums the columns
 // x ≡ l (mod 4) below 4·⌊OW/4⌋ over rows, then columns; the other columns go to a
 // scalar sum; ΔK = ((l0 + l2) + (l1 + l3)) + tail.
+static std::vector<float> kernel_grad_in_documented_order(const std::vector<float>& in,
+                                                   const std::vector<float>& dOut, int M, int N,
+                                                   int H, int W) {
+  const int OH = H - 4, OW = W - 4, vecEnd = OW / 4 * 4;
+  std::vector<float> dK(size_t(N) * M * 25);
+  for (int n = 0; n < N; ++n)
+    for (int m = 0; m < M; ++m)
+      for (int p = 0; p < 5; ++p)
+        for (int q = 0; q < 5; ++q) {
+          float lane[4] = {0, 0, 0, 0}, tail = 0;
+          for (int y = 0; y < OH; ++y)
+            for (int x = 0; x < OW; ++x) {
+              const float t = dOut[(n * OH + y) * OW + x] * in[(m * H + y + p) * W + x + q];
+              if (x < vecEnd) lane[x % 4] += t;
+              else tail += t;
+            }
+          dK[((n * M + m) * 5 + p) * 5 + q] = ((lane[0] + lane[2]) + (lane[1] + lane[3])) + tail;
+        }
+  return dK;
+}
+
 TEST(Conv5x5Kernels, KernelGradV128FollowsItsDocumentedOrderBitForBit) {
   for (const auto [H, W] : wide_sizes())
     for (const auto& [M, N] : {std::pair{1, 4}, std::pair{4, 6}, std::pair{2, 3}}) {
-      const int OH = H - 4, OW = W - 4, vecEnd = OW / 4 * 4;
       const auto in = random_vector(size_t(M) * H * W, 9 + H * 5 + W);
-      const auto dOut = random_vector(size_t(N) * OH * OW, 10 + W);
-      auto ref = nan_vector(size_t(N) * M * 25), got = ref;
-      for (int n = 0; n < N; ++n)
-        for (int m = 0; m < M; ++m)
-          for (int p = 0; p < 5; ++p)
-            for (int q = 0; q < 5; ++q) {
-              float lane[4] = {0, 0, 0, 0}, tail = 0;
-              for (int y = 0; y < OH; ++y)
-                for (int x = 0; x < OW; ++x) {
-                  const float t = dOut[(n * OH + y) * OW + x] * in[(m * H + y + p) * W + x + q];
-                  if (x < vecEnd) lane[x % 4] += t;
-                  else tail += t;
-                }
-              ref[((n * M + m) * 5 + p) * 5 + q] = ((lane[0] + lane[2]) + (lane[1] + lane[3])) + tail;
-            }
+      const auto dOut = random_vector(size_t(N) * (H - 4) * (W - 4), 10 + W);
+      auto got = nan_vector(size_t(N) * M * 25);
       conv5x5_kernel_grad_v128_dot5(got.data(), in.data(), dOut.data(), M, N, H, W);
-      expect_same_bits(ref, got, "kernel_grad order", M, N, H, W);
+      expect_same_bits(kernel_grad_in_documented_order(in, dOut, M, N, H, W), got, "kernel_grad order", M, N, H, W);
+    }
+}
+
+// Blank rows (MNIST's border, δ of dead ReLUs): rows of ±0 in the input, in δ and
+// both, and a −0 bias (where skipping would turn the reference's +0 into −0). The
+// kernels skip such rows; the results must keep every bit.
+TEST(Conv5x5Kernels, BlankRowsAreSkippedWithoutChangingABit) {
+  auto blank_rows = [](std::vector<float> v, int planes, int rows, int width, int phase) {
+    for (int c = 0; c < planes; ++c)
+      for (int y = 0; y < rows; ++y)
+        if (y < 5 + c || (y + phase) % 5 < 2 || y >= rows - 2)  // rows 0..4: a blank band
+          for (int x = 0; x < width; ++x) v[(c * rows + y) * width + x] = (x + y) % 3 ? 0.0f : -0.0f;
+    return v;
+  };
+  for (const auto [H, W] : wide_sizes())
+    for (const auto& [M, N] : {std::pair{1, 4}, std::pair{4, 6}, std::pair{2, 3}}) {
+      const int OH = H - 4, OW = W - 4;
+      const auto in = blank_rows(random_vector(size_t(M) * H * W, 11 + H + W), M, H, W, 0);
+      const auto dOut = blank_rows(random_vector(size_t(N) * OH * OW, 12 + W), N, OH, OW, 2);
+      const auto k = random_vector(size_t(N) * M * 25, 13);
+      auto b = random_vector(N, 14);
+      b[0] = -0.0f;
+      auto ref = nan_vector(size_t(N) * OH * OW), got = ref;
+      conv5x5_valid_scalar(ref.data(), in.data(), k.data(), b.data(), M, N, H, W);
+      conv5x5_valid_v128_tile8(got.data(), in.data(), k.data(), b.data(), M, N, H, W);
+      expect_same_bits(ref, got, "valid, blank rows", M, N, H, W);
+      auto dK = nan_vector(size_t(N) * M * 25);
+      conv5x5_kernel_grad_v128_dot5(dK.data(), in.data(), dOut.data(), M, N, H, W);
+      expect_same_bits(kernel_grad_in_documented_order(in, dOut, M, N, H, W), dK, "kernel_grad, blank rows", M, N, H, W);
+      if (W <= kMaxFullConvSide - 4 && H <= kMaxFullConvSide - 4 && N <= 16) {
+        auto fref = nan_vector(size_t(M) * H * W), fgot = fref;
+        conv5x5_full_scalar(fref.data(), dOut.data(), k.data(), M, N, H, W);
+        conv5x5_full_v128_tile8(fgot.data(), dOut.data(), k.data(), M, N, H, W);
+        expect_same_bits(fref, fgot, "full, blank rows", M, N, H, W);
+      }
     }
 }
 
