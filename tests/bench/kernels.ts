@@ -81,7 +81,8 @@ export function formatKernelReport(k: KernelReport, endToEndStepUs: number): str
   const n = k.native;
   const lines = [
     `Where a training step's time goes: each stage timed on its own inside the binary (best of 3 passes),`,
-    `default network, per-sample SGD; GMAC/s over useful multiply-adds, against the multiply + add ceiling`,
+    `on the tensors of a real pass on an MNIST image; default network, per-sample SGD. GMAC/s = the layer's`,
+    `multiply-adds / time (the blank rows the kernels skip count as done), against the multiply + add ceiling`,
     `of 4-lane vectors on registers measured in the same binary (WASM ${k.wasm.ceilingGmacs.toFixed(1)} GMAC/s` +
       (n ? `, native ${n.ceilingGmacs.toFixed(1)}; native 8-lane AVX ${n.ceiling8Gmacs.toFixed(1)})` : ')'),
     '',
