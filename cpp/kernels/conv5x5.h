@@ -32,7 +32,8 @@ inline constexpr int kMaxFullConvSide = 32;
 void conv5x5_valid_scalar(float* out, const float* in, const float* kernels,
                           const float* bias, int M, int N, int H, int W);
 // SIMD: tiles of up to 8 four-lane accumulators (whole output rows × as many rows as
-// fit), each output's terms in the reference's order: equal to it bit for bit.
+// fit), each output's terms in the reference's order, skipping the blank (all ±0)
+// input rows at the top and bottom, which add only ±0: equal to it bit for bit.
 void conv5x5_valid_v128_tile8(float* out, const float* in, const float* kernels,
                               const float* bias, int M, int N, int H, int W);
 
@@ -43,7 +44,8 @@ void conv5x5_valid_v128_tile8(float* out, const float* in, const float* kernels,
 void conv5x5_kernel_grad_scalar(float* dKernels, const float* in, const float* dOut,
                                 int M, int N, int H, int W);
 // SIMD: per (n, m, p) the five taps q as five 4-lane dot products over x (partial
-// sums per x mod 4, then (l0 + l2) + (l1 + l3)): equal to the reference to rounding.
+// sums per x mod 4, then (l0 + l2) + (l1 + l3)), over the rows where neither δ nor the
+// input is blank: equal to the reference to rounding.
 void conv5x5_kernel_grad_v128_dot5(float* dKernels, const float* in, const float* dOut,
                                    int M, int N, int H, int W);
 
