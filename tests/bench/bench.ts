@@ -39,6 +39,8 @@ interface Row {
   batch: number;
   pooling: Pooling;
   trainSamplesPerSec: number;
+  /** From this process's CPU time instead of wall time (robust to other load). */
+  trainCpuSamplesPerSec: number;
   inferenceMicros: number;
   testAccuracy?: number;
   note: string;
@@ -72,15 +74,19 @@ async function main(): Promise<void> {
     warm.train(Math.min(samples, 1000));
     warm.dispose();
     const rates: number[] = [];
+    const cpuRates: number[] = [];
     let weights: Float32Array = new Float32Array();
     let accuracy = 0;
     for (let run = 0; run < 3; run++) {
       const m = make();
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const r = m.train(samples);
       const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(c0);
       if (r.status !== 'ok' || r.samples !== samples) throw new Error(`cnnlab training stopped: ${r.status}`);
       rates.push((samples / ms) * 1000);
+      cpuRates.push(samples / ((cpu.user + cpu.system) / 1e6));
       weights = m.getParams();
       accuracy = m.evaluate(testData).accuracy;
       m.dispose();
@@ -100,6 +106,7 @@ async function main(): Promise<void> {
       batch: 1,
       pooling,
       trainSamplesPerSec: median(rates),
+      trainCpuSamplesPerSec: median(cpuRates),
       inferenceMicros: median(times),
       testAccuracy: accuracy,
       note: `median of 3 runs; ${core.kernelName} 5×5 kernels (WebAssembly SIMD); per-sample SGD (the handout's)`,
@@ -142,6 +149,7 @@ async function main(): Promise<void> {
       batch: p.batch,
       pooling: (p.name.startsWith('ConvNetJS') ? 'max' : 'average') as Pooling,
       trainSamplesPerSec: p.trainSamplesPerSec,
+      trainCpuSamplesPerSec: p.trainCpuSamplesPerSec,
       inferenceMicros: p.inferenceMicros,
       ...(p.testAccuracy !== undefined ? { testAccuracy: p.testAccuracy } : {}),
       note: p.note,
@@ -153,16 +161,20 @@ async function main(): Promise<void> {
     return {
       peer: `${p.name} batch ${p.batch}`,
       trainSpeedup: ours.trainSamplesPerSec / p.trainSamplesPerSec,
+      trainSpeedupCpu: ours.trainCpuSamplesPerSec / p.trainCpuSamplesPerSec,
       inferenceSpeedup: p.inferenceMicros / ours.inferenceMicros,
     };
   });
 
   // The issue's targets, in this run against these peers.
-  const ratioFor = (peer: string) => ratios.find((r) => r.peer === peer)?.trainSpeedup ?? NaN;
+  // Met on wall time (the table's figures); the CPU-time ratio is shown beside it.
+  const ratioFor = (peer: string) => ratios.find((r) => r.peer === peer);
   const targets = [
-    { target: 'training ≥ 25× TF.js wasm batch 1', value: ratioFor('TF.js wasm batch 1'), goal: 25, unit: '×', atLeast: true },
-    { target: 'training ≥ 8× TF.js wasm batch 32', value: ratioFor('TF.js wasm batch 32'), goal: 8, unit: '×', atLeast: true },
-    { target: 'inference ≤ 12 µs', value: average.inferenceMicros, goal: 12, unit: ' µs', atLeast: false },
+    { target: 'training ≥ 25× TF.js wasm batch 1', value: ratioFor('TF.js wasm batch 1')?.trainSpeedup ?? NaN,
+      valueCpu: ratioFor('TF.js wasm batch 1')?.trainSpeedupCpu ?? NaN, goal: 25, unit: '×', atLeast: true },
+    { target: 'training ≥ 8× TF.js wasm batch 32', value: ratioFor('TF.js wasm batch 32')?.trainSpeedup ?? NaN,
+      valueCpu: ratioFor('TF.js wasm batch 32')?.trainSpeedupCpu ?? NaN, goal: 8, unit: '×', atLeast: true },
+    { target: 'inference ≤ 12 µs', value: average.inferenceMicros, valueCpu: null, goal: 12, unit: ' µs', atLeast: false },
   ].map((t) => ({ ...t, met: t.atLeast ? t.value >= t.goal : t.value <= t.goal }));
 
   if (json) {
@@ -182,16 +194,19 @@ async function main(): Promise<void> {
   const pad = (s: string, n: number) => s.padEnd(n);
   const lpad = (s: string, n: number) => s.padStart(n);
   console.log('');
-  console.log(`${pad('trainer', 14)}${pad('pool', 9)}${lpad('batch', 5)}${lpad('train samples/s', 17)}${lpad('inference µs', 14)}${lpad('acc@1k', 8)}${lpad('cnnlab ×train', 15)}${lpad('×infer', 9)}`);
+  console.log(`${pad('trainer', 14)}${pad('pool', 9)}${lpad('batch', 5)}${lpad('train samples/s', 17)}${lpad('(CPU time)', 12)}${lpad('inference µs', 14)}${lpad('acc@1k', 8)}${lpad('cnnlab ×train', 15)}${lpad('(CPU)', 8)}${lpad('×infer', 9)}`);
   for (const r of rows) {
     const ratio = ratios.find((q) => q.peer === `${r.name} batch ${r.batch}`);
     console.log(
       `${pad(r.name, 14)}${pad(r.pooling, 9)}${lpad(String(r.batch), 5)}${lpad(r.trainSamplesPerSec.toFixed(0), 17)}` +
+        `${lpad(r.trainCpuSamplesPerSec.toFixed(0), 12)}` +
         `${lpad(r.inferenceMicros.toFixed(1), 14)}${lpad(r.testAccuracy !== undefined ? (100 * r.testAccuracy).toFixed(1) + '%' : '', 8)}` +
-        `${lpad(ratio ? ratio.trainSpeedup.toFixed(1) + '×' : '—', 15)}${lpad(ratio ? ratio.inferenceSpeedup.toFixed(1) + '×' : '—', 9)}`,
+        `${lpad(ratio ? ratio.trainSpeedup.toFixed(1) + '×' : '—', 15)}${lpad(ratio ? ratio.trainSpeedupCpu.toFixed(1) + '×' : '', 8)}` +
+        `${lpad(ratio ? ratio.inferenceSpeedup.toFixed(1) + '×' : '—', 9)}`,
     );
   }
-  console.log(`\ncnnlab ×: cnnlab's rate over the peer's (against ConvNetJS: cnnlab with max pooling).`);
+  console.log(`\ncnnlab ×: cnnlab's rate over the peer's (against ConvNetJS: cnnlab with max pooling); (CPU): the same from`);
+  console.log(`this process's CPU time, which other processes on a loaded machine do not inflate.`);
   console.log(`Same samples, same start: after ${samples} steps TF.js (batch 1) and cnnlab differ by at most ${agreement.toExponential(2)} in any weight.`);
   console.log(`TF.js: ${conv2dBackpropFilterStatus()}`);
   console.log('');
@@ -199,7 +214,10 @@ async function main(): Promise<void> {
   console.log('');
   console.log('Targets (this run):');
   for (const t of targets)
-    console.log(`  ${t.target.padEnd(36)} ${t.value.toFixed(1)}${t.unit}  ${t.met ? 'met' : 'NOT met'}`);
+    console.log(
+      `  ${t.target.padEnd(36)} ${t.value.toFixed(1)}${t.unit}  ${t.met ? 'met' : 'NOT met'}` +
+        (t.valueCpu !== null ? `   (CPU time: ${t.valueCpu.toFixed(1)}${t.unit}, ${(t.atLeast ? t.valueCpu >= t.goal : t.valueCpu <= t.goal) ? 'met' : 'NOT met'})` : ''),
+    );
 }
 
 main().then(
