@@ -71,6 +71,11 @@ TEST(Augment, OffAndZeroAmountsGiveTheInputOver255Exactly) {
     apply_augment(out, in, transform(), *s);  // the whole warp path with every amount 0
     for (int j = 0; j < kImageSize; ++j) ASSERT_EQ(out[j], float(in[j]) / 255.0f) << i << " " << j;
   }
+  // Every byte value, through the warp path.
+  uint8_t all[kImageSize];
+  for (int j = 0; j < kImageSize; ++j) all[j] = uint8_t(j * 7);
+  apply_augment(out, all, transform(), *s);
+  for (int j = 0; j < kImageSize; ++j) ASSERT_EQ(out[j], float(all[j]) / 255.0f) << "byte " << int(all[j]);
   // p = 0 never augments, whatever the amounts.
   AugmentOptions never = AugmentOptions::strong();
   never.probability = 0.0f;
