@@ -5,13 +5,14 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { serviceWorkerPlugin } from './web/scripts/service-worker-plugin';
+import { woff2OnlyPlugin } from './web/scripts/woff2-only-plugin';
 
 export default defineConfig({
   root: 'web',
   publicDir: '../public',
   base: './',
-  // dist/sw.js: the page offline after one visit (built site only).
-  plugins: [serviceWorkerPlugin()],
+  // dist/sw.js: the page offline after one visit (built site only). KaTeX's fonts: woff2 only.
+  plugins: [woff2OnlyPlugin(), serviceWorkerPlugin()],
   build: {
     outDir: '../dist',
     emptyOutDir: true,

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Cnnlab } from '../../web/src/core/cnnlab';
-import { loadMnist, type Mnist } from '../../web/src/data/mnist';
+import { loadMnist, loadMnistSplit, type Mnist } from '../../web/src/data/mnist';
 import {
   DEFAULT_SETTINGS,
   resetReasons,
@@ -67,7 +67,7 @@ function harness(overrides: Partial<SessionDeps> = {}, timing: Partial<SessionTi
   const tasks: (() => void)[] = [];
   const deps: SessionDeps = {
     loadCore: async () => core,
-    loadMnist: async () => data,
+    loadMnist: async (_url, split) => data[split],
     fetchText: async () => null,
     now: () => performance.now(),
     schedule: (task) => void tasks.push(task),
@@ -123,14 +123,45 @@ function lossPoints(h: Harness): { x: number[]; y: number[] } {
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 
 describe('Session', () => {
-  it('starts: ready (6070 parameters, no pretrained weights), MNIST loaded, idle', async () => {
-    const h = await ready();
+  it('starts: ready (6070 parameters, no pretrained weights), idle, and no MNIST until training is asked for', async () => {
+    const asked: string[] = [];
+    const h = await ready(SMALL, {
+      loadMnist: async (_url, split) => {
+        asked.push(split);
+        await new Promise((resolve) => setTimeout(resolve, 20)); // a download takes a while
+        return data[split];
+      },
+    });
     const r = h.last('ready');
     expect(r.kernel).toBe('vec8');
     expect(r.paramCount).toBe(6070);
     expect(r.pretrained).toEqual({ ok: false, message: 'pretrained weights not found' });
-    expect(h.last('data')).toEqual({ type: 'data', ok: true, trainCount: 6000, testCount: 2000 });
     expect(h.last('state').state).toBe('idle');
+    expect(h.last('state').message).toBe(''); // the page words the hint for its panels
+    expect(h.of('data')).toEqual([]);
+    expect(asked).toEqual([]);
+    expect(h.session.dataState('train')).toBe('none');
+    // Drawing needs no data.
+    await h.send({ type: 'predict', id: 1, image: imageFloats(mnist('t10k'), 0), model: 'training', snapshot: true });
+    expect(h.last('prediction').snapshot).not.toBeNull();
+    expect(asked).toEqual([]);
+    // A test image loads the test set only.
+    await h.send({ type: 'inspect', id: 2, index: 3, model: 'training' });
+    expect(h.last('inspection').label).toBe(mnist('t10k').labels[3]);
+    expect(asked).toEqual(['test']);
+    expect(h.of('data')).toEqual([{ type: 'data', split: 'test', ok: true, count: 2000 }]);
+    expect(h.session.dataState('train')).toBe('none');
+    // Start (pressed twice while the download runs) and a step load the training set, once.
+    const pressed = [h.send({ type: 'start' }), h.send({ type: 'start' })];
+    expect(h.session.dataState('train')).toBe('loading');
+    expect(h.last('state').message).toBe('Loading MNIST to train on…');
+    await Promise.all(pressed);
+    expect(asked).toEqual(['test', 'train']);
+    expect(h.last('data')).toEqual({ type: 'data', split: 'train', ok: true, count: 6000 });
+    expect(h.session.currentState).toBe('running');
+    await h.send({ type: 'pause' });
+    await h.send({ type: 'step' });
+    expect(asked).toEqual(['test', 'train']);
     // the untrained network is evaluated at 0 samples: about chance
     h.pump(() => h.of('evaluation').length > 0);
     const e = h.last('evaluation').evaluation;
@@ -267,7 +298,9 @@ describe('Session', () => {
     expect(Array.from(p.probs)).toEqual(Array.from(reference.predict(image)));
     reference.dispose();
     expect(p.probs.indexOf(Math.max(...p.probs))).toBe(7);
-    // the pretrained model is evaluated on the test set once the data is there
+    // asked for, the pretrained model is evaluated on the whole test set (loaded for it)
+    expect(h.of('evaluation')).toEqual([]);
+    await h.send({ type: 'evaluate', model: 'pretrained' });
     h.pump(() => h.of('evaluation').some((e) => e.evaluation.model === 'pretrained'));
     const e = h.of('evaluation').find((x) => x.evaluation.model === 'pretrained')!.evaluation;
     expect(e.kind).toBe('full');
@@ -462,29 +495,44 @@ describe('Session', () => {
     resumed.session.dispose();
   });
 
-  it('survives missing MNIST: says how to fix it, and still predicts', async () => {
+  it('survives missing MNIST: says how to fix it, still predicts, and tries again at the next Start', async () => {
+    let missing = true;
     const h = await ready(SMALL, {
-      loadMnist: (url, onProgress) => loadMnist({ baseUrl: 'http://cnnlab.test/nowhere/', fetch: async () => new Response(null, { status: 404 }), onProgress }),
+      loadMnist: (_url, split, onProgress) =>
+        missing
+          ? loadMnistSplit({ baseUrl: 'http://cnnlab.test/nowhere/', split, fetch: async () => new Response(null, { status: 404 }), onProgress })
+          : Promise.resolve(data[split]),
       fetchText: async () => pretrainedJson,
     });
+    await h.send({ type: 'start' });
+    expect(h.session.dataState('train')).toBe('failed');
     const d = h.last('data');
     expect(d.ok).toBe(false);
     if (!d.ok) {
       expect(d.message).toMatch(/not found \(HTTP 404\)/);
       expect(d.fix).toMatch(/npm run prepare:data/);
     }
-    await h.send({ type: 'start' });
     expect(h.last('notice').message).toBe('Cannot train: MNIST could not be loaded.');
+    expect(h.session.currentState).toBe('idle');
     await h.send({ type: 'predict', id: 1, image: imageFloats(mnist('t10k'), 0), model: 'pretrained', snapshot: false });
     expect(h.last('prediction').model).toBe('pretrained');
+    await h.send({ type: 'inspect', id: 2, index: 0, model: 'pretrained' });
+    expect(h.last('reply-error').message).toMatch(/^the MNIST test images could not be loaded: .*not found \(HTTP 404\)/);
+    // The files are back (the teacher uploaded them): Start tries again.
+    missing = false;
+    await h.send({ type: 'start' });
+    expect(h.of('data').slice(-2).map((e) => `${e.split} ${e.ok}`).sort()).toEqual(['test true', 'train true']);
+    expect(h.session.currentState).toBe('running');
     h.session.dispose();
   });
 
   it('survives corrupt MNIST with the loader message', async () => {
     const h = await ready(SMALL, {
-      loadMnist: (url, onProgress) =>
-        loadMnist({ baseUrl: url, fetch: async () => new Response(new Uint8Array([1, 2, 3, 4])), onProgress }),
+      loadMnist: (url, split, onProgress) =>
+        loadMnistSplit({ baseUrl: url, split, fetch: async () => new Response(new Uint8Array([1, 2, 3, 4])), onProgress }),
     });
+    await h.send({ type: 'evaluate', model: 'training' });
+    expect(h.last('notice')).toMatchObject({ level: 'error', message: expect.stringMatching(/^the MNIST test images could not be loaded: .*not valid gzip/) });
     const d = h.last('data');
     expect(d.ok).toBe(false);
     if (!d.ok) expect(d.message).toMatch(/not valid gzip/);

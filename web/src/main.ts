@@ -7,7 +7,8 @@ import './styles.css';
 import './ui/a11y.css';
 import { App } from './app/app';
 import { errorText } from './core/util';
-import { registerServiceWorker } from './app/offline';
+import { keepDownloadsOffline, registerServiceWorker } from './app/offline';
+import { pageFiles } from './data/file-share';
 import { formatHash, parseHash } from './app/settings';
 import type {} from './app/test-hooks'; // declares window.__cnnlab
 
@@ -37,3 +38,4 @@ try {
 
 // The built site keeps itself for offline use (dist/sw.js); `npm start` does not.
 registerServiceWorker();
+keepDownloadsOffline(pageFiles);

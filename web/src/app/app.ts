@@ -7,7 +7,8 @@
 // up inside that root): the full page (main.ts: the document, options in the URL
 // hash) and the <cnn-lab> element (embed/cnn-lab.ts: a shadow root, options from
 // attributes) are its two users. Each App owns its own training worker.
-import type { EventOf, ModelChoice, PretrainedInfo, ProgressInfo, Checkpoint, WorkerEvent, TrainSettings } from '../worker/protocol';
+import type { EventOf, ModelChoice, PretrainedInfo, ProgressInfo, Checkpoint, DataSplit, WorkerEvent, TrainSettings } from '../worker/protocol';
+import { pageFiles, type FileProgress } from '../data/file-share';
 import { Controls, type PageState } from '../ui/controls';
 import { DIVERGENCE } from '../core/limits';
 import { capitalise, formatCount, formatNumber } from '../ui/format';
@@ -25,8 +26,10 @@ import type { TestHooks } from './test-hooks';
 import { WorkerClient } from './worker-client';
 import { createTrainingWorker } from './training-worker';
 import { Teaching } from './teaching';
+import { dataFix, readyText, shownPanels, type Shown } from './texts';
 
-type DataState = 'loading' | 'ready' | 'failed';
+/** A split of MNIST as the page knows it: not asked for, on its way, there, failed (tried again when asked again). */
+type DataState = 'none' | 'loading' | 'ready' | 'failed';
 
 /** Why training is paused by the app rather than by the user. */
 export type SuspendReason = 'hidden' | 'offscreen';
@@ -42,8 +45,12 @@ export interface AppOptions {
   assetBase: string;
   /** Absolute URL of the pretrained weights (default: models/cnnlab-default.json under assetBase). */
   weightsUrl?: string;
-  /** Start training as soon as MNIST is loaded (when not hidden or off screen). */
+  /** Start training once the demo is in view (MNIST is downloaded then, not before). */
   autoplay?: boolean;
+  /** The element: off screen until its IntersectionObserver says otherwise (autoplay waits for it). */
+  startsOffscreen?: boolean;
+  /** The full page (a developer's checkout) or an embed (a teacher's host): the wording of fixes. */
+  where?: 'page' | 'embed';
   /** The options changed through the controls (the page writes them to the hash). */
   onOptionsChange?(options: PageOptions): void;
 }
@@ -55,7 +62,10 @@ export class App {
   readonly hooks: TestHooks;
   private page: PageOptions;
   private state: PageState = 'starting';
-  private dataState: DataState = 'loading';
+  private readonly data: Record<DataSplit, DataState> = { train: 'none', test: 'none' };
+  /** Downloads this app waits for (MNIST through the page's shared downloads), by URL. */
+  private readonly downloads = new Map<string, FileProgress>();
+  private readonly where: 'page' | 'embed';
   private pretrained: PretrainedInfo | null = null;
   private run = 0;
   private checkpoint: Checkpoint | null = null;
@@ -93,6 +103,8 @@ export class App {
     this.stateHost = options.stateHost;
     this.onOptionsChange = options.onOptionsChange ?? (() => {});
     this.autoplayPending = options.autoplay ?? false;
+    this.where = options.where ?? 'page';
+    if (options.startsOffscreen) this.suspended.add('offscreen');
     this.dataUrl = new URL('data/mnist/', options.assetBase).href;
     this.weightsUrl = options.weightsUrl ?? new URL('models/cnnlab-default.json', options.assetBase).href;
     const byId = (id: string): HTMLElement => this.byId(id);
@@ -123,7 +135,6 @@ export class App {
     this.networkPanel = new NetworkPanel(byId('network'), {
       request,
       ready: () => this.client.running && this.state !== 'starting',
-      dataState: () => this.dataState,
       model: () => this.page.model,
       testCount: () => this.testCount,
       wantDrawing: () => this.drawPanel.predict(),
@@ -178,13 +189,17 @@ export class App {
 
     this.kernelNote = byId('kernel');
 
-    this.client = new WorkerClient(createTrainingWorker, { onEvent: (e) => this.onEvent(e), onCrash: (reason) => this.onCrash(reason) });
+    this.client = new WorkerClient(createTrainingWorker, {
+      onEvent: (e) => this.onEvent(e),
+      onCrash: (reason) => this.onCrash(reason),
+      fetchFile: (url) => this.fetchFile(url),
+    });
 
     this.hooks = {
       lossSeries: () => [...this.loss.raw],
       accuracySeries: () => this.accuracy.points.map((p) => p.accuracy),
       state: () => this.state,
-      dataState: () => this.dataState,
+      dataState: () => this.dataState(),
       checkpointSamples: () => this.checkpoint?.samplesSeen ?? -1,
       configure: (settings: Partial<TrainSettings>) => this.client.send({ type: 'configure', settings: { ...this.controls.current, ...settings } }),
     };
@@ -215,7 +230,7 @@ export class App {
   // ------------------------------------------------------------ worker lifecycle
 
   private startWorker(resume: Checkpoint | null): void {
-    this.dataState = 'loading';
+    this.data.train = this.data.test = 'none';
     this.workerAnswered = false;
     this.client.start({
       type: 'init',
@@ -329,38 +344,65 @@ export class App {
     this.refreshPredictions();
   }
 
-  private readonly files = new Map<string, { phase: string; loaded: number; total: number | null }>();
+  /** MNIST for training: 'ready' when both splits are there (the test hooks' dataState). */
+  private dataState(): DataState {
+    const { train, test } = this.data;
+    if (train === 'failed' || test === 'failed') return 'failed';
+    if (train === 'ready' && test === 'ready') return 'ready';
+    return train === 'loading' || test === 'loading' ? 'loading' : 'none';
+  }
+
+  /** The page's panels shown now (texts name only what is there). */
+  private shown(): Shown {
+    return shownPanels(this.page.hidden, PANELS);
+  }
+
+  /** A file the worker asks for: downloaded once for the whole page; MNIST's progress shows here. */
+  private fetchFile(url: string): Promise<Uint8Array> {
+    if (!url.startsWith(this.dataUrl)) return pageFiles.get(url);
+    const split: DataSplit = /\/t10k-[^/]*$/.test(url) ? 'test' : 'train';
+    if (this.data[split] !== 'ready') {
+      this.data[split] = 'loading';
+      this.setState(this.state);
+    }
+    this.downloads.set(url, { url, loaded: 0, total: null });
+    return pageFiles.get(url, (p) => {
+      this.downloads.set(url, p);
+      this.showDownloads();
+    });
+  }
+
+  private showDownloads(): void {
+    const all = [...this.downloads.values()];
+    const busy = all.filter((d) => d.total === null || d.loaded < d.total);
+    if (busy.length === 0) return;
+    const known = all.every((d) => d.total !== null);
+    const loaded = all.reduce((sum, d) => sum + d.loaded, 0);
+    const total = all.reduce((sum, d) => sum + (d.total ?? 0), 0);
+    this.status.meterValue(known && total > 0 ? loaded / total : NaN);
+    this.status.say(known ? `Downloading MNIST: ${(loaded / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB…` : 'Downloading MNIST…');
+  }
 
   private onDataProgress(e: EventOf<'data-progress'>): void {
-    this.files.set(e.file, { phase: e.phase, loaded: e.loaded, total: e.total });
-    const all = [...this.files.values()];
-    const downloading = all.filter((f) => f.phase === 'download');
-    if (downloading.length > 0 && downloading.every((f) => f.total !== null) && this.files.size === 4) {
-      const loaded = downloading.reduce((s, f) => s + f.loaded, 0);
-      const total = downloading.reduce((s, f) => s + (f.total ?? 0), 0);
-      this.status.meterValue(total > 0 ? loaded / total : NaN);
-      this.status.say(`Downloading MNIST: ${(loaded / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB…`);
-    } else {
-      this.status.meterValue(NaN);
-      this.status.say(downloading.length > 0 ? 'Downloading MNIST…' : 'Unpacking MNIST…');
-    }
+    if (e.phase === 'download') return; // the page's own download progress says more (showDownloads)
+    this.status.meterValue(NaN);
+    this.status.say('Unpacking MNIST…');
   }
 
   private onData(e: EventOf<'data'>): void {
-    this.status.meterValue(null);
+    this.data[e.split] = e.ok ? 'ready' : 'failed';
+    if (this.data.train !== 'loading' && this.data.test !== 'loading') {
+      this.downloads.clear();
+      this.status.meterValue(null);
+    }
     if (e.ok) {
-      this.dataState = 'ready';
-      this.testCount = e.testCount;
-      this.status.hide('data');
-      if (!this.drawPanel.drawing) this.networkPanel.dataReady(e.testCount);
-      if (this.autoplayPending) {
-        this.autoplayPending = false;
-        if (this.suspended.size === 0) this.start();
-        else this.autoPaused = true; // starts when it comes into view
+      if (e.split === 'test') {
+        this.testCount = e.count;
+        this.networkPanel.dataReady(e.count);
       }
+      if (this.dataState() !== 'failed') this.status.hide('data');
     } else {
-      this.dataState = 'failed';
-      this.status.show('data', { level: 'error', title: 'MNIST could not be loaded.', text: e.message, fix: e.fix });
+      this.status.show('data', { level: 'error', title: 'MNIST could not be loaded.', text: e.message, fix: dataFix(this.where, e.fix, this.shown()) });
     }
     this.setState(this.state);
   }
@@ -374,6 +416,13 @@ export class App {
     this.updateProgress(e.progress);
     if (e.state === 'diverged') this.status.say('Paused: training diverged.');
     else if (e.message) this.status.say(e.message);
+    else if (e.state === 'idle') this.status.say(readyText(this.shown()));
+    if (this.autoplayPending && e.state === 'idle') {
+      // Autoplay: training (and MNIST's download) begins once the demo is in view.
+      this.autoplayPending = false;
+      if (this.suspended.size === 0) this.start();
+      else this.autoPaused = true;
+    }
     if (e.state === 'diverged' && e.diverged) this.showDiverged(e.message, e.diverged, e.settings.learningRate);
     else this.status.hide('diverged');
   }
@@ -480,7 +529,7 @@ export class App {
 
   private setState(state: PageState): void {
     this.state = state;
-    this.controls.setState(state, this.dataState === 'ready');
+    this.controls.setState(state, this.data.train === 'loading');
     this.stateHost.dataset['state'] = state;
   }
 

@@ -97,7 +97,6 @@ export class DrawPanel {
       return;
     }
     this.drawing = input.image.slice();
-    this.network.drawingStarted();
     this.predict();
   }
 

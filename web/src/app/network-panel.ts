@@ -17,7 +17,6 @@ export interface NetworkPanelPort {
   request<A extends Ask>(ask: A, timeoutMs?: number): Promise<ReplyMap[A['type']]>;
   /** The worker runs and has loaded its module. */
   ready(): boolean;
-  dataState(): 'loading' | 'ready' | 'failed';
   model(): ModelChoice;
   testCount(): number;
   /** The drawing was chosen as the input again: predict it (with tensors). */
@@ -26,8 +25,6 @@ export interface NetworkPanelPort {
 
 export class NetworkPanel {
   private sourceNow: NetworkSource = { kind: 'drawing' };
-  /** Until the user picks an input, the view shows test image #0 and switches to the first drawing. */
-  private autoSource = true;
   private inspecting = false;
   private pending: NetworkSnapshot | null = null;
   private readonly view: NetworkView;
@@ -40,7 +37,6 @@ export class NetworkPanel {
     const source = (kind: 'drawing' | 'test', label: string) => {
       const input = h('input', { type: 'radio', name: 'network-source', value: kind, testid: `source-${kind}` });
       input.addEventListener('change', () => {
-        this.autoSource = false;
         if (input.checked) this.choose(kind);
       });
       return { input, label: h('label', { class: 'app-switch-option' }, input, h('span', {}, label)) };
@@ -50,15 +46,9 @@ export class NetworkPanel {
     this.radios = { drawing: fromDrawing.input, test: fromTest.input };
     fromDrawing.input.checked = true;
     this.testIndex = h('input', { type: 'number', min: '0', max: '9999', step: '1', value: '0', testid: 'test-index', 'aria-label': 'Test image number', class: 'app-index' });
-    this.testIndex.addEventListener('change', () => {
-      this.autoSource = false;
-      this.showTestImage(Number(this.testIndex.value));
-    });
+    this.testIndex.addEventListener('change', () => this.showTestImage(Number(this.testIndex.value)));
     const random = h('button', { type: 'button', class: 'app-button', testid: 'random-test' }, 'Random');
-    random.addEventListener('click', () => {
-      this.autoSource = false;
-      this.showTestImage(Math.floor(Math.random() * this.port.testCount()));
-    });
+    random.addEventListener('click', () => this.showTestImage(Math.floor(Math.random() * this.port.testCount())));
     this.preview = pixelCanvas(28, 28, 1, 'app-test-preview');
     this.preview.hidden = true;
     this.caption = h('p', { class: 'app-network-caption', testid: 'network-caption', 'aria-live': 'polite' }, 'Draw a digit, or choose a test image.');
@@ -78,21 +68,11 @@ export class NetworkPanel {
     return this.sourceNow;
   }
 
-  /** MNIST arrived: test images can be shown (test image #0 until the first drawing). */
+  /** The MNIST test set arrived: its size. */
   dataReady(testCount: number): void {
     this.testIndex.max = String(testCount - 1);
-    if (this.autoSource && this.sourceNow.kind === 'drawing') this.showTestImage(0);
   }
 
-  /** The user draws: the view follows the drawing unless a test image was picked on purpose. */
-  drawingStarted(): void {
-    if (this.autoSource && this.sourceNow.kind === 'test') {
-      this.autoSource = false;
-      this.sourceNow = { kind: 'drawing' };
-      this.radios.drawing.checked = true;
-      this.preview.hidden = true;
-    }
-  }
 
   drawingCleared(): void {
     if (this.sourceNow.kind === 'drawing') this.caption.textContent = 'Draw a digit to see it pass through the network.';
@@ -113,7 +93,6 @@ export class NetworkPanel {
 
   /** A test image by number (from the test view's mistakes too). */
   showTestImage(index: number): void {
-    this.autoSource = false;
     const count = this.port.testCount();
     if (!Number.isInteger(index) || index < 0 || index >= count) {
       this.caption.textContent = `Test images are numbered 0 to ${formatCount(count - 1)}.`;
@@ -143,13 +122,10 @@ export class NetworkPanel {
 
   private async inspect(): Promise<void> {
     if (this.sourceNow.kind !== 'test' || this.inspecting || !this.port.ready()) return;
-    const data = this.port.dataState();
-    if (data !== 'ready') {
-      this.caption.textContent = data === 'failed' ? 'The test images are not available (MNIST could not be loaded).' : 'The test images are still loading…';
-      return;
-    }
     this.inspecting = true;
     const index = this.sourceNow.index;
+    // The first test image loads MNIST's test set (1.6 MB), not the training set.
+    const slow = window.setTimeout(() => (this.caption.textContent = 'Loading the 10,000 MNIST test images…'), 150);
     try {
       const r = await this.port.request({ type: 'inspect', index, model: this.port.model() });
       if (this.sourceNow.kind !== 'test' || this.sourceNow.index !== r.index) return;
@@ -161,7 +137,10 @@ export class NetworkPanel {
     } catch (error) {
       this.caption.textContent = `Could not show test image #${index}: ${errorText(error)}`;
     } finally {
+      window.clearTimeout(slow);
       this.inspecting = false;
+      // Another test image chosen meanwhile: show that one.
+      if (this.sourceNow.kind === 'test' && this.sourceNow.index !== index) void this.inspect();
     }
   }
 

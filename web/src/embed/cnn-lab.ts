@@ -108,6 +108,8 @@ export class CnnLabElement extends HTMLElement {
         assetBase: assetBase(),
         weightsUrl: embed.weights ? new URL(embed.weights, document.baseURI).href : undefined,
         autoplay: embed.autoplay,
+        startsOffscreen: true, // until the IntersectionObserver's first report
+        where: 'embed',
       });
     } catch (error) {
       shadow.replaceChildren(`cnnlab could not start: ${errorText(error)}`);

@@ -27,7 +27,7 @@ export interface EmbedOptions {
   panels: string[];
   /** Panels of the skeleton that the page's hash cannot name (App leaves them alone): hidden by the element. */
   alsoHidden: string[];
-  /** Start training once MNIST is loaded. */
+  /** Start training (and download MNIST) once the demo is in view. */
   autoplay: boolean;
   /** The weights file as written (relative to the page), or null for the shipped ones. */
   weights: string | null;

@@ -155,11 +155,20 @@ export type PretrainedInfo =
 
 export type DataPhase = 'download' | 'decompress' | 'parse';
 
+/** MNIST's two halves, loaded when first needed: `test` for a test image or an evaluation, both to train. */
+export type DataSplit = 'train' | 'test';
+
+/** The page's answer to a worker's `fetch-file`: the file's bytes (a copy, transferred), or why not. */
+export type FileReply =
+  | { type: 'file'; fetchId: number; ok: true; bytes: Uint8Array<ArrayBuffer> }
+  /** status: the HTTP status, 0 when the request itself failed. */
+  | { type: 'file'; fetchId: number; ok: false; status: number; statusText: string; message: string };
+
 // ---------------------------------------------------------------- page → worker
 
 export interface InitRequest {
   type: 'init';
-  /** Absolute URL of the directory with the MNIST .gz files. */
+  /** Absolute URL of the directory with the MNIST .gz files (nothing is fetched before it is needed). */
   dataUrl: string;
   /** Absolute URL of the pretrained weights (JSON). */
   weightsUrl: string;
@@ -172,6 +181,7 @@ export interface InitRequest {
 
 export type Request =
   | InitRequest
+  | FileReply
   | { type: 'start' }
   | { type: 'pause' }
   | { type: 'step' }
@@ -203,8 +213,11 @@ export type WorkerEvent =
   /** The WASM module could not be loaded: nothing works. `unsupported`: the browser lacks a feature. */
   | { type: 'fatal'; kind: 'unsupported' | 'load'; message: string }
   | { type: 'data-progress'; file: string; phase: DataPhase; loaded: number; total: number | null }
-  | { type: 'data'; ok: true; trainCount: number; testCount: number }
-  | { type: 'data'; ok: false; message: string; fix: string }
+  /** A split of MNIST is loaded (or failed to load: the next request that needs it tries again). */
+  | { type: 'data'; split: DataSplit; ok: true; count: number }
+  | { type: 'data'; split: DataSplit; ok: false; message: string; fix: string }
+  /** The worker needs a file: the page downloads it once for all its workers (data/file-share.ts) and replies `file`. */
+  | { type: 'fetch-file'; fetchId: number; url: string }
   | {
       type: 'state';
       state: SessionState;
@@ -312,6 +325,8 @@ function arraysOf(message: WorkerEvent | Request): ArrayBufferView[] {
       return [message.image];
     case 'init':
       return message.resume ? [message.resume.bytes] : [];
+    case 'file':
+      return message.ok ? [message.bytes] : [];
     case 'backprop': {
       const t = message.trace;
       return [t.input, ...Object.values(t.forward), ...Object.values(t.deltas), ...Object.values(t.grads), ...Object.values(t.params)].map((x) => x.data);

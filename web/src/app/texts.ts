@@ -1,0 +1,54 @@
+// Words that depend on what the page shows: a status line or a hint only names a
+// control or a panel that is there (an embed may show a single panel). Pure.
+import type { Panel } from './settings';
+
+/** The panels shown. */
+export type Shown = ReadonlySet<Panel>;
+
+export function shownPanels(hidden: readonly Panel[], all: readonly Panel[]): Shown {
+  return new Set(all.filter((p) => !hidden.includes(p)));
+}
+
+/** What someone can do first, for the status line once the worker is ready. */
+export function readyText(shown: Shown): string {
+  const actions: string[] = [];
+  if (shown.has('training')) actions.push('press Start to train the network');
+  if (shown.has('draw')) actions.push('draw a digit');
+  else if (shown.has('network')) actions.push('choose a test image in “Inside the network”');
+  if (shown.has('backprop') && !shown.has('training')) actions.push('press “Step one sample” to watch backprop');
+  if (shown.has('test') && actions.length === 0) actions.push('evaluate a network on the 10,000 test images');
+  if (actions.length === 0) return 'Ready.';
+  return `Ready: ${actions.slice(0, 2).join(', or ')}.`;
+}
+
+/** Where the backprop panel takes its input from, for the "without training" button's hint (null: no input panel). */
+export function backpropSourceHint(shown: Shown): string | null {
+  if (shown.has('network')) return 'for the input of “Inside the network”; the label Y of a drawing:';
+  if (shown.has('draw')) return 'for your drawing above; its label Y:';
+  return null;
+}
+
+/** What to do when the backprop panel has no input yet. */
+export function backpropNoInput(shown: Shown): string {
+  if (shown.has('draw') && shown.has('network')) return 'Draw a digit first (or choose a test image in “Inside the network”).';
+  if (shown.has('draw')) return 'Draw a digit first.';
+  return 'Choose a test image in “Inside the network” first.';
+}
+
+/** The caption of "Inside the network" before any input. */
+export function networkEmptyCaption(shown: Shown): string {
+  return shown.has('draw') ? 'Draw a digit, or choose a test image.' : 'Choose a test image.';
+}
+
+/**
+ * What to do when MNIST does not load. The full page is a developer's checkout
+ * (`npm run prepare:data`); an element or a frame is served by a teacher's host.
+ */
+export function dataFix(where: 'page' | 'embed', sessionFix: string, shown: Shown): string {
+  const drawing = shown.has('draw') ? ' Drawing with the pretrained weights still works meanwhile.' : '';
+  if (where === 'page') return sessionFix.replace(/ Drawing with the pretrained weights still works meanwhile\.$/, drawing);
+  return (
+    'The site that serves cnn-lab.js must also serve data/mnist/*.gz next to it (and send `Access-Control-Allow-Origin` when it is ' +
+    `another site than this page). Press Start again to retry.${drawing}`
+  );
+}
