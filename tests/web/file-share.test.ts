@@ -54,10 +54,10 @@ describe('FileShare: one download per URL for the whole page', () => {
     const size = readFileSync(`${GZ_DIR}t10k-images-idx3-ubyte.gz`).length;
     expect(server.requests.get(url)).toBe(1);
     expect(downloads).toEqual([url]);
-    expect(a.length).toBe(size);
+    expect(a.size).toBe(size);
     expect(b).toBe(a);
     expect(c).toBe(a);
-    expect(Buffer.from(a).equals(readFileSync(`${GZ_DIR}t10k-images-idx3-ubyte.gz`))).toBe(true);
+    expect(Buffer.from(await a.arrayBuffer()).equals(readFileSync(`${GZ_DIR}t10k-images-idx3-ubyte.gz`))).toBe(true);
     // Both askers saw it grow to the end, with the total known.
     for (const seen of [seenA, seenB]) {
       expect(seen.length).toBeGreaterThan(10);
@@ -80,8 +80,8 @@ describe('FileShare: one download per URL for the whole page', () => {
     const again = new FileShare(flaky.fetchFile);
     const labels = `${BASE}t10k-labels-idx1-ubyte.gz`;
     await expect(again.get(labels)).rejects.toMatchObject({ status: 0, message: expect.stringMatching(/the download failed \(Failed to fetch\)/) });
-    const bytes = await again.get(labels);
-    expect(bytes.length).toBe(readFileSync(`${GZ_DIR}t10k-labels-idx1-ubyte.gz`).length);
+    const file = await again.get(labels);
+    expect(file.size).toBe(readFileSync(`${GZ_DIR}t10k-labels-idx1-ubyte.gz`).length);
     expect(flaky.requests.get(labels)).toBe(2);
   });
 });
@@ -93,7 +93,7 @@ function wired(share: FileShare): { bridge: FileBridge; asked: string[] } {
     if (event.type !== 'fetch-file') return;
     asked.push(event.url);
     share.get(event.url).then(
-      (bytes) => bridge.receive({ type: 'file', fetchId: event.fetchId, ok: true, bytes: bytes.slice() }),
+      (file) => bridge.receive({ type: 'file', fetchId: event.fetchId, ok: true, file }),
       (error: unknown) => {
         const reply: Request = {
           type: 'file',

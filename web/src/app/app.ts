@@ -358,7 +358,7 @@ export class App {
   }
 
   /** A file the worker asks for: downloaded once for the whole page; MNIST's progress shows here. */
-  private fetchFile(url: string): Promise<Uint8Array> {
+  private fetchFile(url: string): Promise<Blob> {
     if (!url.startsWith(this.dataUrl)) return pageFiles.get(url);
     const split: DataSplit = /\/t10k-[^/]*$/.test(url) ? 'test' : 'train';
     if (this.data[split] !== 'ready') {

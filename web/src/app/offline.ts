@@ -39,12 +39,11 @@ function seenByServiceWorker(url: string): boolean {
  */
 export function keepDownloadsOffline(files: FileShare): void {
   if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return;
-  files.onDownload((url, bytes) => {
+  files.onDownload((url, file) => {
     if (seenByServiceWorker(url)) return;
     void navigator.serviceWorker.ready.then((registration) => {
-      const copy = bytes.slice();
-      const message: KeepDataMessage = { type: 'cnnlab:keep-data', url, bytes: copy };
-      registration.active?.postMessage(message, [copy.buffer]);
+      const message: KeepDataMessage = { type: 'cnnlab:keep-data', url, file };
+      registration.active?.postMessage(message);
     });
   });
 }

@@ -9,11 +9,11 @@ import { transferables, type EventOf, type Request, type WorkerEvent } from '../
 export interface WorkerClientHandlers {
   onEvent(event: WorkerEvent): void;
   /**
-   * A file the worker asks for (MNIST, the weights): its bytes, shared by every worker
-   * of the page (data/file-share.ts); the client sends the worker a copy. Rejects
-   * with a FileShareError (its HTTP status) or any Error (a failed request).
+   * A file the worker asks for (MNIST, the weights), shared by every worker of the
+   * page (data/file-share.ts). Rejects with a FileShareError (its HTTP status) or any
+   * Error (a failed request).
    */
-  fetchFile(url: string): Promise<Uint8Array>;
+  fetchFile(url: string): Promise<Blob>;
   /** `reason` completes "The training worker …", e.g. "crashed (Uncaught Error: …)". */
   onCrash(reason: string): void;
 }
@@ -166,7 +166,7 @@ export class WorkerClient {
       if (this.worker === worker && !this.crashed) this.send(message);
     };
     this.handlers.fetchFile(url).then(
-      (bytes) => reply({ type: 'file', fetchId, ok: true, bytes: bytes.slice() }),
+      (file) => reply({ type: 'file', fetchId, ok: true, file }),
       (error: unknown) =>
         reply({
           type: 'file',

@@ -3,9 +3,10 @@
 // A page may hold several demos (two <cnn-lab> elements, later several runs to
 // compare), each with its own worker. The workers do not fetch MNIST themselves:
 // they ask the page (worker/file-bridge.ts), the page downloads each file once
-// through this module and gives every worker that asks a copy of the bytes. The
-// workers gunzip and validate them (data/mnist.ts), so the page's main thread only
-// streams bytes.
+// through this module and keeps it as a Blob, which goes to every worker that asks
+// without a copy on the main thread (a worker reads its own copy out of it). The
+// workers gunzip and validate the bytes (data/mnist.ts): the page's main thread only
+// streams the download.
 //
 // Pure apart from `fetch`: no DOM, so it type-checks for the page and the worker and
 // runs under Node with an injected fetch.
@@ -31,31 +32,31 @@ export class FileShareError extends Error {
 }
 
 interface Entry {
-  promise: Promise<Uint8Array>;
+  promise: Promise<Blob>;
   progress: FileProgress;
   listeners: Set<(progress: FileProgress) => void>;
 }
 
 export class FileShare {
   private readonly entries = new Map<string, Entry>();
-  private readonly downloadListeners = new Set<(url: string, bytes: Uint8Array) => void>();
+  private readonly downloadListeners = new Set<(url: string, file: Blob) => void>();
 
   constructor(private readonly fetchFile: (url: string) => Promise<Response> = (url) => fetch(url)) {}
 
   /**
-   * The file's bytes, downloaded at the first call for its URL and shared by all the
-   * later ones. The array is the page's copy: copy it before transferring it. A
-   * failed download rejects with a FileShareError and is tried again at the next call.
+   * The file, downloaded at the first call for its URL and shared by all the later
+   * ones (a Blob: posting it to a worker copies nothing). A failed download rejects
+   * with a FileShareError and is tried again at the next call.
    */
-  get(url: string, onProgress?: (progress: FileProgress) => void): Promise<Uint8Array> {
+  get(url: string, onProgress?: (progress: FileProgress) => void): Promise<Blob> {
     let entry = this.entries.get(url);
     if (!entry) {
-      const created: Entry = { promise: Promise.resolve(new Uint8Array(0)), progress: { url, loaded: 0, total: null }, listeners: new Set() };
+      const created: Entry = { promise: Promise.resolve(new Blob()), progress: { url, loaded: 0, total: null }, listeners: new Set() };
       created.promise = this.download(url, created).then(
-        (bytes) => {
+        (file) => {
           created.listeners.clear();
-          for (const listener of this.downloadListeners) listener(url, bytes);
-          return bytes;
+          for (const listener of this.downloadListeners) listener(url, file);
+          return file;
         },
         (error: unknown) => {
           created.listeners.clear();
@@ -74,7 +75,7 @@ export class FileShare {
   }
 
   /** Calls `listener` after each completed download (the page keeps MNIST for offline use). */
-  onDownload(listener: (url: string, bytes: Uint8Array) => void): () => void {
+  onDownload(listener: (url: string, file: Blob) => void): () => void {
     this.downloadListeners.add(listener);
     return () => this.downloadListeners.delete(listener);
   }
@@ -84,7 +85,7 @@ export class FileShare {
     for (const listener of entry.listeners) listener({ ...entry.progress });
   }
 
-  private async download(url: string, entry: Entry): Promise<Uint8Array> {
+  private async download(url: string, entry: Entry): Promise<Blob> {
     let response: Response;
     try {
       response = await this.fetchFile(url);
@@ -97,37 +98,40 @@ export class FileShare {
     }
     const total = contentLength(response);
     this.report(entry, 0, total);
-    const chunks: Uint8Array[] = [];
+    // Chunks go into Blobs of about 1 MB as they arrive: no large array is kept on the
+    // page, and the main thread never copies the whole file at once.
+    const parts: Blob[] = [];
+    let pending: Uint8Array<ArrayBuffer>[] = [];
+    let pendingBytes = 0;
+    const flush = (): void => {
+      if (pending.length > 0) parts.push(new Blob(pending));
+      pending = [];
+      pendingBytes = 0;
+    };
     let loaded = 0;
     try {
       if (!response.body) {
-        const all = new Uint8Array(await response.arrayBuffer());
-        chunks.push(all);
-        loaded = all.length;
+        parts.push(await response.blob());
+        loaded = parts[0]!.size;
       } else {
         const reader = response.body.getReader();
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
-          chunks.push(value);
+          pending.push(value as Uint8Array<ArrayBuffer>);
+          pendingBytes += value.length;
           loaded += value.length;
+          if (pendingBytes >= 1 << 20) flush();
           this.report(entry, loaded, total !== null && loaded <= total ? total : null);
         }
+        flush();
       }
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       throw new FileShareError(url, 0, '', `${url}: the download broke off after ${loaded} bytes (${why})`);
     }
-    const bytes = chunks.length === 1 ? chunks[0]! : new Uint8Array(loaded);
-    if (chunks.length !== 1) {
-      let at = 0;
-      for (const chunk of chunks) {
-        bytes.set(chunk, at);
-        at += chunk.length;
-      }
-    }
     this.report(entry, loaded, loaded);
-    return bytes;
+    return new Blob(parts);
   }
 }
 

@@ -18,7 +18,7 @@ export class FileBridge {
     return new Promise<Response>((resolve, reject) => {
       this.waiting.set(fetchId, (reply) => {
         if (reply.ok) {
-          resolve(new Response(reply.bytes, { status: 200, headers: { 'Content-Length': String(reply.bytes.byteLength) } }));
+          resolve(new Response(reply.file, { status: 200, headers: { 'Content-Length': String(reply.file.size) } }));
         } else if (reply.status === 0) {
           reject(new TypeError(reply.message));
         } else {

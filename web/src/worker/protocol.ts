@@ -158,9 +158,9 @@ export type DataPhase = 'download' | 'decompress' | 'parse';
 /** MNIST's two halves, loaded when first needed: `test` for a test image or an evaluation, both to train. */
 export type DataSplit = 'train' | 'test';
 
-/** The page's answer to a worker's `fetch-file`: the file's bytes (a copy, transferred), or why not. */
+/** The page's answer to a worker's `fetch-file`: the file (a Blob: nothing is copied on the page), or why not. */
 export type FileReply =
-  | { type: 'file'; fetchId: number; ok: true; bytes: Uint8Array<ArrayBuffer> }
+  | { type: 'file'; fetchId: number; ok: true; file: Blob }
   /** status: the HTTP status, 0 when the request itself failed. */
   | { type: 'file'; fetchId: number; ok: false; status: number; statusText: string; message: string };
 
@@ -325,8 +325,6 @@ function arraysOf(message: WorkerEvent | Request): ArrayBufferView[] {
       return [message.image];
     case 'init':
       return message.resume ? [message.resume.bytes] : [];
-    case 'file':
-      return message.ok ? [message.bytes] : [];
     case 'backprop': {
       const t = message.trace;
       return [t.input, ...Object.values(t.forward), ...Object.values(t.deltas), ...Object.values(t.grads), ...Object.values(t.params)].map((x) => x.data);

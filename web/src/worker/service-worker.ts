@@ -14,7 +14,7 @@
 //   cached on their way to the page. MNIST responses are kept with their
 //   Content-Length, which the loader's progress bar needs.
 // - message `cnnlab:keep-data`: a MNIST file the page downloaded before this worker
-//   controlled it (a first visit), handed over as bytes, so it is not downloaded twice.
+//   controlled it (a first visit), handed over as a Blob, so it is not downloaded twice.
 import { cacheNames, looksLikeGzip, precacheMode, route, staleCaches, type KeepDataMessage } from './sw-policy';
 
 declare const self: ServiceWorkerGlobalScope;
@@ -83,14 +83,14 @@ self.addEventListener('fetch', (event) => {
 
 self.addEventListener('message', (event) => {
   const message = event.data as KeepDataMessage | null;
-  if (message?.type !== 'cnnlab:keep-data' || !(message.bytes instanceof Uint8Array)) return;
+  if (message?.type !== 'cnnlab:keep-data' || !(message.file instanceof Blob)) return;
   const request = new Request(message.url);
   if (route({ url: request.url, method: 'GET', mode: 'cors' }, scope()) !== 'data') return;
   event.waitUntil(
     (async () => {
       const cache = await caches.open(CACHES.data);
       if (await cache.match(request)) return;
-      await keepBytes(cache, request, message.bytes, new Headers({ 'Content-Type': 'application/gzip' }));
+      await keepBytes(cache, request, new Uint8Array(await message.file.arrayBuffer()), new Headers({ 'Content-Type': 'application/gzip' }));
     })(),
   );
 });

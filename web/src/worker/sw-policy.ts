@@ -70,5 +70,5 @@ export function looksLikeGzip(bytes: Uint8Array): boolean {
 export interface KeepDataMessage {
   type: 'cnnlab:keep-data';
   url: string;
-  bytes: Uint8Array<ArrayBuffer>;
+  file: Blob;
 }
