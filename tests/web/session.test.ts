@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Cnnlab } from '../../web/src/core/cnnlab';
+import { LIMITS } from '../../web/src/core/limits';
 import { loadMnist, loadMnistSplit, type Mnist } from '../../web/src/data/mnist';
 import {
   DEFAULT_SETTINGS,
@@ -563,6 +564,106 @@ describe('Session', () => {
         message: 'The WebAssembly module could not be loaded: CompileError: WebAssembly.instantiate(): BufferSource argument is empty',
       },
     ]);
+  });
+});
+
+describe('weights files in and out of the session', () => {
+  const SHIPPED = readFileSync(fileURLToPath(new URL('../../public/models/cnnlab-default.json', import.meta.url)), 'utf8');
+
+  /** Sends a request with an id and returns its reply, or throws the reply-error's message. */
+  async function ask<T extends WorkerEvent['type']>(h: Harness, request: Request, type: T): Promise<EventOf<T>> {
+    const n = h.events.length;
+    await h.send(request);
+    const fresh = h.events.slice(n);
+    const error = fresh.find((e) => e.type === 'reply-error');
+    if (error?.type === 'reply-error') throw new Error(error.message);
+    const reply = fresh.find((e): e is EventOf<T> => e.type === type);
+    if (!reply) throw new Error(`no ${type}; got ${fresh.map((e) => e.type).join(', ')}`);
+    return reply;
+  }
+  const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+  const exported = async (h: Harness, model: 'pretrained' | 'training', format: 'json' | 'binary') =>
+    (await ask(h, { type: 'export-weights', id: 90, model, format }, 'weights-file')).bytes;
+  const paramsOf = (bytes: Uint8Array) =>
+    bytes[0] === 0x43 ? core.parseWeightsBinary(bytes).params : core.parseWeightsJson(new TextDecoder().decode(bytes)).params;
+
+  it('exports either network as JSON and binary, bit for bit the same parameters', async () => {
+    const h = await ready(SMALL, { fetchText: async () => SHIPPED });
+    const shipped = core.parseWeightsJson(SHIPPED).params;
+    const json = await exported(h, 'pretrained', 'json');
+    const binary = await exported(h, 'pretrained', 'binary');
+    expect(bits(paramsOf(json))).toEqual(bits(shipped));
+    expect(bits(paramsOf(binary))).toEqual(bits(shipped));
+    expect(binary.length).toBe(28 + 4 * 6070);
+    // The network being trained, after 300 samples: its file says so and holds its θ.
+    await h.send({ type: 'start' });
+    h.pump(() => (h.of('progress').at(-1)?.progress.samplesSeen ?? 0) >= 300);
+    await h.send({ type: 'pause' });
+    const reply = await ask(h, { type: 'export-weights', id: 91, model: 'training', format: 'binary' }, 'weights-file');
+    expect(reply.samplesSeen).toBe(h.last('state').progress.samplesSeen);
+    const trained = await exported(h, 'training', 'json');
+    expect(bits(paramsOf(trained))).toEqual(bits(paramsOf(reply.bytes)));
+    expect(bits(paramsOf(trained))).not.toEqual(bits(shipped));
+    h.session.dispose();
+  });
+
+  it('loads a file into the draw pad\'s network: its predictions are the file\'s; teach-reset goes back to the file', async () => {
+    const h = await ready(SMALL, { fetchText: async () => SHIPPED });
+    const image = imageFloats(mnist('t10k'), 0);
+    const other = core.modelFromWeights(pretrainedJson); // trained differently (3,000 samples, seed 42)
+    const bytes = other.toBinary().slice();
+    const loaded = await ask(h, { type: 'import-weights', id: 1, model: 'pretrained', name: 'other.bin', bytes }, 'weights-loaded');
+    expect(loaded).toMatchObject({ model: 'pretrained', format: 'binary', paramCount: 6070, config: { activation: 'relu', pooling: 'average' } });
+    const p = await ask(h, { type: 'predict', id: 2, image, model: 'pretrained', snapshot: false }, 'prediction');
+    expect(Array.from(p.probs)).toEqual(Array.from(other.predict(image)));
+    await ask(h, { type: 'teach', id: 3, image, label: 3, steps: 5, learningRate: 0.1, model: 'pretrained' }, 'taught');
+    await ask(h, { type: 'teach-reset', id: 4 }, 'teach-reset-done');
+    expect(bits(paramsOf(await exported(h, 'pretrained', 'binary')))).toEqual(bits(other.getParams()));
+    other.dispose();
+    h.session.dispose();
+  });
+
+  it('loads a file as the network being trained: a new run from its weights, with its f and pooling', async () => {
+    const h = await ready(SMALL);
+    const tanh = core.createModel({ activation: 'tanh', pooling: 'max' }, 9);
+    const json = new TextEncoder().encode(tanh.toJson());
+    const runBefore = h.last('state').progress.run;
+    const loaded = await ask(h, { type: 'import-weights', id: 1, model: 'training', name: 'tanh.json', bytes: json }, 'weights-loaded');
+    expect(loaded).toMatchObject({ model: 'training', format: 'json', config: { activation: 'tanh', pooling: 'max' } });
+    const state = h.last('state');
+    expect(state.state).toBe('idle');
+    expect(state.message).toBe('Loaded tanh.json: training starts from its weights at the next Start.');
+    expect(state.progress.run).toBe(runBefore + 1);
+    expect(state.progress.samplesSeen).toBe(0);
+    expect(state.settings).toMatchObject({ activation: 'tanh', pooling: 'max', learningRate: SMALL.learningRate, seed: SMALL.seed });
+    expect(bits(paramsOf(await exported(h, 'training', 'binary')))).toEqual(bits(tanh.getParams()));
+    // It trains from there.
+    await h.send({ type: 'start' });
+    h.pump(() => (h.of('progress').at(-1)?.progress.samplesSeen ?? 0) >= 200);
+    expect(h.session.currentState).toBe('running');
+    expect(bits(paramsOf(await exported(h, 'training', 'binary')))).not.toEqual(bits(tanh.getParams()));
+    tanh.dispose();
+    h.session.dispose();
+  });
+
+  it('a wrong, truncated, non-text or too large file is refused with the reason, and both networks stay as they were', async () => {
+    const h = await ready(SMALL, { fetchText: async () => SHIPPED });
+    const before = { pretrained: await exported(h, 'pretrained', 'binary'), training: await exported(h, 'training', 'binary') };
+    const good = before.pretrained;
+    const bad: [string, Uint8Array, RegExp][] = [
+      ['truncated.bin', good.slice(0, good.length - 100), /file is 24208 bytes, expected 24308 for 6070 parameters \(truncated\)/],
+      ['notes.txt', new TextEncoder().encode('these are my notes'), /^invalid JSON at 1:1/],
+      ['photo.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0xfe]), /neither a binary cnnlab weights file .* nor JSON text \(it is not UTF-8\)/],
+      ['shape.json', new TextEncoder().encode(SHIPPED.replace('"shape":[4,1,5,5]', '"shape":[4,1,5,4]')), /conv1\.weight/],
+      ['huge.json', new Uint8Array(LIMITS.weightsFileBytes.max + 1).fill(0x20), /has 4,194,305 bytes; a weights file has at most 4,194,304 bytes \(4\.2 MB\)/],
+    ];
+    for (const [name, bytes, message] of bad)
+      for (const model of ['pretrained', 'training'] as const)
+        await expect(ask(h, { type: 'import-weights', id: 5, model, name, bytes: bytes.slice() }, 'weights-loaded'), `${name} into ${model}`).rejects.toThrow(message);
+    expect(await exported(h, 'pretrained', 'binary')).toEqual(before.pretrained);
+    expect(await exported(h, 'training', 'binary')).toEqual(before.training);
+    expect(h.last('state').state).toBe('idle');
+    h.session.dispose();
   });
 });
 

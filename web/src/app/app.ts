@@ -26,6 +26,7 @@ import type { TestHooks } from './test-hooks';
 import { WorkerClient } from './worker-client';
 import { createTrainingWorker } from './training-worker';
 import { Teaching } from './teaching';
+import { WeightsPanel } from './weights-panel';
 import { dataFix, readyText, shownPanels, type Shown } from './texts';
 
 /** A split of MNIST as the page knows it: not asked for, on its way, there, failed (tried again when asked again). */
@@ -188,6 +189,18 @@ export class App {
     byId('test-actions').append(evalButton('pretrained', 'Evaluate the pretrained weights'), evalButton('training', 'Evaluate the network being trained'));
 
     this.kernelNote = byId('kernel');
+
+    new WeightsPanel(byId('weights'), {
+      request,
+      ready: () => this.client.running && this.state !== 'starting' && this.state !== 'crashed' && this.state !== 'fatal',
+      loaded: (model, name, config) => {
+        if (model === 'pretrained') {
+          this.pretrained = { ok: true, activation: config.activation, pooling: config.pooling };
+          this.drawPanel.pretrainedInfo(this.pretrained, name);
+        }
+        this.refreshPredictions();
+      },
+    });
 
     this.client = new WorkerClient(createTrainingWorker, {
       onEvent: (e) => this.onEvent(e),

@@ -41,6 +41,8 @@ export interface ReplyMap {
   gradcheck: EventOf<'gradcheck-result'>;
   teach: EventOf<'taught'>;
   'teach-reset': EventOf<'teach-reset-done'>;
+  'export-weights': EventOf<'weights-file'>;
+  'import-weights': EventOf<'weights-loaded'>;
 }
 
 /** Requests that may wait for MNIST's download (the first test image, the first step): a long timeout. */

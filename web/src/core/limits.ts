@@ -65,6 +65,12 @@ export function within(limit: Limit, v: number): boolean {
   return v >= Math.fround(limit.min) && v <= Math.fround(limit.max);
 }
 
+/** "4,194,304 bytes (4.2 MB)": the core's size limit for a weights file, in words (the page and the worker use it). */
+export function weightsFileLimitText(): string {
+  const max = LIMITS.weightsFileBytes.max;
+  return `${max.toLocaleString('en-US')} bytes (${(max / 1e6).toFixed(1)} MB)`;
+}
+
 /** "Epochs must be a whole number from 1 to 1000." */
 export function rangeText(limit: Limit, what: string): string {
   const n = (x: number) => (limit.integer ? Math.round(x).toLocaleString('en-US') : String(x));

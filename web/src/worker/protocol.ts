@@ -7,7 +7,7 @@
 // comes back. Large buffers travel as transfers (see `transferables`).
 import { LIMITS, rangeText, within, type Limit } from '../core/limits';
 import { ACTIVATIONS, POOLINGS } from '../core/types';
-import type { Activation, Divergence, GradCheckGroup, NetworkSnapshot, Pooling, Tensor, TraceResult } from '../core/types';
+import type { Activation, Divergence, GradCheckGroup, NetworkConfig, NetworkSnapshot, Pooling, Tensor, TraceResult } from '../core/types';
 
 
 /** Which network answers a prediction: the pretrained weights file or the model being trained. */
@@ -155,6 +155,9 @@ export type PretrainedInfo =
 
 export type DataPhase = 'download' | 'decompress' | 'parse';
 
+/** The two weights-file formats (README, "Weights files"). */
+export type WeightsFormat = 'json' | 'binary';
+
 /** MNIST's two halves, loaded when first needed: `test` for a test image or an evaluation, both to train. */
 export type DataSplit = 'train' | 'test';
 
@@ -204,7 +207,16 @@ export type Request =
   /** `steps` SGD steps on one image and label; changes the answering model (pretrained: until teach-reset). */
   | { type: 'teach'; id: number; image: Float32Array; label: number; steps: number; learningRate: number; model: ModelChoice }
   /** Restores the pretrained weights as loaded. */
-  | { type: 'teach-reset'; id: number };
+  | { type: 'teach-reset'; id: number }
+  // Weights files (README, "Weights files"): out of the page and into it.
+  /** The network's weights as a file; replies 'weights-file'. */
+  | { type: 'export-weights'; id: number; model: ModelChoice; format: WeightsFormat }
+  /**
+   * A weights file's bytes (JSON or binary, told apart by content), as the network
+   * being trained (a new run from these weights) or as the draw pad's network (the
+   * pretrained slot); replies 'weights-loaded'. A bad file changes nothing.
+   */
+  | { type: 'import-weights'; id: number; model: ModelChoice; name: string; bytes: Uint8Array };
 
 // ---------------------------------------------------------------- worker → page
 
@@ -262,7 +274,9 @@ export type WorkerEvent =
   | { type: 'backprop'; id: number; trace: BackpropTrace }
   | { type: 'gradcheck-result'; id: number; model: ModelChoice; activation: Activation; groups: GradCheckGroup[] }
   | { type: 'taught'; id: number; result: TeachResult }
-  | { type: 'teach-reset-done'; id: number; restored: boolean };
+  | { type: 'teach-reset-done'; id: number; restored: boolean }
+  | { type: 'weights-file'; id: number; model: ModelChoice; format: WeightsFormat; bytes: Uint8Array; samplesSeen: number }
+  | { type: 'weights-loaded'; id: number; model: ModelChoice; format: WeightsFormat; config: NetworkConfig; paramCount: number };
 
 // ---------------------------------------------------------------- TEACHING
 
@@ -337,6 +351,9 @@ function arraysOf(message: WorkerEvent | Request): ArrayBufferView[] {
     case 'gradcheck':
     case 'teach':
       return [message.image];
+    case 'weights-file':
+    case 'import-weights':
+      return [message.bytes];
     default:
       return [];
   }

@@ -11,8 +11,8 @@
 // about 8 ms each, paced by pacer.ts) scheduled through `deps.schedule`, so the
 // worker answers any request between two slices.
 import type { Cnnlab, CnnDataset, CnnModel } from '../core/cnnlab';
-import { DIVERGENCE, LIMITS, rangeText, within } from '../core/limits';
-import type { ParamTensorInfo, RunProgress } from '../core/types';
+import { DIVERGENCE, LIMITS, rangeText, weightsFileLimitText, within } from '../core/limits';
+import type { LoadedWeights, ParamTensorInfo, RunProgress } from '../core/types';
 import { errorText } from '../core/util';
 import type { MnistProgress, MnistSplit } from '../data/mnist';
 import { Evaluator } from './evaluator';
@@ -30,6 +30,7 @@ import {
   type Request,
   type SessionState,
   type TrainSettings,
+  type WeightsFormat,
   type WorkerEvent,
 } from './protocol';
 import { backpropTrace, splitParams, teach, traceSample } from './teaching';
@@ -80,6 +81,23 @@ export const DATA_FIX =
 export type DataLoad = 'none' | 'loading' | 'ready' | 'failed';
 
 const MAX_TEST_IMAGES = 200;
+
+/** A binary weights file starts with these 8 bytes, "CNNLAB\0W" (README, "Binary"); anything else is read as JSON. */
+const BINARY_MAGIC = [0x43, 0x4e, 0x4e, 0x4c, 0x41, 0x42, 0x00, 0x57];
+
+/** A weights file's contents, JSON or binary told apart by content; throws the core's message for a bad file. */
+export function readWeightsFile(core: Cnnlab, bytes: Uint8Array): { loaded: LoadedWeights; format: WeightsFormat } {
+  if (bytes.length > LIMITS.weightsFileBytes.max)
+    throw new Error(`the file has ${bytes.length.toLocaleString('en-US')} bytes; a weights file has at most ${weightsFileLimitText()}`);
+  if (bytes.length >= BINARY_MAGIC.length && BINARY_MAGIC.every((b, i) => bytes[i] === b)) return { loaded: core.parseWeightsBinary(bytes), format: 'binary' };
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new Error('it is neither a binary cnnlab weights file (it does not start with "CNNLAB") nor JSON text (it is not UTF-8)');
+  }
+  return { loaded: core.parseWeightsJson(text), format: 'json' };
+}
 /** A quick evaluation below this after this many samples: the network is not learning. */
 const CHANCE_ACCURACY = 0.2;
 const CHANCE_AFTER = 4000;
@@ -208,6 +226,14 @@ export class Session {
           if (restored) this.pretrained!.setParams(this.pretrainedOriginal!);
           return this.emit({ type: 'teach-reset-done', id: request.id, restored });
         }
+        case 'export-weights': {
+          const { model, used } = this.modelFor(request.model);
+          const bytes = request.format === 'json' ? new TextEncoder().encode(model.toJson()) : model.toBinary().slice();
+          const samplesSeen = used === 'training' ? this.seen() : 0;
+          return this.emit({ type: 'weights-file', id: request.id, model: used, format: request.format, bytes, samplesSeen });
+        }
+        case 'import-weights':
+          return this.importWeights(request.id, request.model, request.name, request.bytes);
       }
     } catch (error) {
       if ('id' in request) this.emit({ type: 'reply-error', id: request.id, message: errorText(error) });
@@ -587,6 +613,57 @@ export class Session {
     this.emitState(
       `Back at the checkpoint from ${target.samplesSeen.toLocaleString('en-US')} samples, with λ = ${learningRate}: press Continue.`,
     );
+    this.emitCheckpoint();
+  }
+
+  /**
+   * A weights file as the draw pad's network (the pretrained slot: "teach it your
+   * digit" restores to it) or as the network being trained (a new run from these
+   * weights, with the current λ, batch, epochs and seed). Everything is checked before
+   * anything changes: a bad file throws and the networks stay as they were.
+   */
+  private importWeights(id: number, target: ModelChoice, name: string, bytes: Uint8Array): void {
+    const core = this.core;
+    if (!core) throw new Error('the WASM module is not loaded yet');
+    const { loaded, format } = readWeightsFile(core, bytes);
+    if (target === 'pretrained') {
+      const model = core.createModel(loaded.config);
+      try {
+        model.setParams(loaded.params);
+      } catch (error) {
+        model.dispose();
+        throw error;
+      }
+      this.pretrained?.dispose();
+      this.pretrained = model;
+      this.pretrainedOriginal = loaded.params.slice();
+      this.emit({ type: 'weights-loaded', id, model: 'pretrained', format, config: model.config, paramCount: model.paramCount });
+      return;
+    }
+    const s = this.settings;
+    const model = core.createModel(loaded.config, s.seed, { learningRate: s.learningRate, batchSize: s.batchSize, epochs: s.epochs });
+    try {
+      model.setParams(loaded.params);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    if (this.state === 'running') this.pause('Paused.');
+    this.useModel(model, { ...s, activation: loaded.config.activation, pooling: loaded.config.pooling });
+    this.run++;
+    this.startWanted = false;
+    this.evaluator.dropTraining();
+    this.pointLoss = this.pointCount = 0;
+    this.lossX = [];
+    this.lossY = [];
+    this.checkpointSeen = -1;
+    this.nextQuick = this.timing.quickEvery;
+    this.attachData();
+    this.state = 'idle';
+    this.emit({ type: 'weights-loaded', id, model: 'training', format, config: model.config, paramCount: model.paramCount });
+    if (this.test && this.train) this.queueQuick();
+    this.emitProgress(true);
+    this.emitState(`Loaded ${name}: training starts from its weights at the next Start.`);
     this.emitCheckpoint();
   }
 
