@@ -52,6 +52,10 @@ export interface AppOptions {
   startsOffscreen?: boolean;
   /** The full page (a developer's checkout) or an embed (a teacher's host): the wording of fixes. */
   where?: 'page' | 'embed';
+  /** "Inside the network" starts from this test image (loads the test set, 1.6 MB), not the drawing. */
+  testImage?: number | null;
+  /** Called once the first view is complete (the worker is ready, the test image shown): the element stops holding its reserved space. */
+  onSettled?(): void;
   /** The options changed through the controls (the page writes them to the hash). */
   onOptionsChange?(options: PageOptions): void;
 }
@@ -67,6 +71,8 @@ export class App {
   /** Downloads this app waits for (MNIST through the page's shared downloads), by URL. */
   private readonly downloads = new Map<string, FileProgress>();
   private readonly where: 'page' | 'embed';
+  private testImage: number | null;
+  private onSettled: (() => void) | null;
   private pretrained: PretrainedInfo | null = null;
   private run = 0;
   private checkpoint: Checkpoint | null = null;
@@ -92,6 +98,7 @@ export class App {
   private readonly drawPanel: DrawPanel;
   private readonly networkPanel: NetworkPanel;
   private readonly kernelNote: HTMLElement;
+  private readonly teaching: Teaching | null;
 
   private readonly dataUrl: string;
   private readonly weightsUrl: string;
@@ -105,6 +112,8 @@ export class App {
     this.onOptionsChange = options.onOptionsChange ?? (() => {});
     this.autoplayPending = options.autoplay ?? false;
     this.where = options.where ?? 'page';
+    this.testImage = options.testImage ?? null;
+    this.onSettled = options.onSettled ?? null;
     if (options.startsOffscreen) this.suspended.add('offscreen');
     this.dataUrl = new URL('data/mnist/', options.assetBase).href;
     this.weightsUrl = options.weightsUrl ?? new URL('models/cnnlab-default.json', options.assetBase).href;
@@ -139,6 +148,7 @@ export class App {
       model: () => this.page.model,
       testCount: () => this.testCount,
       wantDrawing: () => this.drawPanel.predict(),
+      shown: () => this.shown(),
     });
     this.drawPanel = new DrawPanel(
       byId('draw'),
@@ -156,8 +166,9 @@ export class App {
 
     // Backprop step by step, the gradient check and "teach it your digit" (app/teaching.ts).
     const backpropHost = this.root.querySelector<HTMLElement>('#backprop');
-    if (backpropHost)
-      new Teaching(
+    this.teaching = !backpropHost
+      ? null
+      : new Teaching(
         { backprop: backpropHost, draw: this.drawPanel.host },
         {
           request,
@@ -168,6 +179,7 @@ export class App {
           drawing: () => this.drawPanel.drawing,
           model: () => this.page.model,
           modelChanged: () => this.refreshPredictions(),
+          shown: () => this.shown(),
         },
       );
 
@@ -177,9 +189,10 @@ export class App {
         return { indices: r.indices, labels: r.labels, pixels: r.pixels };
       },
       inspect: (index) => {
-        this.networkPanel.showTestImage(index);
+        void this.networkPanel.showTestImage(index);
         this.byId('panel-network').scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
       },
+      canInspect: () => this.shown().has('network'),
     });
     const evalButton = (model: ModelChoice, label: string) => {
       const b = h('button', { type: 'button', class: 'app-button', testid: `eval-${model}` }, label);
@@ -272,6 +285,7 @@ export class App {
   }
 
   private onCrash(reason: string): void {
+    this.settled();
     this.setState('crashed');
     this.drawPanel.workerStopped();
     this.networkPanel.workerStopped();
@@ -306,6 +320,7 @@ export class App {
       case 'ready':
         return this.onReady(e);
       case 'fatal':
+        this.settled();
         this.setState('fatal');
         this.status.say(e.kind === 'unsupported' ? 'cnnlab cannot run in this browser.' : 'cnnlab could not start.');
         this.status.show('wasm', {
@@ -355,6 +370,21 @@ export class App {
     this.kernelNote.textContent = `WebAssembly kernel: ${e.kernel === 'vec8' ? 'vec8 (SIMD)' : e.kernel} · ${formatCount(e.paramCount)} parameters`;
     this.drawPanel.pretrainedInfo(e.pretrained);
     this.refreshPredictions();
+    const index = this.testImage;
+    this.testImage = null;
+    if (index !== null && this.shown().has('network')) {
+      // The embed's test image: once it is on screen, the view is complete.
+      void this.networkPanel.showTestImage(index).finally(() => this.settled());
+    } else {
+      requestAnimationFrame(() => this.settled());
+    }
+  }
+
+  /** The first view is complete (once). */
+  private settled(): void {
+    const done = this.onSettled;
+    this.onSettled = null;
+    done?.();
   }
 
   /** MNIST for training: 'ready' when both splits are there (the test hooks' dataState). */
@@ -606,5 +636,9 @@ export class App {
       if (section) section.hidden = hidden.includes(panel);
     }
     this.root.querySelector('.app-grid')?.classList.toggle('app-grid-flow', hidden.length > 0);
+    // (The first call comes before the panels exist; they read the panels when they are made.)
+    this.teaching?.panelsChanged();
+    this.networkPanel?.panelsChanged();
+    if (this.state === 'idle' && this.status) this.status.say(readyText(this.shown()));
   }
 }

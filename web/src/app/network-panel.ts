@@ -10,6 +10,7 @@ import { h } from '../ui/dom';
 import { formatCount, formatPercent, modelName } from '../ui/format';
 import { NetworkView } from '../ui/network-view';
 import type { Ask, ReplyMap } from './worker-client';
+import { networkEmptyCaption, type Shown } from './texts';
 
 export type NetworkSource = { kind: 'drawing' } | { kind: 'test'; index: number };
 
@@ -21,17 +22,21 @@ export interface NetworkPanelPort {
   testCount(): number;
   /** The drawing was chosen as the input again: predict it (with tensors). */
   wantDrawing(): void;
+  /** The panels shown (the drawing is an input only with the Draw panel). */
+  shown(): Shown;
 }
 
 export class NetworkPanel {
   private sourceNow: NetworkSource = { kind: 'drawing' };
   private inspecting = false;
+  private painted: Promise<void> = Promise.resolve();
   private pending: NetworkSnapshot | null = null;
   private readonly view: NetworkView;
   private readonly caption: HTMLElement;
   private readonly radios: Record<'drawing' | 'test', HTMLInputElement>;
   private readonly testIndex: HTMLInputElement;
   private readonly preview: HTMLCanvasElement;
+  private readonly fromDrawing: HTMLElement;
 
   constructor(host: HTMLElement, private readonly port: NetworkPanelPort) {
     const source = (kind: 'drawing' | 'test', label: string) => {
@@ -46,12 +51,13 @@ export class NetworkPanel {
     this.radios = { drawing: fromDrawing.input, test: fromTest.input };
     fromDrawing.input.checked = true;
     this.testIndex = h('input', { type: 'number', min: '0', max: '9999', step: '1', value: '0', testid: 'test-index', 'aria-label': 'Test image number', class: 'app-index' });
-    this.testIndex.addEventListener('change', () => this.showTestImage(Number(this.testIndex.value)));
+    this.testIndex.addEventListener('change', () => void this.showTestImage(Number(this.testIndex.value)));
     const random = h('button', { type: 'button', class: 'app-button', testid: 'random-test' }, 'Random');
-    random.addEventListener('click', () => this.showTestImage(Math.floor(Math.random() * this.port.testCount())));
+    random.addEventListener('click', () => void this.showTestImage(Math.floor(Math.random() * this.port.testCount())));
     this.preview = pixelCanvas(28, 28, 1, 'app-test-preview');
     this.preview.hidden = true;
-    this.caption = h('p', { class: 'app-network-caption', testid: 'network-caption', 'aria-live': 'polite' }, 'Draw a digit, or choose a test image.');
+    this.fromDrawing = fromDrawing.label;
+    this.caption = h('p', { class: 'app-network-caption', testid: 'network-caption', 'aria-live': 'polite' }, networkEmptyCaption(port.shown()));
     const viewHost = h('div', { class: 'app-network-host' });
     host.append(
       h('div', { class: 'app-network-bar' },
@@ -62,6 +68,17 @@ export class NetworkPanel {
       viewHost,
     );
     this.view = new NetworkView(viewHost);
+    this.panelsChanged();
+  }
+
+  /** Without the Draw panel the drawing is no input: a test image is the only one. */
+  panelsChanged(): void {
+    const drawing = this.port.shown().has('draw');
+    this.fromDrawing.hidden = !drawing;
+    if (!drawing && this.sourceNow.kind === 'drawing') {
+      this.radios.test.checked = true;
+      this.caption.textContent = networkEmptyCaption(this.port.shown());
+    }
   }
 
   get source(): NetworkSource {
@@ -91,17 +108,17 @@ export class NetworkPanel {
     if (this.sourceNow.kind === 'test') void this.inspect();
   }
 
-  /** A test image by number (from the test view's mistakes too). */
-  showTestImage(index: number): void {
+  /** A test image by number (from the test view's mistakes too); resolves once it is shown (or could not be). */
+  showTestImage(index: number): Promise<void> {
     const count = this.port.testCount();
     if (!Number.isInteger(index) || index < 0 || index >= count) {
       this.caption.textContent = `Test images are numbered 0 to ${formatCount(count - 1)}.`;
-      return;
+      return Promise.resolve();
     }
     this.sourceNow = { kind: 'test', index };
     this.radios.test.checked = true;
     this.testIndex.value = String(index);
-    void this.inspect();
+    return this.inspect();
   }
 
   /** A restarted worker: nothing is in flight any more. */
@@ -111,7 +128,7 @@ export class NetworkPanel {
 
   private choose(kind: 'drawing' | 'test'): void {
     if (kind === 'test') {
-      this.showTestImage(Number(this.testIndex.value) || 0);
+      void this.showTestImage(Number(this.testIndex.value) || 0);
       return;
     }
     this.sourceNow = { kind: 'drawing' };
@@ -133,7 +150,7 @@ export class NetworkPanel {
       this.preview.hidden = false;
       const best = argmax(r.probs);
       this.caption.textContent = `Test image #${r.index}: true digit ${r.label}; ${modelName(r.model)} says ${best} (${formatPercent(r.probs[best]!)})${best === r.label ? '' : ' ✗'}.`;
-      this.render(r.snapshot);
+      await this.render(r.snapshot);
     } catch (error) {
       this.caption.textContent = `Could not show test image #${index}: ${errorText(error)}`;
     } finally {
@@ -144,15 +161,19 @@ export class NetworkPanel {
     }
   }
 
-  /** At most one paint per frame, of the newest snapshot. */
-  private render(snapshot: NetworkSnapshot): void {
+  /** At most one paint per frame, of the newest snapshot; resolves once it is painted. */
+  private render(snapshot: NetworkSnapshot): Promise<void> {
     const first = this.pending === null;
     this.pending = snapshot;
-    if (!first) return;
-    requestAnimationFrame(() => {
-      const s = this.pending;
-      this.pending = null;
-      if (s) this.view.render(s);
-    });
+    if (!first) return this.painted;
+    this.painted = new Promise((resolve) =>
+      requestAnimationFrame(() => {
+        const s = this.pending;
+        this.pending = null;
+        if (s) this.view.render(s);
+        resolve();
+      }),
+    );
+    return this.painted;
   }
 }

@@ -23,8 +23,8 @@ export function readyText(shown: Shown): string {
 
 /** Where the backprop panel takes its input from, for the "without training" button's hint (null: no input panel). */
 export function backpropSourceHint(shown: Shown): string | null {
-  if (shown.has('network')) return 'for the input of “Inside the network”; the label Y of a drawing:';
-  if (shown.has('draw')) return 'for your drawing above; its label Y:';
+  if (shown.has('network')) return shown.has('draw') ? 'for the input of “Inside the network”; the label Y of a drawing:' : 'for the test image of “Inside the network”';
+  if (shown.has('draw')) return 'for your drawing; its label Y:';
   return null;
 }
 
@@ -47,8 +47,9 @@ export function networkEmptyCaption(shown: Shown): string {
 export function dataFix(where: 'page' | 'embed', sessionFix: string, shown: Shown): string {
   const drawing = shown.has('draw') ? ' Drawing with the pretrained weights still works meanwhile.' : '';
   if (where === 'page') return sessionFix.replace(/ Drawing with the pretrained weights still works meanwhile\.$/, drawing);
+  const retry = shown.has('training') ? ' Press Start again to retry.' : ' Then try again.';
   return (
     'The site that serves cnn-lab.js must also serve data/mnist/*.gz next to it (and send `Access-Control-Allow-Origin` when it is ' +
-    `another site than this page). Press Start again to retry.${drawing}`
+    `another site than this page).${retry}${drawing}`
   );
 }
