@@ -370,14 +370,14 @@ export class App {
     this.kernelNote.textContent = `WebAssembly kernel: ${e.kernel === 'vec8' ? 'vec8 (SIMD)' : e.kernel} · ${formatCount(e.paramCount)} parameters`;
     this.drawPanel.pretrainedInfo(e.pretrained);
     this.refreshPredictions();
+  }
+
+  /** After the worker's first state: the embed's test image, then the first view is complete. */
+  private firstView(): void {
     const index = this.testImage;
     this.testImage = null;
-    if (index !== null && this.shown().has('network')) {
-      // The embed's test image: once it is on screen, the view is complete.
-      void this.networkPanel.showTestImage(index).finally(() => this.settled());
-    } else {
-      requestAnimationFrame(() => this.settled());
-    }
+    if (index !== null && this.shown().has('network')) void this.networkPanel.showTestImage(index).finally(() => this.settled());
+    else requestAnimationFrame(() => this.settled());
   }
 
   /** The first view is complete (once). */
@@ -452,7 +452,9 @@ export class App {
 
   private onState(e: EventOf<'state'>): void {
     this.followRun(e.progress.run);
+    const first = this.state === 'starting';
     this.setState(e.state);
+    if (first && this.onSettled) this.firstView();
     this.controls.setSettings(e.settings);
     this.page = { ...this.page, settings: e.settings };
     this.writeHash();
@@ -612,6 +614,11 @@ export class App {
       if (this.state === 'paused' || this.state === 'idle') this.client.send({ type: 'start' });
       this.status.show('hidden', { level: 'info', title: 'Training goes on.', text: 'It was paused while out of sight.' }, 5000);
     }
+  }
+
+  /** The settings, model and hidden panels now. */
+  get options(): PageOptions {
+    return this.page;
   }
 
   /** New options from outside (the page: a hash change). */
