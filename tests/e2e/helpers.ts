@@ -215,6 +215,30 @@ export async function openPage(
   return { page, errors, cspViolations };
 }
 
+/**
+ * Records layout shifts from the start of every page of `page` (PerformanceObserver
+ * 'layout-shift', the entries Chrome counts in CLS: none within 500 ms of an input).
+ */
+export async function recordLayoutShifts(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __shifts: { value: number; at: number; nodes: string[] }[] };
+    w.__shifts = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean; sources?: { node?: Node }[] })[]) {
+        if (e.hadRecentInput) continue;
+        const nodes = (e.sources ?? []).map((s) => (s.node instanceof Element ? `${s.node.tagName.toLowerCase()}.${s.node.className}` : String(s.node?.nodeName)));
+        w.__shifts.push({ value: e.value, at: Math.round(e.startTime), nodes });
+      }
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+}
+
+/** The cumulative layout shift so far (the sum over all shifts: a page's CLS is at most this) and the shifts. */
+export async function layoutShift(page: Page): Promise<{ cls: number; shifts: { value: number; at: number; nodes: string[] }[] }> {
+  const shifts = await page.evaluate(() => (window as unknown as { __shifts: { value: number; at: number; nodes: string[] }[] }).__shifts);
+  return { cls: shifts.reduce((sum, s) => sum + s.value, 0), shifts };
+}
+
 /** The page's worker has loaded its module and weights (MNIST is fetched later, when training is first asked for). */
 export async function waitForIdle(page: Page): Promise<void> {
   await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 60_000 });

@@ -66,7 +66,7 @@ export class Teaching {
     this.sample.setAttribute('role', 'img');
     this.sample.setAttribute('aria-label', 'The sample of the backward pass');
     this.caption = h('p', { class: 'bp-caption', testid: 'bp-caption', 'aria-live': 'polite' }, 'No sample yet.');
-    this.traceHint = h('span', {});
+    this.traceHint = h('span', { testid: 'bp-trace-hint' });
     this.traceRow = h('div', { class: 'bp-actions' }, this.traceButton, h('label', { class: 'bp-hint' }, this.traceHint, ' ', this.drawingLabel));
     const bar = h(
       'div',

@@ -213,7 +213,7 @@ async function download(ctx: Context, file: string): Promise<Uint8Array<ArrayBuf
     throw new MnistLoadError(file, `${url}: download failed (${errorText(error)})`, { cause: error });
   }
   if (response.status === 404) {
-    throw new MnistLoadError(file, `${url} not found (HTTP 404) — run \`npm run prepare:data\``);
+    throw new MnistLoadError(file, `${url} not found (HTTP 404)`); // what to do depends on who serves it: the page says
   }
   if (!response.ok) {
     const text = response.statusText ? ` ${response.statusText}` : '';
