@@ -27,7 +27,7 @@ import { WorkerClient } from './worker-client';
 import { createTrainingWorker } from './training-worker';
 import { Teaching } from './teaching';
 import { WeightsPanel } from './weights-panel';
-import { dataFix, readyText, shownPanels, type Shown } from './texts';
+import { dataFix, readyText, shownPanels, wasmFix, workerBlockedText, type Shown } from './texts';
 
 /** A split of MNIST as the page knows it: not asked for, on its way, there, failed (tried again when asked again). */
 type DataState = 'none' | 'loading' | 'ready' | 'failed';
@@ -299,7 +299,7 @@ export class App {
       this.status.show('crash', {
         level: 'error',
         title: 'The training worker did not start: its script did not load.',
-        text: 'When cnnlab comes from another site, that site must send `Access-Control-Allow-Origin`, and this page\'s Content-Security-Policy must name it in script-src, worker-src and connect-src.',
+        text: workerBlockedText(new URL(this.dataUrl).origin, location.origin),
         actions: [{ label: 'Try again', testid: 'restart-worker', primary: true, run: () => this.restart() }],
       });
       return;
@@ -330,7 +330,7 @@ export class App {
           fix:
             e.kind === 'unsupported'
               ? 'Open the page in a current Chrome, Edge, Firefox or Safari.'
-              : 'Reload the page. If it persists, check that the server sends assets/*.wasm (as application/wasm) next to the page.',
+              : wasmFix(this.where),
         });
         this.drawPanel.fatal();
         return;

@@ -53,3 +53,20 @@ export function dataFix(where: 'page' | 'embed', sessionFix: string, shown: Show
     `another site than this page).${retry}${drawing}`
   );
 }
+
+/** Why a worker whose script never ran did not start, and what the host and the page must do. */
+export function workerBlockedText(cnnlabOrigin: string, pageOrigin: string): string {
+  const host = cnnlabOrigin === pageOrigin ? 'this site' : cnnlabOrigin;
+  return (
+    `Its script comes from ${host}. ` +
+    (cnnlabOrigin === pageOrigin ? '' : 'That site must send `Access-Control-Allow-Origin` (e.g. `*`), and ') +
+    `this page's Content-Security-Policy must allow ${cnnlabOrigin === pageOrigin ? "'self'" : 'it'} in script-src, worker-src (with blob:) and connect-src.`
+  );
+}
+
+/** What to do when the .wasm does not load. */
+export function wasmFix(where: 'page' | 'embed'): string {
+  return where === 'page'
+    ? 'Reload the page. If it persists, check that the server sends assets/*.wasm (as application/wasm) next to the page.'
+    : 'Reload the page. If it persists, the site that serves cnn-lab.js must also serve assets/*.wasm next to it, as application/wasm (with Access-Control-Allow-Origin when it is another site).';
+}
