@@ -1,11 +1,15 @@
 // Google Benchmark: each 5×5 kernel (scalar reference and vec8), one training step
-// (forward + backward + SGD update, per-sample) and one inference, on real MNIST.
+// (forward + backward + SGD update, per-sample) and one inference, on real MNIST;
+// data augmentation alone per option set, and a training step with and without it.
 // Not part of the tests: run build/cnnlab_bench.
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <fstream>
+#include <memory>
 #include <vector>
 
+#include "augment/augment.h"
 #include "kernels/conv5x5.h"
 #include "network/model.h"
 #include "network/rng.h"
@@ -98,6 +102,60 @@ void BM_TrainStep(benchmark::State& state) {
   state.counters["FLOP/s"] = benchmark::Counter(0.5e6, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_TrainStep)->Arg(1)->Arg(32);
+
+// Data augmentation of one MNIST training image (a new image and a new draw each
+// iteration, as in training), per option set.
+const AugmentOptions& augment_options(int64_t which) {
+  static const AugmentOptions sets[] = {
+      AugmentOptions::mild(),
+      AugmentOptions::strong(),
+      [] { AugmentOptions o; o.rotation = 8; o.scale = 0.08f; o.shift = 2; return o; }(),  // affine
+      [] { AugmentOptions o; o.elasticAlpha = 20; return o; }(),                            // σ 4
+      [] { AugmentOptions o; o.elasticAlpha = 20; o.elasticSigma = 8; return o; }(),       // widest σ
+      [] { AugmentOptions o; o.stroke = 0.7f; return o; }(),
+  };
+  return sets[which];
+}
+const char* kAugmentSetNames[] = {"mild", "strong", "affine", "elastic", "elastic-sigma8", "stroke"};
+
+void BM_Augment(benchmark::State& state) {
+  const AugmentOptions& o = augment_options(state.range(0));
+  state.SetLabel(std::string(kAugmentSetNames[state.range(0)]) + " = " + to_string(o));
+  auto scratch = std::make_unique<AugmentScratch>();
+  std::vector<float> out(kImageSize);
+  uint64_t i = 0;
+  for (auto _ : state) {
+    Rng rng = augment_rng(1, i);
+    augment_image(out.data(), mnist().images.data() + (i % 60000) * kImageSize, o, rng, *scratch);
+    benchmark::DoNotOptimize(out.data());
+    ++i;
+  }
+  state.counters["samples/s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_Augment)->DenseRange(0, 5)->Unit(benchmark::kMicrosecond);
+
+// One per-sample SGD step on a float image, with augmentation (arg ≥ 0: the option
+// set above) or without (arg −1: the image / 255, the same path otherwise). Model
+// does not apply augmentation yet: this composes augment_image with Model::step.
+void BM_TrainStepAugmented(benchmark::State& state) {
+  const int64_t which = state.range(0);
+  state.SetLabel(which < 0 ? "off" : kAugmentSetNames[which]);
+  Model m(Config{}, 1);
+  auto scratch = std::make_unique<AugmentScratch>();
+  std::vector<float> image(kImageSize);
+  const AugmentOptions off;
+  const AugmentOptions& o = which < 0 ? off : augment_options(which);
+  uint64_t i = 0;
+  for (auto _ : state) {
+    const size_t k = (i * 7919) % 60000;  // a fixed, scattered order
+    Rng rng = augment_rng(1, i);
+    augment_image(image.data(), mnist().images.data() + k * kImageSize, o, rng, *scratch);
+    if (!std::isfinite(m.step(image.data(), mnist().labels[k], 0.01f))) state.SkipWithError("diverged");
+    ++i;
+  }
+  state.counters["samples/s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_TrainStepAugmented)->Arg(-1)->DenseRange(0, 5)->Unit(benchmark::kMicrosecond);
 
 void BM_Inference(benchmark::State& state) {
   Model m(Config{}, 1);
