@@ -118,7 +118,7 @@ describe('weights files on the page', () => {
         ['truncated.bin', binary.bytes.subarray(0, binary.bytes.length - 100), /truncated\.bin is not a usable weights file: file is 24208 bytes, expected 24308 for 6070 parameters \(truncated\)\. Nothing was loaded: the draw pad’s network is unchanged\./],
         ['lecture-notes.json', Buffer.from('{"lecture": 4}'), /lecture-notes\.json is not a usable weights file: .*\. Nothing was loaded: the draw pad’s network is unchanged\./],
         ['photo.png', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0xfe, 0x00]), /photo\.png is not a usable weights file: it is neither a binary cnnlab weights file .* nor JSON text \(it is not UTF-8\)/],
-        ['huge.bin', Buffer.alloc(LIMITS.weightsFileBytes.max + 1), /^huge\.bin has 4,194,305 bytes; a weights file has at most 4,194,304 bytes \(4\.2 MB\)\. Nothing was loaded/],
+        ['huge.bin', Buffer.alloc(LIMITS.weightsFileBytes.max + 1), /^huge\.bin has 4,194,305 bytes; a weights file has at most 4,194,304 bytes \(4 MB\)\. Nothing was loaded/],
       ];
       for (const [name, bytes, message] of cases) {
         await page.getByTestId('weights-file').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: bytes });

@@ -655,7 +655,7 @@ describe('weights files in and out of the session', () => {
       ['notes.txt', new TextEncoder().encode('these are my notes'), /^invalid JSON at 1:1/],
       ['photo.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0xfe]), /neither a binary cnnlab weights file .* nor JSON text \(it is not UTF-8\)/],
       ['shape.json', new TextEncoder().encode(SHIPPED.replace('"shape":[4,1,5,5]', '"shape":[4,1,5,4]')), /conv1\.weight/],
-      ['huge.json', new Uint8Array(LIMITS.weightsFileBytes.max + 1).fill(0x20), /has 4,194,305 bytes; a weights file has at most 4,194,304 bytes \(4\.2 MB\)/],
+      ['huge.json', new Uint8Array(LIMITS.weightsFileBytes.max + 1).fill(0x20), /^weights JSON is 4\.0 MB \(4194305 bytes\); weights files are limited to 4 MB$/],
     ];
     for (const [name, bytes, message] of bad)
       for (const model of ['pretrained', 'training'] as const)

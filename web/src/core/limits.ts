@@ -65,10 +65,11 @@ export function within(limit: Limit, v: number): boolean {
   return v >= Math.fround(limit.min) && v <= Math.fround(limit.max);
 }
 
-/** "4,194,304 bytes (4.2 MB)": the core's size limit for a weights file, in words (the page and the worker use it). */
+/** "4,194,304 bytes (4 MB)": the core's size limit for a weights file, in words (MB of 2^20 bytes, as the core says it). */
 export function weightsFileLimitText(): string {
   const max = LIMITS.weightsFileBytes.max;
-  return `${max.toLocaleString('en-US')} bytes (${(max / 1e6).toFixed(1)} MB)`;
+  const mb = max / 2 ** 20;
+  return `${max.toLocaleString('en-US')} bytes (${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB)`;
 }
 
 /** "Epochs must be a whole number from 1 to 1000." */

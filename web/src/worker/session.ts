@@ -11,7 +11,7 @@
 // about 8 ms each, paced by pacer.ts) scheduled through `deps.schedule`, so the
 // worker answers any request between two slices.
 import type { Cnnlab, CnnDataset, CnnModel } from '../core/cnnlab';
-import { DIVERGENCE, LIMITS, rangeText, weightsFileLimitText, within } from '../core/limits';
+import { DIVERGENCE, LIMITS, rangeText, within } from '../core/limits';
 import type { LoadedWeights, ParamTensorInfo, RunProgress } from '../core/types';
 import { errorText } from '../core/util';
 import type { MnistProgress, MnistSplit } from '../data/mnist';
@@ -85,10 +85,11 @@ const MAX_TEST_IMAGES = 200;
 /** A binary weights file starts with these 8 bytes, "CNNLAB\0W" (README, "Binary"); anything else is read as JSON. */
 const BINARY_MAGIC = [0x43, 0x4e, 0x4e, 0x4c, 0x41, 0x42, 0x00, 0x57];
 
-/** A weights file's contents, JSON or binary told apart by content; throws the core's message for a bad file. */
+/**
+ * A weights file's contents, JSON or binary told apart by content; throws the core's
+ * message for a bad file (the core also refuses a file over its size limit).
+ */
 export function readWeightsFile(core: Cnnlab, bytes: Uint8Array): { loaded: LoadedWeights; format: WeightsFormat } {
-  if (bytes.length > LIMITS.weightsFileBytes.max)
-    throw new Error(`the file has ${bytes.length.toLocaleString('en-US')} bytes; a weights file has at most ${weightsFileLimitText()}`);
   if (bytes.length >= BINARY_MAGIC.length && BINARY_MAGIC.every((b, i) => bytes[i] === b)) return { loaded: core.parseWeightsBinary(bytes), format: 'binary' };
   let text: string;
   try {
