@@ -94,6 +94,13 @@ describe('weights files on the page', () => {
       await expect.poll(() => probabilities(page)).toEqual(trainedProbs);
       expect(await page.getByTestId('model-note').textContent()).toMatch(/now those of cnnlab-trained-\d+-samples\.json/);
 
+      // A crashed worker, restarted, gets the loaded file again (the page kept it).
+      await page.workers()[0]!.evaluate(() => void setTimeout(() => { throw new Error('a worker bug'); }));
+      await page.waitForFunction(() => window.__cnnlab?.state() === 'crashed', null, { timeout: 15_000 });
+      await page.getByTestId('restart-worker').click();
+      await page.waitForFunction(() => !['crashed', 'starting'].includes(window.__cnnlab?.state() ?? ''), null, { timeout: 30_000 });
+      await expect.poll(() => probabilities(page), { timeout: 15_000 }).toEqual(trainedProbs);
+
       // In, by drag and drop: the shipped binary back into the draw pad's network.
       const panel = page.locator('#panel-weights');
       await drop(page, panel, 'cnnlab-draw-pad.bin', binary.bytes);

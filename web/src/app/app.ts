@@ -99,6 +99,8 @@ export class App {
   private readonly networkPanel: NetworkPanel;
   private readonly kernelNote: HTMLElement;
   private readonly teaching: Teaching | null;
+  /** A weights file loaded as the draw pad's network: a restarted worker gets it again. */
+  private pretrainedFile: File | null = null;
 
   private readonly dataUrl: string;
   private readonly weightsUrl: string;
@@ -206,10 +208,11 @@ export class App {
     new WeightsPanel(byId('weights'), {
       request,
       ready: () => this.client.running && this.state !== 'starting' && this.state !== 'crashed' && this.state !== 'fatal',
-      loaded: (model, name, config) => {
+      loaded: (model, file, config) => {
         if (model === 'pretrained') {
           this.pretrained = { ok: true, activation: config.activation, pooling: config.pooling };
-          this.drawPanel.pretrainedInfo(this.pretrained, name);
+          this.pretrainedFile = file;
+          this.drawPanel.pretrainedInfo(this.pretrained, file.name);
         }
         this.refreshPredictions();
       },
@@ -370,6 +373,19 @@ export class App {
     this.kernelNote.textContent = `WebAssembly kernel: ${e.kernel === 'vec8' ? 'vec8 (SIMD)' : e.kernel} · ${formatCount(e.paramCount)} parameters`;
     this.drawPanel.pretrainedInfo(e.pretrained);
     this.refreshPredictions();
+    const file = this.pretrainedFile;
+    if (file) {
+      // A restarted worker read the shipped weights: the file loaded in their place comes back.
+      void file
+        .arrayBuffer()
+        .then((buffer) => this.client.request({ type: 'import-weights', model: 'pretrained', name: file.name, bytes: new Uint8Array(buffer) }))
+        .then((r) => {
+          this.pretrained = { ok: true, activation: r.config.activation, pooling: r.config.pooling };
+          this.drawPanel.pretrainedInfo(this.pretrained, file.name);
+          this.refreshPredictions();
+        })
+        .catch(() => undefined); // the worker is gone again: its crash says so
+    }
   }
 
   /** After the worker's first state: the embed's test image, then the first view is complete. */

@@ -16,8 +16,8 @@ export interface WeightsPanelPort {
   request<A extends Ask>(ask: A, timeoutMs?: number): Promise<ReplyMap[A['type']]>;
   /** The worker answers requests now. */
   ready(): boolean;
-  /** A file was loaded into `model` (the page refreshes its predictions, its notes). */
-  loaded(model: ModelChoice, name: string, config: NetworkConfig): void;
+  /** A file was loaded into `model` (the page refreshes its predictions, its notes, and keeps the file for a restarted worker). */
+  loaded(model: ModelChoice, file: File, config: NetworkConfig): void;
 }
 
 const TARGETS: Record<ModelChoice, string> = {
@@ -154,7 +154,7 @@ export class WeightsPanel {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const r = await this.port.request({ type: 'import-weights', model: target, name: file.name, bytes });
       this.say(`Loaded ${file.name} (${r.format === 'json' ? 'JSON' : 'binary'}: ${describeConfig(r.config, r.paramCount)}) into ${TARGETS[r.model]}.`);
-      this.port.loaded(r.model, file.name, r.config);
+      this.port.loaded(r.model, file, r.config);
     } catch (error) {
       this.say(`${file.name} is not a usable weights file: ${errorText(error)}. ${unchanged}`, true);
     } finally {

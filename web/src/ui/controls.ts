@@ -124,7 +124,7 @@ export class Controls {
     const alive = state !== 'starting' && state !== 'crashed' && state !== 'fatal';
     const canTrain = alive && !loading && state !== 'diverged' && state !== 'done';
     this.buttons.start.disabled = !canTrain || state === 'running';
-    this.buttons.pause.disabled = state !== 'running';
+    this.buttons.pause.disabled = state !== 'running' && !(loading && alive); // while MNIST loads for a Start: cancels it
     this.buttons.step.disabled = !canTrain;
     this.buttons.reset.disabled = !alive;
     for (const { field } of this.fields.values()) field.disabled = !alive;
