@@ -427,9 +427,16 @@ export class App {
     this.downloads.set(url, { url, loaded: 0, total: null });
     return pageFiles.get(url, (p) => {
       this.downloads.set(url, p);
-      this.showDownloads();
+      // Chunks arrive by the hundred: the status follows once a frame.
+      if (this.downloadFrame === 0)
+        this.downloadFrame = requestAnimationFrame(() => {
+          this.downloadFrame = 0;
+          this.showDownloads();
+        });
     });
   }
+
+  private downloadFrame = 0;
 
   private showDownloads(): void {
     const all = [...this.downloads.values()];
