@@ -4,6 +4,7 @@
 //
 // An entry that can fail returns an Error (not thrown) instead of its result: the
 // facade throws it (a throw inside the module would leak its arguments).
+import type { Choices } from '../core/limits';
 import type {
   ChunkResult,
   CheckpointInfo,
@@ -65,6 +66,9 @@ export interface RawModel extends Deletable {
   trace(image: Float32Array, label: number): Fallible<number>;
   step(image: Float32Array, label: number, learningRate: number): Fallible<number>;
   tensors(): RawTensors;
+  saliency(image: Float32Array, k: number): Fallible<Float32Array>;
+  hiddenActivations(data: RawDataset, start: number, count: number): Fallible<Float32Array>;
+  augmentPreview(data: RawDataset, index: number, count: number): Fallible<Float32Array>;
   gradientCheck(image: Float32Array, label: number, probesPerGroup: number): Fallible<GradCheckGroup[]>;
   getParams(): Float32Array;
   setParams(values: Float32Array): Fallible<undefined>;
@@ -72,11 +76,37 @@ export interface RawModel extends Deletable {
   toBinary(): Fallible<Uint8Array>;
 }
 
+/** One stage of a training step, timed inside the module (cpp/bench/kernel_bench.h). */
+export interface StepStageFigure {
+  name: string;
+  code: string;
+  /** One of the three 5×5 kernels. */
+  kernel: boolean;
+  /** Useful multiply-adds per call (0: not counted). */
+  macs: number;
+  nsPerCall: number;
+}
+
+export interface StepProfile {
+  kernelName: string;
+  /** Multiply + add on 4-lane vectors in registers, GMAC/s. */
+  ceilingGmacs: number;
+  stages: StepStageFigure[];
+  /** Model::train of one sample (per-sample SGD). */
+  stepNs: number;
+  /** Network load_input + forward + backward. */
+  forwardBackwardNs: number;
+  /** Model::predict of one image, without the JS copies. */
+  predictNs: number;
+}
+
 export interface CnnlabRawModule {
   Dataset: new (count: number) => RawDataset;
   Model: { create(config: NetworkConfig, seed: number, options: TrainOptions): Fallible<RawModel> };
   validateConfig(config: NetworkConfig): string;
   validateOptions(options: TrainOptions): string;
+  normalizeAugment(text: string): Fallible<string>;
+  choices(): Choices;
   parseWeightsJson(text: string): Fallible<LoadedWeights>;
   parseWeightsBinary(bytes: Uint8Array): Fallible<LoadedWeights>;
   checkpointInfo(bytes: Uint8Array): Fallible<CheckpointInfo>;
@@ -89,6 +119,8 @@ export interface CnnlabRawModule {
   explodingLoss: number;
   weightBound: number;
   heapBytesInUse(): number;
+  /** For the benchmark: times each stage of a step for ≈ millisPerFigure ms (images 0..count−1 of data). */
+  benchKernels(data: RawDataset, count: number, millisPerFigure: number): Fallible<StepProfile>;
   HEAPU8: Uint8Array;
 }
 
