@@ -98,7 +98,7 @@ describe('the npm package', () => {
     const out = execFileSync(process.execPath, ['train.mjs'], { cwd: project, encoding: 'utf8' });
     console.log(`node train.mjs:\n${out.trim()}`);
     const result = JSON.parse(out.trim().split('\n').at(-1)!) as { kernel: string; trained: number; meanLoss: number; digit: number; label: number; probs: number[]; accuracy: number };
-    expect(result.kernel).toBe('vec8');
+    expect(result.kernel).toBe('v128');
     expect(result.trained).toBe(600);
     expect(result.meanLoss).toBeLessThan(Math.log(10)); // learned something over 600 samples
     expect(result.probs).toHaveLength(10);
