@@ -244,6 +244,11 @@ describe('what a page downloads', () => {
       const files = [...cdn.served().entries()].sort((a, b) => b[1].bytes - a[1].bytes);
       console.log(`course page, two elements, before Start: ${(before / 1e6).toFixed(3)} MB in ${files.length} files: ${files.map(([p, e]) => `${p.replace('/npm/cnnlab/', '')} ${e.bytes}${e.requests > 1 ? ` (${e.requests}×)` : ''}`).join(', ')}`);
       expect(files.filter(([p]) => p.includes('/data/'))).toEqual([]);
+      // The .wasm and the weights: one download for both elements (the page shares them).
+      expect(files.filter(([p]) => /\.wasm$|cnnlab-default\.json$/.test(p)).map(([p, e]) => `${p.replace(/.*\//, '')} ${e.requests}`)).toEqual([
+        expect.stringMatching(/^cnnlab-.*\.wasm 1$/),
+        'cnnlab-default.json 1',
+      ]);
       expect(before).toBeLessThanOrEqual(BUDGET);
       const b = page.locator('#b');
       await b.scrollIntoViewIfNeeded();

@@ -43,7 +43,7 @@ export interface LoadOptions {
  * lib/wasm/ beside lib/core/ in the npm package, and wherever a bundler (Vite) puts
  * it, since it rewrites this very pattern.
  */
-const WASM_URL = new URL('../wasm/cnnlab.wasm', import.meta.url);
+export const WASM_URL = new URL('../wasm/cnnlab.wasm', import.meta.url);
 
 /** Node's fs, only when running under Node (never bundled: the name is not a literal). */
 interface NodeFs {

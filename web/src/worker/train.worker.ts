@@ -1,9 +1,9 @@
 /// <reference lib="webworker" />
 // The training worker: a thin shell around Session (session.ts). Messages in →
 // session.handle; session events → postMessage with their buffers transferred.
-// Files (MNIST, the pretrained weights) come through the page (file-bridge.ts), which
-// downloads each once for all the workers on it.
-import { checkWasmSupport, loadCnnlab } from '../core/cnnlab';
+// Files (the .wasm, the pretrained weights, MNIST) come through the page
+// (file-bridge.ts), which downloads each once for all the workers on it.
+import { checkWasmSupport, loadCnnlab, WASM_URL } from '../core/cnnlab';
 import { loadMnistSplit } from '../data/mnist';
 import { FileBridge } from './file-bridge';
 import { transferables, type Request, type WorkerEvent } from './protocol';
@@ -26,7 +26,11 @@ const files = new FileBridge(post);
 const session = new Session(
   {
     checkSupport: checkWasmSupport,
-    loadCore: () => loadCnnlab(),
+    loadCore: async () => {
+      const response = await files.fetch(WASM_URL.href);
+      if (!response.ok) throw new Error(`HTTP ${response.status} for ${WASM_URL.href}`);
+      return loadCnnlab({ wasmBinary: new Uint8Array(await response.arrayBuffer()) });
+    },
     loadMnist: (dataUrl, split, onProgress) => loadMnistSplit({ baseUrl: dataUrl, split, fetch: files.fetch as typeof fetch, onProgress }),
     fetchText: async (url) => {
       const response = await files.fetch(url);
