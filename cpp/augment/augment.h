@@ -62,7 +62,7 @@
 //
 // The elastic field is computed exactly for σ < 4. From σ = 4 on (the default) it is
 // computed exactly at the 15×15 points x, y = 0, 2, …, 28 and bilinearly in between,
-// at less than half the cost: the blurred field has almost no energy at the
+// at about half the cost: the blurred field has almost no energy at the
 // frequencies a grid of step 2 cannot carry (its power spectrum exp(−σ²ω²) is below
 // e⁻³⁹ at ω = π/2 for σ = 4), but the interpolation between the points smooths a
 // little: against the exact blur of the same noise the field differs by 2.9% RMS at
