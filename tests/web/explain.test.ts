@@ -203,7 +203,7 @@ function checkOperands(c: Case, ex: Explanation): void {
 
 /** The value as the test reads it from the trace, independently of the explanation's own lookup. */
 function coreValue(c: Case, key: TensorKey, index: number): number {
-  const t = tensorOf(c.trace as BackwardSource, key);
+  const t = tensorOf({ ...c.trace, label: c.label }, key);
   return t.data[index]!;
 }
 
