@@ -419,7 +419,8 @@ export function explainFullConv(source: BackwardSource, index: number): Explanat
     handout: `\\delta C^1_{P_m} = \\sum_{n=1}^{6} \\delta C^2_n \\circledast \\operatorname{rot180}\\big(K^2_{m,n}\\big) \\quad\\text{(full convolution)}`,
     page: 'p. 5',
     sentence:
-      `${words} = the sum over the ${N} maps δC² of the ${K}×${K} window rows ${i - K + 1} to ${i}, columns ${j - K + 1} to ${j} (zero outside the ${dL.rows}×${dL.cols} map: ${inside} of ${N * K * K} terms are inside) ` +
+      `${words} = the sum over the ${N} maps δC² of the ${K}×${K} window rows ${i - K + 1} to ${i}, columns ${j - K + 1} to ${j} ` +
+      `(${inside === N * K * K ? `all inside the ${dL.rows}×${dL.cols} maps` : `δC² is 0 outside its ${dL.rows}×${dL.cols}: ${inside} of ${N * K * K} terms lie inside`}) ` +
       `times the kernel K² from map ${m + 1} turned 180°: ${textNum(total)}.`,
     picture: {
       kind: 'conv',
