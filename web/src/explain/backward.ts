@@ -312,7 +312,7 @@ export function explainKernelGrad(source: BackwardSource, key: 'grad:conv2.weigh
     handout,
     page: layer === 2 ? 'p. 4' : 'p. 5',
     sentence:
-      `${words} = the sum over all ${size * dL.cols} positions (i, j) of ${layer === 2 ? `δC² map ${n + 1}` : `δC¹ map ${n + 1}`} times ${where} shifted by ${u - 1} rows and ${v - 1} columns, ` +
+      `${words} = the sum over all ${size * dL.cols} positions (i, j) of ${layer === 2 ? `δC² map ${n + 1}` : `δC¹ map ${n + 1}`} times ${where} shifted by ${u - 1} row${u - 1 === 1 ? '' : 's'} and ${v - 1} column${v - 1 === 1 ? '' : 's'}, ` +
       `that is its rows ${u} to ${u + size - 1}, columns ${v} to ${v + dL.cols - 1}: ${textNum(total)}.`,
     picture: {
       kind: 'kernel-grad',

@@ -73,11 +73,8 @@ export function explainConv(source: ForwardSource, key: 'forward:conv1' | 'forwa
   const sums = layer === 1 ? texNum(total) : groups.map((g, m) => (m === 0 ? texNum(g.sum) : texPlus(g.sum))).join(' ');
   const under = `\\underbrace{${sums}}_{\\Sigma\\text{ of ${products} products}}`;
   const lines = after
-    ? [
-        `${tex} = f\\Big(${term} + ${biasTex}\\Big)`,
-        `= ${F_TEX[f]}\\big(${under} ${texPlus(b)}\\big) = ${F_TEX[f]}(${texNum(pre)}) = ${texNum(recomputed)}`,
-      ]
-    : [`${tex} = ${term} + ${biasTex}`, `= ${under} ${texPlus(b)} = ${texNum(recomputed)}`];
+    ? [`${tex} = f\\Big(${term} + ${biasTex}\\Big)`, `= ${F_TEX[f]}\\big(${under} ${texPlus(b)}\\big)`, `= ${F_TEX[f]}(${texNum(pre)}) = ${texNum(recomputed)}`]
+    : [`${tex} = ${term} + ${biasTex}`, `= ${under} ${texPlus(b)}`, `= ${texNum(recomputed)}`];
   const handout =
     layer === 1
       ? `C^1_m(i,j) = f\\Big(\\sum_{u=-2}^{2}\\sum_{v=-2}^{2} I(i-u,\\,j-v)\\cdot K^1_m(u,v) + b^1_m\\Big)`
@@ -238,7 +235,7 @@ function unitMaps(source: ForwardSource, unit: number, mark: number | null): { w
     weightMaps.push({
       key: null,
       slice: n,
-      tex: `W_1(${unit + 1},\\,\\text{map } ${n + 1})`,
+      tex: `\\text{map } ${n + 1}`,
       rows: pl.rows,
       cols: pl.cols,
       data: w1.data.subarray(unit * cols + n * per, unit * cols + n * per + per),
@@ -291,7 +288,7 @@ export function explainDense(
     : `\\sum_{i=1}^{${count}} W_2(${index},i)\\,a_1(i) + ${biasTex}`;
   const under = `\\underbrace{${texNum(total)}}_{\\Sigma\\text{ of ${count} products}}`;
   const lines = after
-    ? [`${tex} = f\\Big(${symbolic}\\Big)`, `= ${F_TEX[f]}\\big(${under} ${texPlus(b)}\\big) = ${F_TEX[f]}(${texNum(pre)}) = ${texNum(recomputed)}`]
+    ? [`${tex} = f\\Big(${symbolic}\\Big)`, `= ${F_TEX[f]}\\big(${under} ${texPlus(b)}\\big)`, `= ${F_TEX[f]}(${texNum(pre)}) = ${texNum(recomputed)}`]
     : [`${tex} = ${symbolic}`, `= ${under} ${texPlus(b)} = ${texNum(recomputed)}`];
   const maps = hidden ? unitMaps(source, index, highlight) : { weightMaps: [], inputMaps: [] };
   const sentence =

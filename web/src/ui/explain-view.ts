@@ -248,8 +248,15 @@ function structureKey(ex: Explanation): string {
 
 type Pick = (cell: CellRef) => void;
 
+/** Several input maps (C², δC_P¹): each map's share folds away, all open on a wide screen, the first on a phone. */
+function wide(): boolean {
+  return typeof matchMedia !== 'function' || matchMedia('(min-width: 700px)').matches;
+}
+
 function convView(pick: Pick, first: Extract<Picture, { kind: 'conv' }>): PictureView {
-  const groups = first.groups.map((g: ConvGroup) => {
+  const many = first.groups.length > 1;
+  const open = wide();
+  const groups = first.groups.map((g: ConvGroup, index) => {
     const map = new MapFig(130, pick);
     const window = new NumGrid(g.size, g.size, `the ${g.size}×${g.size} window`);
     const kernel = new NumGrid(g.size, g.size, 'the kernel');
@@ -257,13 +264,22 @@ function convView(pick: Pick, first: Extract<Picture, { kind: 'conv' }>): Pictur
     const kernelCap = el('span', 'cl-ex-label');
     kernelCap.append(texEl(g.kernelTex));
     const sum = el('span', 'cl-ex-num');
-    const row = h(
+    const body = h(
       'div',
       { class: 'cl-ex-group' },
       map.element,
       h('div', { class: 'cl-ex-calc' }, labelled('window', window.element), op('⊙'), labelled(kernelCap, kernel.element), op('='), labelled('products', products.element), h('span', { class: 'cl-ex-sum' }, 'Σ = ', sum)),
     );
-    return { row, map, window, kernel, products, sum };
+    const summarySum = el('span', 'cl-ex-num');
+    const row = many
+      ? h(
+          'details',
+          { class: 'cl-ex-fold', open: open || index === 0 },
+          h('summary', {}, texEl(g.source.tex), ' ⊙ ', texEl(g.kernelTex), ': Σ = ', summarySum),
+          body,
+        )
+      : body;
+    return { row, map, window, kernel, products, sum, summarySum };
   });
   const output = new MapFig(130, pick);
   const chain = el('div', 'cl-ex-chain');
@@ -284,6 +300,7 @@ function convView(pick: Pick, first: Extract<Picture, { kind: 'conv' }>): Pictur
         v.kernel.update(g.kernel, kernelRange);
         v.products.update(g.products, productRange);
         setText(v.sum, textNum(g.sum));
+        setText(v.summarySum, textNum(g.sum));
       });
       const parts: HTMLElement[] = [];
       if (p.groups.length > 1) parts.push(chip(`Σ of ${p.groups.length} sums =`, p.sum));
