@@ -284,6 +284,17 @@ describe('every number explains itself', () => {
     await expect.poll(async () => Number(await page.getByTestId('explain-network').getAttribute('data-value')), { timeout: 10_000 }).not.toBe(first.value);
     const after = await explanation(page, 'explain-network', 'forward:conv1', 11 * 24 + 11);
     expect(Math.abs(after.recomputed - after.value)).toBeLessThanOrEqual(Math.max(1e-6, 1e-5 * Math.abs(after.value)));
+
+    // The largest explanation (C²: 4 maps × 25 products) follows a new drawing too
+    await pointAt(page, page.locator('[data-testid="nv-c2"] canvas.cl-pixels').nth(1), 8, 8, 4, 4);
+    await explanation(page, 'explain-network', 'forward:conv2', 64 + 3 * 8 + 3);
+    const before = await page.getByTestId('explain-network').locator('table[aria-label="the 5×5 window"]').first().textContent();
+    await page.getByTestId('drawpad-clear').click();
+    await drawDigit(page, 5);
+    await page.getByTestId('network-caption').filter({ hasText: 'Your drawing' }).waitFor();
+    await expect.poll(() => page.getByTestId('explain-network').locator('table[aria-label="the 5×5 window"]').first().textContent(), { timeout: 10_000 }).not.toBe(before);
+    const c2 = await explanation(page, 'explain-network', 'forward:conv2', 64 + 3 * 8 + 3);
+    expect(Math.abs(c2.recomputed - c2.value)).toBeLessThanOrEqual(Math.max(1e-6, 1e-5 * Math.abs(c2.value)));
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -39,11 +39,16 @@ export function textNum(v: number, digits = 4): string {
   return (mantissa + e).replace('-', '−');
 }
 
-/** Short numbers for the cells of a small grid: 2 significant digits, no exponent below 1e-3 (shown as 0.000x). */
+/**
+ * Short numbers for the cells of a small grid, at most 5 characters: 2 significant
+ * digits without the leading 0 (.52, −.044), ≈0 below 0.001 in size (the cell's
+ * title has the exact value), whole numbers from 100.
+ */
 export function cellNum(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 100) return v.toFixed(0).replace('-', '−');
-  if (a < 1e-3) return textNum(v, 2);
+  if (!Number.isFinite(v)) return String(v);
+  if (a >= 100) return (a >= 99999.5 ? v.toExponential(0).replace('+', '') : v.toFixed(0)).replace('-', '−');
+  if (a < 1e-3) return '≈0';
   return String(Number(v.toPrecision(2))).replace(/^(-?)0\./, '$1.').replace('-', '−');
 }

@@ -37,10 +37,19 @@ function renderTex(target: HTMLElement, src: string, display: boolean): void {
   katex.render(src, target, { throwOnError: false, displayMode: display, output: 'htmlAndMathml' });
 }
 
+/** Typeset TeX, by source: a clone of a cached node is far cheaper than typesetting again. */
+const typeset = new Map<string, HTMLElement>();
+
 function texEl(src: string, display = false, className = 'cl-ex-tex'): HTMLElement {
-  const e = el(display ? 'div' : 'span', className);
-  renderTex(e, src, display);
-  return e;
+  const key = `${display ? 'D' : 'I'}${className}\u0000${src}`;
+  let e = typeset.get(key);
+  if (!e) {
+    e = el(display ? 'div' : 'span', className);
+    renderTex(e, src, display);
+    if (typeset.size > 600) typeset.clear();
+    typeset.set(key, e);
+  }
+  return e.cloneNode(true) as HTMLElement;
 }
 
 function setText(node: HTMLElement, text: string): void {
@@ -189,10 +198,16 @@ class NumGrid {
     this.element.append(body);
   }
 
+  /** What each cell shows now, to touch only the cells that change (a drawing moves few of them). */
+  private shown: string[] = [];
+
   update(values: ArrayLike<number>, range: PaintRange, o: { outside?: readonly boolean[]; highlight?: number | null; colors?: ColorMap } = {}): void {
     this.cells.forEach((td, k) => {
       const v = values[k] ?? 0;
       const out = o.outside?.[k] ?? false;
+      const state = `${v}|${out}|${range.min}|${range.max}|${o.highlight === k}|${o.colors?.name ?? ''}`;
+      if (this.shown[k] === state) return;
+      this.shown[k] = state;
       setText(td, out ? '·' : cellNum(v));
       td.title = out ? 'outside the map: 0' : textNum(v, 6);
       const { bg, dark } = out ? { bg: '', dark: false } : background(v, range, o.colors);
@@ -608,6 +623,7 @@ export interface ExplainerOptions {
 const PLAY_MS = 350;
 const PLAY_MS_REDUCED = 1000;
 const TEX_EVERY_MS = 120;
+const FOLLOW_MS = 100;
 
 /** The explanation panel of one view: open(cell), setSource(tensors) on every new pass. */
 export class Explainer {
@@ -671,10 +687,21 @@ export class Explainer {
     return this.cellNow;
   }
 
-  /** New tensors (a drawing, a test image, a step): an open explanation follows them. */
+  /**
+   * New tensors (a drawing, a test image, a step): an open explanation follows them,
+   * at most every FOLLOW_MS while they keep coming (a student drawing), and at once
+   * after a pause.
+   */
   setSource(source: ExplainSource | null): void {
     this.source = source;
-    if (this.cellNow) this.schedule();
+    if (!this.cellNow) return;
+    const wait = FOLLOW_MS - (performance.now() - this.renderedAt);
+    if (wait <= 0) this.schedule();
+    else if (!this.followTimer)
+      this.followTimer = window.setTimeout(() => {
+        this.followTimer = 0;
+        this.schedule();
+      }, wait);
   }
 
   /**
@@ -712,6 +739,8 @@ export class Explainer {
 
   private speakNext = false;
   private anchorKey: TensorKey | null = null;
+  private renderedAt = -Infinity;
+  private followTimer = 0;
 
   private schedule(): void {
     if (this.frame) return;
@@ -733,6 +762,7 @@ export class Explainer {
       return;
     }
     this.last = ex;
+    this.renderedAt = performance.now();
     const e = this.element;
     e.dataset['key'] = cell.key;
     e.dataset['index'] = String(cell.index);
