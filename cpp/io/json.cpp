@@ -185,7 +185,7 @@ class JsonParser {
         fail(p_, "unexpected " + describe(p_) + ", expected a string key");
       const char* keyAt = p_;
       std::string key = parse_string();
-      if (!keys.insert(key).second) fail(keyAt, "duplicate key \"" + key + "\"");
+      if (!keys.insert(key).second) fail(keyAt, "duplicate key \"" + printable(key) + "\"");
       skip_whitespace();
       if (p_ >= end_ || *p_ != ':') fail(p_, "unexpected " + describe(p_) + ", expected ':'");
       ++p_;
@@ -283,7 +283,7 @@ class JsonParser {
           append_utf8(out, cp);
           break;
         }
-        default: fail(escape, "invalid escape \\" + std::string(1, p_[-1]) + " in a string");
+        default: fail(escape, "invalid escape \\" + printable(std::string_view(p_ - 1, 1)) + " in a string");
       }
     }
   }

@@ -8,7 +8,7 @@
 // JSON cannot represent them.
 //
 // Parse errors throw FormatError("invalid JSON at LINE:COLUMN: what"), 1-based,
-// the column counted in bytes.
+// the column counted in bytes; text quoted from the input is escaped (printable()).
 #pragma once
 #include <concepts>
 #include <cstddef>

@@ -14,7 +14,12 @@
 //   14 u16 maps1, 16 u16 maps2, 18 u16 hidden
 //
 // Loading checks everything (structure, shapes, lengths, config, checksum, finite
-// values) and throws FormatError saying what is wrong and where.
+// values) and throws FormatError saying what is wrong and where; text from the file
+// is escaped (printable()) in the message. Input larger than
+// limits::weightsFileBytes.max (4 MB) is refused before it is parsed or read whole.
+//
+// weights.cpp: what both formats share (size cap, checks before saving, CRC-32,
+// files); weights_json.cpp and weights_binary.cpp: the two formats.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -41,13 +46,18 @@ struct LoadedWeights {
 std::string weights_to_json(const Config& config, const float* params);
 std::vector<uint8_t> weights_to_binary(const Config& config, const float* params);
 
+// Both throw FormatError, before parsing, on more than limits::weightsFileBytes.max bytes.
 LoadedWeights weights_from_json(std::string_view text);
 LoadedWeights weights_from_binary(const uint8_t* data, size_t size);
 
 // By content: binary if the file starts with the magic, else JSON. Errors are
-// prefixed with the path. Throws IoError if the file cannot be read.
+// prefixed with the path. A file over the size limit is refused before it is read
+// whole (by its size, or after limit + 1 bytes of a pipe or device). Throws IoError
+// if the file cannot be read.
 LoadedWeights load_weights_file(const std::string& path);
-// JSON if the path ends in ".json" (any case), else binary.
+// True if the path ends in ".json" (any case): save_weights_file writes JSON there.
+bool is_json_path(const std::string& path);
+// JSON if is_json_path(path), else binary.
 void save_weights_file(const std::string& path, const Config& config, const float* params);
 
 // CRC-32 as in zlib/PNG/gzip (reflected polynomial 0xEDB88320, init and final

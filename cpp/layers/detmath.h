@@ -1,4 +1,4 @@
-// exp and log written in the project: only +, −, ×, ÷, floor and ldexp/frexp (all
+// exp, log, sin and cos written in the project: only +, −, ×, ÷, floor and ldexp/frexp (all
 // exact or correctly rounded in IEEE arithmetic), so tanh, sigmoid, softmax and the
 // loss give the same bits natively and in WebAssembly, whatever the C library.
 #pragma once
@@ -44,6 +44,57 @@ inline double log(double x) {
   double s = 1.0 / 21;
   for (int k = 19; k >= 1; k -= 2) s = s * f2 + 1.0 / k;
   return 2.0 * f * s + e * 0.69314718055994530942;
+}
+
+// sin and cos in double for |x| ≤ 1e6 (NaN beyond, and for NaN or ±inf): x is reduced
+// by k·π/2 with π/2 split in three parts (fdlibm's constants: k·part₁ is exact for
+// |k| < 2²⁰), then the Taylor series of sin or cos on |r| ≤ π/4, nested so that each
+// step is one ×, one ÷ and one − (to r²¹ and r²²: truncation < 1e-20). Absolute error
+// < 1e-15. For the rotation of data augmentation (cpp/augment/), where the C
+// library's sin and cos could differ in the last bit between native and WebAssembly.
+namespace detail {
+inline double sin_kernel(double r) {  // |r| ≤ π/4
+  const double r2 = r * r;
+  double s = 1.0;
+  for (int n = 21; n >= 3; n -= 2) s = 1.0 - r2 / double(n * (n - 1)) * s;
+  return r * s;  // r(1 − r²/3!(1 − r²/(4·5)(1 − ...)))
+}
+inline double cos_kernel(double r) {
+  const double r2 = r * r;
+  double c = 1.0;
+  for (int n = 22; n >= 2; n -= 2) c = 1.0 - r2 / double(n * (n - 1)) * c;
+  return c;  // 1 − r²/2!(1 − r²/(3·4)(1 − ...))
+}
+// x = k·π/2 + r with |r| ≤ π/4 (slightly more after rounding); returns k mod 4.
+inline int reduce_half_pi(double x, double& r) {
+  const double kPio2_1 = 1.57079632673412561417e+00, kPio2_2 = 6.07710050630396597660e-11,
+               kPio2_3 = 2.02226624871116645580e-21;
+  const double k = std::floor(x * 0.63661977236758134308 + 0.5);  // 2/π
+  r = ((x - k * kPio2_1) - k * kPio2_2) - k * kPio2_3;
+  return int(static_cast<long long>(k) & 3);  // two's complement: also right for k < 0
+}
+}  // namespace detail
+
+inline double sin(double x) {
+  if (!(std::fabs(x) <= 1e6)) return NAN;
+  double r = 0.0;
+  switch (detail::reduce_half_pi(x, r)) {
+    case 0: return detail::sin_kernel(r);
+    case 1: return detail::cos_kernel(r);
+    case 2: return -detail::sin_kernel(r);
+    default: return -detail::cos_kernel(r);
+  }
+}
+
+inline double cos(double x) {
+  if (!(std::fabs(x) <= 1e6)) return NAN;
+  double r = 0.0;
+  switch (detail::reduce_half_pi(x, r)) {
+    case 0: return detail::cos_kernel(r);
+    case 1: return -detail::sin_kernel(r);
+    case 2: return -detail::cos_kernel(r);
+    default: return detail::sin_kernel(r);
+  }
 }
 
 inline float tanh(float x) {

@@ -1,11 +1,16 @@
 // Google Benchmark: each 5×5 kernel (scalar reference and vec8), one training step
-// (forward + backward + SGD update, per-sample) and one inference, on real MNIST.
+// (forward + backward + SGD update, per-sample) and one inference, on real MNIST;
+// data augmentation alone per option set, and a step of the training run with
+// augmentation off, mild, strong and the other sets (BM_TrainAugmented).
 // Not part of the tests: run build/cnnlab_bench.
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <fstream>
+#include <memory>
 #include <vector>
 
+#include "augment/augment.h"
 #include "kernels/conv5x5.h"
 #include "network/model.h"
 #include "network/rng.h"
@@ -98,6 +103,55 @@ void BM_TrainStep(benchmark::State& state) {
   state.counters["FLOP/s"] = benchmark::Counter(0.5e6, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_TrainStep)->Arg(1)->Arg(32);
+
+// Data augmentation of one MNIST training image (a new image and a new draw each
+// iteration, as in training), per option set.
+const AugmentOptions& augment_options(int64_t which) {
+  static const AugmentOptions sets[] = {
+      AugmentOptions::mild(),
+      AugmentOptions::strong(),
+      [] { AugmentOptions o; o.rotation = 8; o.scale = 0.08f; o.shift = 2; return o; }(),  // affine
+      [] { AugmentOptions o; o.elasticAlpha = 20; return o; }(),                            // σ 4
+      [] { AugmentOptions o; o.elasticAlpha = 20; o.elasticSigma = 8; return o; }(),       // widest σ
+      [] { AugmentOptions o; o.stroke = 0.7f; return o; }(),
+  };
+  return sets[which];
+}
+const char* kAugmentSetNames[] = {"mild", "strong", "affine", "elastic", "elastic-sigma8", "stroke"};
+
+void BM_Augment(benchmark::State& state) {
+  const AugmentOptions& o = augment_options(state.range(0));
+  state.SetLabel(std::string(kAugmentSetNames[state.range(0)]) + " = " + to_string(o));
+  auto scratch = std::make_unique<AugmentScratch>();
+  std::vector<float> out(kImageSize);
+  uint64_t i = 0;
+  for (auto _ : state) {
+    Rng rng = augment_rng(1, i);
+    augment_image(out.data(), mnist().images.data() + (i % 60000) * kImageSize, o, rng, *scratch);
+    benchmark::DoNotOptimize(out.data());
+    ++i;
+  }
+  state.counters["samples/s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_Augment)->DenseRange(0, 5)->Unit(benchmark::kMicrosecond);
+
+// One per-sample SGD step of the core's training run (Model::train, batch 1 as the
+// handout) with augmentation off (arg −1) or the option set above (arg ≥ 0): the
+// per-sample cost of augmentation where training pays it. Off reads the bytes / 255
+// as without augmentation.
+void BM_TrainAugmented(benchmark::State& state) {
+  const int64_t which = state.range(0);
+  TrainOptions o;
+  o.epochs = 1000;  // more samples than any benchmark run takes
+  if (which >= 0) o.augment = augment_options(which);
+  state.SetLabel(which < 0 ? "off" : std::string(kAugmentSetNames[which]) + " = " + to_string(o.augment));
+  Model m(Config{}, 1, o);
+  m.set_training_data(mnist().images.data(), mnist().labels.data(), 60000);
+  for (auto _ : state)
+    if (m.train(1).status != TrainStatus::Ok) state.SkipWithError("training stopped");
+  state.counters["samples/s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_TrainAugmented)->Arg(-1)->DenseRange(0, 5)->Unit(benchmark::kMicrosecond);
 
 void BM_Inference(benchmark::State& state) {
   Model m(Config{}, 1);

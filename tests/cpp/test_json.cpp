@@ -80,6 +80,9 @@ TEST(JsonParse, RejectsMalformedInput) {
       {"-Infinity", "-Infinity is not valid JSON"},
       {"'single'", "unexpected '''"},
       {"\x01", "unexpected byte 0x01"},
+      // Quoted input is escaped: no control character reaches the message.
+      {"{\"\\u001b[31m\":1,\"\\u001b[31m\":2}", "duplicate key \"\\x1b[31m\""},
+      {"\"\\\x1b\"", "invalid escape \\\\x1b in a string"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.text);

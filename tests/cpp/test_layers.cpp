@@ -81,6 +81,23 @@ TEST(DetMath, ExpAndLogAgreeWithTheCLibraryToDoublePrecisionNoise) {
   EXPECT_TRUE(std::isnan(detmath::log(-1.0)));
 }
 
+TEST(DetMath, SinAndCosAgreeWithTheCLibraryToDoublePrecisionNoise) {
+  for (double x = -1000.0; x <= 1000.0; x += 0.0137) {
+    ASSERT_NEAR(detmath::sin(x), std::sin(x), 1e-14) << x;
+    ASSERT_NEAR(detmath::cos(x), std::cos(x), 1e-14) << x;
+  }
+  for (double x : {1e5, -1e5 + 0.3, 999999.0})
+    EXPECT_NEAR(detmath::sin(x), std::sin(x), 1e-12) << x;
+  const double pi = 3.14159265358979323846;
+  EXPECT_EQ(detmath::sin(0.0), 0.0);
+  EXPECT_EQ(detmath::cos(0.0), 1.0);
+  EXPECT_EQ(detmath::sin(pi / 2), 1.0);
+  EXPECT_NEAR(detmath::cos(pi / 2), 0.0, 1e-16);
+  EXPECT_NEAR(detmath::sin(8.0 * pi / 180.0), 0.13917310096006544, 1e-16);
+  EXPECT_TRUE(std::isnan(detmath::sin(NAN)));
+  EXPECT_TRUE(std::isnan(detmath::cos(INFINITY)));
+}
+
 TEST(SoftmaxCrossEntropy, UniformLogitsGiveLn10AndDeltaSMinusY) {
   const std::vector<float> logits(10, 0.3f);
   std::vector<float> probs(10), delta(10);

@@ -1,6 +1,7 @@
 // Weights files: JSON and binary round trips, and every kind of malformed file.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -406,6 +407,76 @@ TEST_F(WeightsBinaryMalformed, NonFiniteValues) {
   set_param(6069, -std::numeric_limits<float>::infinity());
   fix_checksum();
   expect_rejected("fc2.bias[9] is not finite (-inf)");
+}
+
+// Text from the file goes into messages escaped: a key holding a terminal colour
+// code comes out as \x1b[31m, never as the escape character itself.
+TEST_F(WeightsJsonMalformed, ControlCharactersInKeysAndStringsAreEscaped) {
+  const std::string red = "\x1b[31mred\x1b[0m", shown = "\\x1b[31mred\\x1b[0m";
+  const auto expect_escaped = [&](const std::string& expected) {
+    const std::string message = expect_format_error([&] { weights_from_json(write_json(doc_)); }, expected);
+    for (char c : message) EXPECT_GE(static_cast<unsigned char>(c), 0x20) << message;
+  };
+  doc_.set(red, 1);
+  expect_escaped("unknown key \"" + shown + "\" (expected format, version, config");
+  doc_.as_object().pop_back();
+  tensor("fc1.bias").set(red, 1);
+  expect_escaped("fc1.bias: unknown key \"" + shown + "\"");
+  tensor("fc1.bias").as_object().pop_back();
+  config().set(red, 1);
+  expect_escaped("config: unknown key \"" + shown + "\"");
+  config().as_object().pop_back();
+  config().set("activation", red);
+  expect_escaped("config.activation: unknown activation \"" + shown + "\"");
+  config().set("activation", "relu");
+  config().set("pooling", "\x07\xc2\x9b");  // BEL and the C1 CSI
+  expect_escaped("config.pooling: unknown pooling \"\\x07\\xc2\\x9b\"");
+  config().set("pooling", "max");
+  doc_.set("format", red);
+  expect_escaped("\"format\" must be \"cnnlab-weights\", got \"" + shown + "\"");
+  // The parser's own messages too: a duplicate key.
+  expect_format_error([&] { weights_from_json("{\"\\u001b[2J\":1,\"\\u001b[2J\":2}"); },
+                      "duplicate key \"\\x1b[2J\"");
+}
+
+// Larger than limits::weightsFileBytes: refused before parsing, so a 5 MB document
+// (which would take hundreds of MB as a parse tree) costs nothing.
+TEST(WeightsSizeLimit, OversizedInputIsRefusedBeforeParsing) {
+  const size_t limit = size_t(limits::weightsFileBytes.max);
+  std::string text = "[0";
+  text.reserve(5 << 20);
+  while (text.size() < (5u << 20) - 1) text += ",0";
+  text.resize((5 << 20) - 1);
+  text += "]";
+  const auto start = std::chrono::steady_clock::now();
+  expect_format_error([&] { weights_from_json(text); },
+                      "weights JSON is 5 MB (5242880 bytes); weights files are limited to " + format_bytes(limit));
+  const std::vector<uint8_t> bytes(limit + 1, 0);
+  expect_format_error([&] { weights_from_binary(bytes.data(), bytes.size()); },
+                      "weights data is 4.0 MB (" + std::to_string(limit + 1) + " bytes); weights files are limited to " +
+                          format_bytes(limit));
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 0.5);
+  // At the limit the format's own checks run (here: not an object).
+  const std::string atLimit = "[0]" + std::string(limit - 3, ' ');
+  expect_format_error([&] { weights_from_json(atLimit); }, "weights JSON must be an object, got an array");
+  // The largest network's files are well under the limit.
+  const Config largest{Activation::Sigmoid, Pooling::Max, int(limits::maps1.max), int(limits::maps2.max),
+                       int(limits::hidden.max)};
+  const std::vector<float> p = params_of(largest, 4);
+  EXPECT_LT(weights_to_json(largest, p.data()).size(), limit / 2);
+  EXPECT_LT(weights_to_binary(largest, p.data()).size(), limit / 2);
+}
+
+TEST(WeightsSizeLimit, OversizedFilesAreRefusedBeforeReadingThemWhole) {
+  TempDir dir;
+  const std::string big(5 << 20, ' ');
+  write_file_bytes(dir.file("big.json"), reinterpret_cast<const uint8_t*>(big.data()), big.size());
+  expect_format_error([&] { load_weights_file(dir.file("big.json")); },
+                      dir.file("big.json") + ": the file is 5 MB (5242880 bytes); weights files are limited to 4 MB");
+#ifndef __EMSCRIPTEN__
+  expect_format_error([] { load_weights_file("/dev/zero"); },
+                      "/dev/zero: the file is more than 4 MB; weights files are limited to 4 MB");
+#endif
 }
 
 TEST(WeightsSave, WritersRejectNonFiniteParamsAndBadConfigs) {
