@@ -791,7 +791,7 @@ function conventionNote(s: Shapes): HTMLElement {
   const lead = el('p', '');
   lead.append(
     el('strong', '', 'Indices on this page. '),
-    `Rows i and columns j count from 1 at the top left, kernel entries (u, v) from 1 to ${s.k}, units and flatten entries from 1; the ten outputs are named by their digit, 0 to 9. Every kernel is shown and applied as the network stores it (cross-correlation, as in PyTorch):`,
+    `Rows i and columns j count from 1 at the top left, kernel entries (u, v) from 1 to ${s.k}, units and flatten entries from 1; the ten outputs are named by their digit, 0 to 9. Every kernel is shown and applied as the network stores it (cross-correlation, written ⋆, as in PyTorch):`,
   );
   const eq = el('div', '');
   typeset(eq, `C^1_m(i,j) = f\\Big(\\sum_{u=1}^{${s.k}}\\sum_{v=1}^{${s.k}} I(i+u-1,\\,j+v-1)\\,K^1_m(u,v) + b^1_m\\Big), \\qquad i,j = 1..${s.c1}.`, true);
