@@ -277,12 +277,12 @@ describe('every number explains itself', () => {
     await page.getByTestId('source-drawing').check();
     await drawDigit(page, 1);
     await page.getByTestId('network-caption').filter({ hasText: 'Your drawing' }).waitFor();
-    // C¹₁(12, 12): the middle of the pad
-    await pointAt(page, page.locator('[data-testid="nv-c1"] canvas.cl-pixels').first(), 24, 24, 12, 12);
-    const first = await explanation(page, 'explain-network', 'forward:conv1', 11 * 24 + 11);
+    // C¹₁(12, 12) before f: the middle of the pad (before f, so that more ink always changes it)
+    await pointAt(page, page.locator('[data-testid="nv-c1pre"] canvas.cl-pixels').first(), 24, 24, 12, 12);
+    const first = await explanation(page, 'explain-network', 'forward:conv1_pre', 11 * 24 + 11);
     await drawDigit(page, 8); // more ink over the same pad
     await expect.poll(async () => Number(await page.getByTestId('explain-network').getAttribute('data-value')), { timeout: 10_000 }).not.toBe(first.value);
-    const after = await explanation(page, 'explain-network', 'forward:conv1', 11 * 24 + 11);
+    const after = await explanation(page, 'explain-network', 'forward:conv1_pre', 11 * 24 + 11);
     expect(Math.abs(after.recomputed - after.value)).toBeLessThanOrEqual(Math.max(1e-6, 1e-5 * Math.abs(after.value)));
 
     // The largest explanation (C²: 4 maps × 25 products) follows a new drawing too

@@ -6,7 +6,7 @@ function parts(v: number, digits: number): { mantissa: string; exponent: number 
   if (!Number.isFinite(v)) return { mantissa: String(v), exponent: null };
   const a = Math.abs(v);
   if (a >= 1e4 || a < 1e-3) {
-    const [m = '', e = ''] = v.toExponential(Math.max(0, digits - 2)).split('e');
+    const [m = '', e = ''] = v.toExponential(Math.max(0, digits - 1)).split('e');
     return { mantissa: m.replace(/\.?0+$/, ''), exponent: Number(e) };
   }
   return { mantissa: String(Number(v.toPrecision(digits))), exponent: null };
