@@ -174,17 +174,29 @@ class MapFig {
   }
 }
 
-/** A small grid of numbers on their colours (windows, kernels, products). */
+const SUPERSCRIPT = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+const power = (e: number) => `×10${e < 0 ? '⁻' : ''}${[...String(Math.abs(e))].map((d) => SUPERSCRIPT[Number(d)]).join('')}`;
+
+/**
+ * A small grid of numbers on their colours (windows, kernels, products). Numbers much
+ * smaller than 0.01 or larger than 1000 (δ and its products are often 10⁻⁴) are written
+ * as mantissas with one common factor in the grid's caption, "×10⁻⁴"; each cell's
+ * title has its exact value.
+ */
 class NumGrid {
   readonly element: HTMLTableElement;
   private readonly cells: HTMLTableCellElement[] = [];
+  private readonly caption: HTMLTableCaptionElement;
+  /** What each cell shows now, to touch only the cells that change (a drawing moves few of them). */
+  private shown: string[] = [];
 
   constructor(
     readonly rows: number,
     readonly cols: number,
     label: string,
   ) {
-    this.element = h('table', { class: 'cl-ex-grid', 'aria-label': label });
+    this.caption = h('caption', { class: 'cl-ex-scale' });
+    this.element = h('table', { class: 'cl-ex-grid', 'aria-label': label }, this.caption);
     const body = h('tbody', {});
     for (let r = 0; r < rows; r++) {
       const tr = h('tr', {});
@@ -198,17 +210,19 @@ class NumGrid {
     this.element.append(body);
   }
 
-  /** What each cell shows now, to touch only the cells that change (a drawing moves few of them). */
-  private shown: string[] = [];
-
   update(values: ArrayLike<number>, range: PaintRange, o: { outside?: readonly boolean[]; highlight?: number | null; colors?: ColorMap } = {}): void {
+    let max = 0;
+    for (let k = 0; k < this.cells.length; k++) if (!o.outside?.[k]) max = Math.max(max, Math.abs(values[k] ?? 0));
+    const e = max > 0 && (max < 0.01 || max >= 1000) ? Math.floor(Math.log10(max)) : 0;
+    const factor = 10 ** -e;
+    setText(this.caption, e ? power(e) : '');
     this.cells.forEach((td, k) => {
       const v = values[k] ?? 0;
       const out = o.outside?.[k] ?? false;
-      const state = `${v}|${out}|${range.min}|${range.max}|${o.highlight === k}|${o.colors?.name ?? ''}`;
+      const state = `${v}|${e}|${out}|${range.min}|${range.max}|${o.highlight === k}|${o.colors?.name ?? ''}`;
       if (this.shown[k] === state) return;
       this.shown[k] = state;
-      setText(td, out ? '·' : cellNum(v));
+      setText(td, out ? '·' : cellNum(v * factor));
       td.title = out ? 'outside the map: 0' : textNum(v, 6);
       const { bg, dark } = out ? { bg: '', dark: false } : background(v, range, o.colors);
       td.style.background = bg;
