@@ -167,6 +167,14 @@ function checkOperands(c: Case, ex: Explanation): void {
       const all = pic.terms.reduce((s, t) => s + t.product, 0) + pic.rest.sum;
       expect(all, `${what}: top terms + rest`).toBeCloseTo(pic.sum, 9);
       for (const t of pic.terms) expect(t.product).toBe(t.weight * t.input);
+      if (ex.cell.key === 'param:fc1.weight' || ex.cell.key === 'param:fc2.weight') {
+        // a weight shows the unit it feeds: that unit's value, as the core has it
+        const cols = ex.cell.key === 'param:fc1.weight' ? c.trace.forward.flatten.data.length : c.trace.forward.fc1.data.length;
+        const unit = (ex.cell.key === 'param:fc1.weight' ? c.trace.forward.fc1 : c.trace.forward.logits).data[Math.floor(ex.cell.index / cols)]!;
+        expectClose(pic.result, unit, `${what}: the unit it feeds`);
+        expect(pic.highlight?.index).toBe(ex.cell.index % cols);
+        expect(pic.highlight?.weight).toBe(ex.value);
+      } else expect(pic.result).toBe(ex.recomputed);
       for (let k = 1; k < pic.terms.length; k++) expect(Math.abs(pic.terms[k - 1]!.product)).toBeGreaterThanOrEqual(Math.abs(pic.terms[k]!.product));
       return;
     }

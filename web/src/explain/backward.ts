@@ -160,6 +160,7 @@ export function explainTransposed(source: BackwardSource, key: 'delta:delta1' | 
       pre: total,
       activation: null,
       fprime: fp,
+      result: recomputed,
       highlight: null,
       weightMaps: [],
       inputMaps: [],

@@ -315,6 +315,7 @@ export function explainDense(
       pre,
       activation: after ? f : null,
       fprime: null,
+      result: recomputed,
       highlight: hi,
       weightMaps: maps.weightMaps,
       inputMaps: maps.inputMaps,

@@ -108,6 +108,8 @@ export type Picture =
       fprime: FPrime | null;
       /** The term of a selected weight (W₁ or W₂), whether or not it is among the largest. */
       highlight: DenseTerm | null;
+      /** The unit's value: f(Σ + b), Σ + b, or Σ·f′ (a weight's explanation shows the unit it feeds). */
+      result: number;
       /** The weights as pictures (W₁ row as 6 maps of 4×4) beside the inputs, when they are maps. */
       weightMaps: MapView[];
       inputMaps: MapView[];

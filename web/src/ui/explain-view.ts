@@ -391,9 +391,12 @@ function denseView(pick: Pick): PictureView {
       };
       const body = h('tbody', {});
       p.terms.forEach((t, k) => body.append(row(t, String(k + 1), p.highlight?.index === t.index ? 'cl-ex-hi-row' : '')));
-      if (p.highlight && !p.terms.some((t) => t.index === p.highlight!.index)) body.append(row(p.highlight, 'yours', 'cl-ex-hi-row'));
+      const apart = p.highlight && !p.terms.some((t) => t.index === p.highlight!.index);
+      if (apart) body.append(row(p.highlight!, 'this one', 'cl-ex-hi-row'));
       if (p.rest.count > 0)
-        body.append(h('tr', { class: 'cl-ex-rest' }, h('td', {}, ''), h('td', { colspan: '6' }, `the other ${p.rest.count} products, added`), h('td', { class: 'cl-ex-num' }, textNum(p.rest.sum))));
+        body.append(
+          h('tr', { class: 'cl-ex-rest' }, h('td', {}, ''), h('td', { colspan: '6' }, `the other ${p.rest.count} products${apart ? ' (this one among them)' : ''}, added`), h('td', { class: 'cl-ex-num' }, textNum(p.rest.sum))),
+        );
       const table = h(
         'table',
         { class: 'cl-ex-terms' },
@@ -404,7 +407,7 @@ function denseView(pick: Pick): PictureView {
       if (p.bias) chain.push(op('+'), h('span', { class: 'cl-ex-chip' }, texEl(p.bias.tex), ' = ', el('span', 'cl-ex-num', textNum(p.bias.value))), op('='), chip('', p.pre));
       if (p.activation) chain.push(op('→'), chip(`${F_NAME[p.activation]} →`, null));
       if (p.fprime) chain.push(op('×'), chip(`f′(${textNum(p.fprime.z, 3)}) =`, p.fprime.value));
-      chain.push(op('='), chip('', ex.recomputed, true));
+      chain.push(op('='), chip('', p.result, !p.highlight));
       const parts: HTMLElement[] = [];
       if (p.weightMaps.length) {
         const maps = (list: MapView[]) =>
