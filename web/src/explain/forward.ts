@@ -346,11 +346,11 @@ export function explainSoftmax(source: ForwardSource, index: number): Explanatio
     recomputed,
     lines: [
       `${tex} = \\frac{e^{z(${index})}}{\\sum_{d=0}^{${K - 1}} e^{z(d)}} = \\frac{e^{z(${index}) - z_{\\max}}}{\\sum_{d} e^{z(d) - z_{\\max}}}`,
-      `= \\frac{e^{${texNum(logits[index]!)} - ${texFactor(max)}}}{${texNum(sumExp)}} = \\frac{${texNum(exps[index]!)}}{${texNum(sumExp)}} = ${texNum(recomputed)}`,
+      `= \\frac{e^{${texNum(logits[index]!)} - ${texFactor(max)}}}{${texNum(sumExp, 6)}} = \\frac{${texNum(exps[index]!, 6)}}{${texNum(sumExp, 6)}} = ${texNum(recomputed, 6)}`,
     ],
     handout: null,
     page: 'p. 3',
-    sentence: `${words}, the probability of the digit ${index}: e to the power of its logit ${textNum(logits[index]!)}, divided by the sum over all ten digits. With the largest logit ${textNum(max)} subtracted first: ${textNum(exps[index]!)} / ${textNum(sumExp)} = ${textNum(recomputed)}.`,
+    sentence: `${words}, the probability of the digit ${index}: e to the power of its logit ${textNum(logits[index]!)}, divided by the sum over all ten digits. With the largest logit ${textNum(max)} subtracted first: ${textNum(exps[index]!, 6)} / ${textNum(sumExp, 6)} = ${textNum(recomputed, 6)}.`,
     picture: { kind: 'softmax', logits, exps, max, sumExp, digit: index },
   };
 }

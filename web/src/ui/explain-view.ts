@@ -458,7 +458,7 @@ function softmaxView(pick: Pick): PictureView {
           ),
         );
       });
-      body.append(h('tr', { class: 'cl-ex-rest' }, h('th', { scope: 'row' }, 'Σ'), h('td', {}, ''), h('td', {}, ''), h('td', { class: 'cl-ex-num' }, textNum(p.sumExp)), h('td', { class: 'cl-ex-num' }, '1')));
+      body.append(h('tr', { class: 'cl-ex-rest' }, h('th', { scope: 'row' }, 'Σ'), h('td', {}, ''), h('td', {}, ''), h('td', { class: 'cl-ex-num' }, textNum(p.sumExp, 6)), h('td', { class: 'cl-ex-num' }, '1')));
       const head = h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'd'), h('th', { scope: 'col' }, texEl('z(d)')), h('th', { scope: 'col' }, texEl('z(d) - z_{\\max}')), h('th', { scope: 'col' }, texEl('e^{z(d) - z_{\\max}}')), h('th', { scope: 'col' }, texEl('S(d)'))));
       element.replaceChildren(h('table', { class: 'cl-ex-terms cl-ex-softmax-table' }, h('caption', {}, 'The ten logits z (press one to see how it was computed) and their softmax'), head, body));
     },
