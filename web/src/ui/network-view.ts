@@ -462,11 +462,11 @@ export class NetworkView {
     const p1 = mapsOf(rows.p1, 'forward:pool1', s.maps1, s.p1, (m) => `C^1_{P,${m}}`, (m) => `C_P¹ map ${m}`);
 
     // K²: row n (output map), column m (input map), as stored [n][m]
-    rows.k2 = row('k2', 'K^2', `${s.maps2 * s.maps1} × ${sq(k)}`, `${s.maps2} rows (n) × ${s.maps1} columns (m)`);
+    rows.k2 = row('k2', 'K^2', `${s.maps2 * s.maps1} × ${sq(k)}`, `${s.maps2} rows (n: to C²ₙ) × ${s.maps1} columns (m: from C_P¹ₘ)`);
     const grid = el('div', 'cl-k2');
     grid.style.gridTemplateColumns = `auto repeat(${s.maps1}, auto) auto`;
     grid.append(el('span', 'cl-k2-corner', ''));
-    for (let m = 1; m <= s.maps1; m++) grid.append(mathEl('span', 'cl-k2-col', `m = ${m}: from C^1_{P,${m}}`));
+    for (let m = 1; m <= s.maps1; m++) grid.append(mathEl('span', 'cl-k2-col', `m = ${m}`));
     grid.append(el('span', 'cl-k2-corner', ''));
     const k2: HTMLCanvasElement[] = [];
     const k2Bias: HTMLElement[] = [];
