@@ -38,16 +38,16 @@ function renderTex(target: HTMLElement, src: string, display: boolean): void {
 }
 
 /** Typeset TeX, by source: a clone of a cached node is far cheaper than typesetting again. */
-const typeset = new Map<string, HTMLElement>();
+const typesetCache = new Map<string, HTMLElement>();
 
 function texEl(src: string, display = false, className = 'cl-ex-tex'): HTMLElement {
   const key = `${display ? 'D' : 'I'}${className}\u0000${src}`;
-  let e = typeset.get(key);
+  let e = typesetCache.get(key);
   if (!e) {
     e = el(display ? 'div' : 'span', className);
     renderTex(e, src, display);
-    if (typeset.size > 600) typeset.clear();
-    typeset.set(key, e);
+    if (typesetCache.size > 600) typesetCache.clear();
+    typesetCache.set(key, e);
   }
   return e.cloneNode(true) as HTMLElement;
 }
@@ -750,6 +750,7 @@ export class Explainer {
     this.structure = '';
     this.picture = null;
     this.texKey = '';
+    this.pendingTex = null;
     this.o.selected(null);
     if (refocus && cell) this.o.refocus(cell);
   }
@@ -758,6 +759,7 @@ export class Explainer {
   private anchorKey: TensorKey | null = null;
   private renderedAt = -Infinity;
   private followTimer = 0;
+  private pendingTex: Explanation | null = null;
 
   private schedule(): void {
     if (this.frame) return;
@@ -807,26 +809,38 @@ export class Explainer {
     setText(this.sentence, ex.sentence);
 
     // KaTeX: only when the text changed; at most every TEX_EVERY_MS while numbers change
+    // (then the newest text is typeset on its own, later, without redrawing the picture)
     const texKey = [ex.tex, ex.value, ...ex.lines, ex.handout ?? ''].join('\u0000');
     if (texKey !== this.texKey) {
       const now = performance.now();
       const sameCell = this.texKey.startsWith(ex.tex + '\u0000');
       const wait = sameCell ? TEX_EVERY_MS - (now - this.texAt) : 0;
       if (wait > 0) {
-        if (!this.texTimer) this.texTimer = window.setTimeout(() => {
-          this.texTimer = 0;
-          this.schedule();
-        }, wait);
+        this.pendingTex = ex;
+        if (!this.texTimer)
+          this.texTimer = window.setTimeout(() => {
+            this.texTimer = 0;
+            requestAnimationFrame(() => {
+              const pending = this.pendingTex;
+              this.pendingTex = null;
+              if (pending && this.cellNow && pending.cell.key === this.cellNow.key && pending.cell.index === this.cellNow.index) this.typeset(pending);
+            });
+          }, wait);
       } else {
-        this.texKey = texKey;
-        this.texAt = now;
-        this.renderTex(ex);
+        this.pendingTex = null;
+        this.typeset(ex);
       }
     }
     if (this.speakNext) {
       this.speakNext = false;
       this.o.announce(`${ex.text} = ${textNum(ex.value)}. ${ex.sentence}`);
     }
+  }
+
+  private typeset(ex: Explanation): void {
+    this.texKey = [ex.tex, ex.value, ...ex.lines, ex.handout ?? ''].join('\u0000');
+    this.texAt = performance.now();
+    this.renderTex(ex);
   }
 
   private renderTex(ex: Explanation): void {
