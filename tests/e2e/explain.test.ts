@@ -93,11 +93,11 @@ async function open(phone = false, reducedMotion: 'reduce' | 'no-preference' = '
       : { viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1, reducedMotion },
   );
   const { page, errors } = await openPage(context, server.url);
-  await page.waitForFunction(() => window.__cnnlab?.dataState() === 'ready', null, { timeout: 60_000 });
+  await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 60_000 });
   await page.getByTestId('model-pretrained').check();
   await page.getByTestId('test-index').fill(String(TEST_INDEX));
   await page.getByTestId('test-index').dispatchEvent('change');
-  await page.getByTestId('network-caption').filter({ hasText: `Test image #${TEST_INDEX}` }).waitFor();
+  await page.getByTestId('network-caption').filter({ hasText: `Test image #${TEST_INDEX}` }).waitFor({ timeout: 60_000 }); // MNIST's test set loads on demand
   return { context, page, errors };
 }
 
@@ -143,13 +143,14 @@ async function explanation(page: Page, testid: string, key: string, index: numbe
   const panel = page.getByTestId(testid);
   await expect.poll(async () => `${await panel.getAttribute('data-key')}[${await panel.getAttribute('data-index')}]`, { timeout: 10_000 }).toBe(`${key}[${index}]`);
   await expect.poll(() => panel.isVisible()).toBe(true);
-  return {
-    key: (await panel.getAttribute('data-key'))!,
-    index: Number(await panel.getAttribute('data-index')),
-    value: Number(await panel.getAttribute('data-value')),
-    recomputed: Number(await panel.getAttribute('data-recomputed')),
-    label: (await panel.getAttribute('aria-label'))!,
-  };
+  // read at once: the panel follows new passes (a drawing's last predictions), one render's attributes together
+  return panel.evaluate((e) => ({
+    key: e.dataset['key']!,
+    index: Number(e.dataset['index']),
+    value: Number(e.dataset['value']),
+    recomputed: Number(e.dataset['recomputed']),
+    label: e.getAttribute('aria-label')!,
+  }));
 }
 
 /** Text for a RegExp, its special characters escaped. */
@@ -333,7 +334,7 @@ describe('every number explains itself', () => {
   it('an open explanation follows the drawing as the student draws', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
     const { page, errors } = await openPage(context, server.url);
-    await page.waitForFunction(() => window.__cnnlab?.dataState() === 'ready', null, { timeout: 60_000 });
+    await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 60_000 });
     await page.getByTestId('model-pretrained').check();
     await page.getByTestId('source-drawing').check();
     await drawDigit(page, 1);
@@ -368,13 +369,16 @@ describe('every number explains itself', () => {
     embedServer.override('/course/lesson.html', new TextEncoder().encode(lesson));
     const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, deviceScaleFactor: 1 });
     const { page, errors } = await openPage(context, `${embedServer.url}course/lesson.html`);
-    await page.waitForFunction(() => (document.getElementById('lab') as HTMLElement & { dataState(): string }).dataState() === 'ready', null, { timeout: 60_000 });
+    await page.waitForFunction(() => (document.getElementById('lab') as HTMLElement & { state(): string }).state() === 'idle', null, { timeout: 60_000 });
     const lab = page.locator('#lab');
-    await lab.getByTestId('network-caption').filter({ hasText: 'Test image #0' }).waitFor();
+    await lab.getByTestId('test-index').fill('0');
+    await lab.getByTestId('test-index').dispatchEvent('change');
+    await lab.getByTestId('network-caption').filter({ hasText: 'Test image #0' }).waitFor({ timeout: 60_000 });
     await pointAt(page, lab.locator('[data-testid="nv-c1"] canvas.cl-pixels').nth(1), 24, 24, CELLS.c1.row, CELLS.c1.col);
     const panel = lab.getByTestId('explain-network');
     await expect.poll(() => panel.getAttribute('data-index')).toBe(String(CELLS.c1.index));
-    expect(Number(await panel.getAttribute('data-recomputed'))).toBeCloseTo(Number(await panel.getAttribute('data-value')), 5);
+    const inLab = await panel.evaluate((e) => [Number(e.dataset['value']), Number(e.dataset['recomputed'])]);
+    expect(Math.abs(inLab[1]! - inLab[0]!)).toBeLessThanOrEqual(Math.max(1e-6, 1e-5 * Math.abs(inLab[0]!)));
     expect(await panel.locator('.katex').count()).toBeGreaterThan(2);
     // KaTeX's fonts reach the shadow root (declared in the document by the element)
     await expect.poll(() => page.evaluate(async () => (await document.fonts.ready, document.fonts.check('16px KaTeX_Main'))), { timeout: 10_000 }).toBe(true);
@@ -392,15 +396,14 @@ describe('every number explains itself', () => {
     const frame = await context.newPage();
     await frame.goto(`${embedServer.url}course/cnnlab/embed.html?panels=backprop,draw`);
     const embedded = frame.locator('cnn-lab');
-    await expect.poll(() => embedded.evaluate((e) => (e as HTMLElement & { dataState(): string }).dataState()), { timeout: 60_000 }).toBe('ready');
+    await expect.poll(() => embedded.evaluate((e) => (e as HTMLElement & { state(): string }).state()), { timeout: 60_000 }).toBe('idle');
     await embedded.getByTestId('bp-step').click();
-    await embedded.getByTestId('bp-caption').filter({ hasText: 'sample 1 of the run' }).waitFor();
+    await embedded.getByTestId('bp-caption').filter({ hasText: 'sample 1 of the run' }).waitFor({ timeout: 60_000 });
     expect(await embedded.locator('[data-testid="nv-c1"]:visible').count()).toBe(0);
     await pointAt(frame, embedded.locator('[data-testid="bp-grad-conv2.weight"] canvas.tp-pixels').nth(6), 5, 5, CELLS.dk2.row, CELLS.dk2.col);
     const bp = embedded.getByTestId('explain-backprop');
     await expect.poll(() => bp.getAttribute('data-index')).toBe(String(CELLS.dk2.index));
-    const v = Number(await bp.getAttribute('data-value'));
-    const r = Number(await bp.getAttribute('data-recomputed'));
+    const [v, r] = (await bp.evaluate((e) => [Number(e.dataset['value']), Number(e.dataset['recomputed'])])) as [number, number];
     expect(Math.abs(v - r)).toBeLessThanOrEqual(Math.max(1e-6, 1e-5 * Math.abs(v)));
     expect(errors).toEqual([]);
     await context.close();
