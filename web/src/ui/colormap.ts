@@ -155,6 +155,39 @@ export function paintSlice(
   contextOf(canvas).putImageData(image, 0, 0);
 }
 
+/**
+ * Paints `count` values at the pixels `pixelOf(k)` (y·width + x) of a width×height
+ * canvas; the other pixels stay transparent (the CSS background shows the gaps).
+ * For pictures that are not one plain map, e.g. W₁'s rows as maps of 4×4.
+ */
+export function paintPlaced(
+  canvas: HTMLCanvasElement,
+  width: number,
+  height: number,
+  data: ArrayLike<number>,
+  count: number,
+  pixelOf: (k: number) => number,
+  map: ColorMap,
+  range: PaintRange,
+): void {
+  if (canvas.width !== width) canvas.width = width;
+  if (canvas.height !== height) canvas.height = height;
+  let image = imageCache.get(canvas);
+  if (!image || image.width !== width || image.height !== height) {
+    image = new ImageData(width, height);
+    imageCache.set(canvas, image);
+  }
+  const words = new Uint32Array(image.data.buffer);
+  const { min, max } = range;
+  const k = max > min ? 255 / (max - min) : 0;
+  const flat = map.lut[map.diverging ? 128 : 0]!;
+  for (let i = 0; i < count; i++) {
+    const t = (data[i]! - min) * k;
+    words[pixelOf(i)] = max > min ? map.lut[t > 0 ? (t < 255 ? Math.round(t) : 255) : 0]! : flat;
+  }
+  contextOf(canvas).putImageData(image, 0, 0);
+}
+
 /** A canvas for `paintSlice`, displayed at `scale` CSS pixels per value, crisp. */
 export function pixelCanvas(rows: number, cols: number, scale: number, className = 'cl-pixels'): HTMLCanvasElement {
   const canvas = document.createElement('canvas');
