@@ -37,6 +37,7 @@ export class DrawPanel {
   private readonly radios: Record<ModelChoice, HTMLInputElement>;
   private readonly modelNote: HTMLElement;
   private readonly answerNote: HTMLElement;
+  private readonly barsHost: HTMLElement;
 
   constructor(host: HTMLElement, private readonly port: DrawPanelPort, private readonly network: NetworkPanel) {
     this.host = host;
@@ -53,7 +54,9 @@ export class DrawPanel {
     this.modelNote = h('p', { class: 'app-note', testid: 'model-note' });
     this.answerNote = h('p', { class: 'app-note app-muted', testid: 'answer-note' });
     const switchBox = h('fieldset', { class: 'app-switch' }, h('legend', {}, 'Answered by'), pre.label, tr.label);
-    const barsHost = h('div', { class: 'app-bars-host' });
+    // aria-busy while the newest drawing has no answer yet (assistive tech, and the browser tests, wait on it).
+    this.barsHost = h('div', { class: 'app-bars-host', testid: 'answer' });
+    const barsHost = this.barsHost;
     host.append(padHost, switchBox, this.modelNote, barsHost, this.answerNote);
     this.pad = new DrawPad(padHost, { onChange: (input) => this.onDraw(input) });
     this.bars = new ProbabilityBars(barsHost);
@@ -91,12 +94,14 @@ export class DrawPanel {
   private onDraw(input: DrawInput | null): void {
     if (!input) {
       this.drawing = null;
+      this.barsHost.removeAttribute('aria-busy');
       this.bars.update(null);
       this.answerNote.textContent = '';
       this.network.drawingCleared();
       return;
     }
     this.drawing = input.image.slice();
+    this.barsHost.setAttribute('aria-busy', 'true');
     this.network.drawingStarted();
     this.predict();
   }
@@ -128,7 +133,7 @@ export class DrawPanel {
         if (this.predictAgain) {
           this.predictAgain = false;
           this.predict();
-        }
+        } else this.barsHost.removeAttribute('aria-busy');
       });
   }
 }
