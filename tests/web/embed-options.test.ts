@@ -33,12 +33,12 @@ describe('parseEmbedOptions', () => {
 
   it('settings: checked as in the URL hash; a bad value keeps the default', () => {
     const o = parseEmbedOptions(
-      from({ seed: '3', lr: '0.02', activation: 'tanh', pooling: 'max', 'train-size': '10000', epochs: '7', batch: '8', model: 'training' }),
+      from({ seed: '3', lr: '0.02', activation: 'tanh', pooling: 'max', 'train-size': '10000', epochs: '7', batch: '8', augment: 'mild', model: 'training' }),
       KNOWN,
     );
-    expect(o.options.settings).toMatchObject({ seed: 3, learningRate: 0.02, activation: 'tanh', pooling: 'max', trainSize: 10000, epochs: 7, batchSize: 8 });
+    expect(o.options.settings).toMatchObject({ seed: 3, learningRate: 0.02, activation: 'tanh', pooling: 'max', trainSize: 10000, epochs: 7, batchSize: 8, augment: 'mild' });
     expect(o.options.model).toBe('training');
-    const bad = parseEmbedOptions(from({ seed: '-1', lr: 'fast', activation: 'gelu', 'train-size': '12' }), KNOWN);
+    const bad = parseEmbedOptions(from({ seed: '-1', lr: 'fast', activation: 'gelu', 'train-size': '12', augment: 'rot=90' }), KNOWN);
     expect(bad.options.settings).toEqual(DEFAULT_SETTINGS);
     // any subset of the first N training images from 100 to 60,000, not only the menu's sizes
     expect(parseEmbedOptions(from({ 'train-size': '2000' }), KNOWN).options.settings.trainSize).toBe(2000);

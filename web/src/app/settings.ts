@@ -24,6 +24,7 @@ const KEYS = {
   seed: 'seed',
   trainSize: 'train',
   speed: 'speed',
+  augment: 'aug',
 } as const satisfies Record<keyof TrainSettings, string>;
 
 /** Reads a hash like `#lr=0.02&batch=8&f=tanh&hide=test`; bad or unknown values fall back to the defaults. */
