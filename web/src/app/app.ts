@@ -9,7 +9,9 @@
 // attributes) are its two users. Each App owns its own training worker.
 import type { EventOf, ModelChoice, PretrainedInfo, ProgressInfo, Checkpoint, WorkerEvent, TrainSettings } from '../worker/protocol';
 import { Controls, type PageState } from '../ui/controls';
-import { DIVERGENCE } from '../core/limits';
+import { DIVERGENCE, LIMITS } from '../core/limits';
+import { errorText } from '../core/util';
+import { AugmentView } from '../ui/augment-view';
 import { capitalise, formatCount, formatNumber } from '../ui/format';
 import { AccuracyPlot, LossPlot } from '../ui/plots';
 import { ProgressView } from '../ui/progress';
@@ -25,6 +27,7 @@ import type { TestHooks } from './test-hooks';
 import { WorkerClient } from './worker-client';
 import { createTrainingWorker } from './training-worker';
 import { Teaching } from './teaching';
+import { WhyPanel } from './why-panel';
 
 type DataState = 'loading' | 'ready' | 'failed';
 
@@ -80,7 +83,10 @@ export class App {
   private readonly testView: TestView;
   private readonly drawPanel: DrawPanel;
   private readonly networkPanel: NetworkPanel;
+  private readonly whyPanel: WhyPanel | null;
   private readonly kernelNote: HTMLElement;
+  private readonly augmentView: AugmentView;
+  private augmentAsking = false;
 
   private readonly dataUrl: string;
   private readonly weightsUrl: string;
@@ -114,6 +120,7 @@ export class App {
       change: (settings) => this.changeSettings(settings),
     });
     this.progressView = new ProgressView(byId('training'));
+    this.augmentView = new AugmentView(byId('training'), LIMITS.augmentPreviewCount.default);
 
     const plots = byId('plots');
     this.lossPlot = new LossPlot(plots);
@@ -127,6 +134,7 @@ export class App {
       model: () => this.page.model,
       testCount: () => this.testCount,
       wantDrawing: () => this.drawPanel.predict(),
+      sourceChanged: () => this.whyPanel?.refresh(),
     });
     this.drawPanel = new DrawPanel(
       byId('draw'),
@@ -138,9 +146,30 @@ export class App {
         chooseModel: (model) => this.chooseModel(model),
         testCount: () => this.testCount,
         networkShown: () => !this.page.hidden.includes('network'),
+        drawingChanged: () => this.whyPanel?.refresh(),
       },
       this.networkPanel,
     );
+
+    // Why this answer (app/why-panel.ts): the same input as "Inside the network".
+    const whyHost = this.root.querySelector<HTMLElement>('#why');
+    this.whyPanel = whyHost
+      ? new WhyPanel(whyHost, {
+          request,
+          ready: () => this.client.running && this.state !== 'starting' && this.state !== 'fatal' && !this.page.hidden.includes('why'),
+          running: () => this.client.running,
+          source: () => {
+            const s = this.networkPanel.source;
+            return s.kind === 'test' ? s : { kind: 'drawing', image: this.drawPanel.drawing };
+          },
+          model: () => this.page.model,
+          useImage: (pixels) => {
+            this.drawPanel.showImage(Float32Array.from(pixels, (v) => v / 255));
+            this.networkPanel.followDrawing();
+            this.byId('panel-draw').scrollIntoView({ behavior: scrollBehavior(), block: 'nearest' });
+          },
+        })
+      : null;
 
     // Backprop step by step, the gradient check and "teach it your digit" (app/teaching.ts).
     const backpropHost = this.root.querySelector<HTMLElement>('#backprop');
@@ -166,7 +195,9 @@ export class App {
       },
       inspect: (index) => {
         this.networkPanel.showTestImage(index);
-        this.byId('panel-network').scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
+        // A test image (a mistake, most often) goes to "Why this answer?" when it is shown, and to "Inside the network" below it.
+        const to = this.page.hidden.includes('why') ? 'panel-network' : 'panel-why';
+        this.byId(to).scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
       },
     });
     const evalButton = (model: ModelChoice, label: string) => {
@@ -191,7 +222,12 @@ export class App {
 
     document.addEventListener('visibilitychange', this.onVisibilityChange);
     if (document.hidden) this.suspended.add('hidden');
-    this.timers.push(window.setInterval(() => this.tick(), 250), window.setInterval(() => this.refreshWhileTraining(), 700));
+    this.timers.push(
+      window.setInterval(() => this.tick(), 250),
+      window.setInterval(() => this.refreshWhileTraining(), 700),
+      // "What the network trains on" follows the sample just trained, about 3 times a second.
+      window.setInterval(() => this.state === 'running' && this.refreshAugment(), 330),
+    );
 
     this.setState('starting');
     this.status.say('Starting the training worker…');
@@ -247,6 +283,7 @@ export class App {
     this.setState('crashed');
     this.drawPanel.workerStopped();
     this.networkPanel.workerStopped();
+    this.whyPanel?.workerStopped();
     const cp = this.checkpoint;
     const kept = cp
       ? `Nothing is lost: the page kept the run at ${formatCount(cp.samplesSeen)} samples, and a restarted worker goes on from there exactly.`
@@ -317,6 +354,9 @@ export class App {
       case 'notice':
         this.status.show('notice', { level: e.level, title: e.message, text: '' }, e.level === 'warning' ? 20000 : 6000);
         return;
+      case 'nearest-progress':
+        this.whyPanel?.tableProgress(e.done, e.total);
+        return;
       default:
         return; // replies are matched by the client
     }
@@ -352,6 +392,7 @@ export class App {
       this.dataState = 'ready';
       this.testCount = e.testCount;
       this.status.hide('data');
+      this.refreshAugment();
       if (!this.drawPanel.drawing) this.networkPanel.dataReady(e.testCount);
       if (this.autoplayPending) {
         this.autoplayPending = false;
@@ -360,6 +401,7 @@ export class App {
       }
     } else {
       this.dataState = 'failed';
+      this.augmentView.say('The training images are not available: MNIST could not be loaded.');
       this.status.show('data', { level: 'error', title: 'MNIST could not be loaded.', text: e.message, fix: e.fix });
     }
     this.setState(this.state);
@@ -368,6 +410,7 @@ export class App {
   private onState(e: EventOf<'state'>): void {
     this.followRun(e.progress.run);
     this.setState(e.state);
+    this.refreshAugment();
     this.controls.setSettings(e.settings);
     this.page = { ...this.page, settings: e.settings };
     this.writeHash();
@@ -468,6 +511,22 @@ export class App {
   private refreshPredictions(): void {
     this.drawPanel.predict();
     this.networkPanel.refresh();
+    this.whyPanel?.refresh();
+  }
+
+  /** "What the network trains on": the sample just trained, augmented with the run's options (one request in flight). */
+  private refreshAugment(): void {
+    if (this.augmentAsking || this.dataState !== 'ready' || !this.client.running || this.page.hidden.includes('training') || document.hidden) return;
+    this.augmentAsking = true;
+    this.client
+      .request({ type: 'augment-preview', count: LIMITS.augmentPreviewCount.default })
+      .then((r) => this.augmentView.show(r.sample))
+      .catch((error: unknown) => {
+        if (this.client.running) this.augmentView.say(`No preview: ${errorText(error)}`);
+      })
+      .finally(() => {
+        this.augmentAsking = false;
+      });
   }
 
   /** While the network being trained answers, its predictions change as it learns. */

@@ -23,6 +23,8 @@ export interface DrawPanelPort {
   testCount(): number;
   /** Whether "Inside the network" is shown (then predictions bring the tensors too). */
   networkShown(): boolean;
+  /** The drawing changed (or was cleared). */
+  drawingChanged(): void;
 }
 
 export class DrawPanel {
@@ -69,6 +71,11 @@ export class DrawPanel {
     switchBox.before(keyboardDigit.element);
   }
 
+  /** Puts a 28×28 image (784 values in [0, 1]) on the pad as the drawing. */
+  showImage(image: Float32Array): void {
+    this.pad.setImage(image);
+  }
+
   /** The model switch follows the page's options (a hash change). */
   showModel(model: ModelChoice): void {
     this.radios[model].checked = true;
@@ -98,12 +105,14 @@ export class DrawPanel {
       this.bars.update(null);
       this.answerNote.textContent = '';
       this.network.drawingCleared();
+      this.port.drawingChanged();
       return;
     }
     this.drawing = input.image.slice();
     this.barsHost.setAttribute('aria-busy', 'true');
     this.network.drawingStarted();
     this.predict();
+    this.port.drawingChanged();
   }
 
   /** Predicts the current drawing; one request in flight, the newest drawing next. */

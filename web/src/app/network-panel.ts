@@ -22,6 +22,8 @@ export interface NetworkPanelPort {
   testCount(): number;
   /** The drawing was chosen as the input again: predict it (with tensors). */
   wantDrawing(): void;
+  /** The input changed (the drawing or another test image): "why this answer" follows it. */
+  sourceChanged(): void;
 }
 
 export class NetworkPanel {
@@ -81,7 +83,8 @@ export class NetworkPanel {
   /** MNIST arrived: test images can be shown (test image #0 until the first drawing). */
   dataReady(testCount: number): void {
     this.testIndex.max = String(testCount - 1);
-    if (this.autoSource && this.sourceNow.kind === 'drawing') this.showTestImage(0);
+    // Not showTestImage: that is the user's choice, and would stop the switch to the first drawing.
+    if (this.autoSource && this.sourceNow.kind === 'drawing') this.showTest(0);
   }
 
   /** The user draws: the view follows the drawing unless a test image was picked on purpose. */
@@ -91,7 +94,16 @@ export class NetworkPanel {
       this.sourceNow = { kind: 'drawing' };
       this.radios.drawing.checked = true;
       this.preview.hidden = true;
+      this.port.sourceChanged();
     }
+  }
+
+  /** The drawing becomes the input (a training image put on the pad from "why this answer"). */
+  followDrawing(): void {
+    this.autoSource = false;
+    if (this.sourceNow.kind === 'drawing') return;
+    this.radios.drawing.checked = true;
+    this.choose('drawing');
   }
 
   drawingCleared(): void {
@@ -114,6 +126,10 @@ export class NetworkPanel {
   /** A test image by number (from the test view's mistakes too). */
   showTestImage(index: number): void {
     this.autoSource = false;
+    this.showTest(index);
+  }
+
+  private showTest(index: number): void {
     const count = this.port.testCount();
     if (!Number.isInteger(index) || index < 0 || index >= count) {
       this.caption.textContent = `Test images are numbered 0 to ${formatCount(count - 1)}.`;
@@ -122,6 +138,7 @@ export class NetworkPanel {
     this.sourceNow = { kind: 'test', index };
     this.radios.test.checked = true;
     this.testIndex.value = String(index);
+    this.port.sourceChanged();
     void this.inspect();
   }
 
@@ -138,6 +155,7 @@ export class NetworkPanel {
     this.sourceNow = { kind: 'drawing' };
     this.preview.hidden = true;
     this.caption.textContent = 'Draw a digit to see it pass through the network.';
+    this.port.sourceChanged();
     this.port.wantDrawing();
   }
 
