@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Ask } from '../../web/src/app/worker-client';
 import type { Cnnlab } from '../../web/src/core/cnnlab';
 import { CHOICES } from '../../web/src/core/limits';
 import { nearestByActivation } from '../../web/src/core/nearest';
@@ -70,7 +71,7 @@ async function session(settings: TrainSettings, deps: Partial<SessionDeps> = {})
     return n;
   };
   /** Sends a request with an id and returns its reply (pumping the work loop until it comes). */
-  async function ask<T extends WorkerEvent['type']>(request: Omit<Extract<Request, { id: number }>, 'id'>, reply: T): Promise<EventOf<T>> {
+  async function ask<T extends WorkerEvent['type']>(request: Ask, reply: T): Promise<EventOf<T>> {
     const id = nextId++;
     await s.handle({ ...request, id } as Request);
     const mine = () => events.find((e) => 'id' in e && e.id === id);
