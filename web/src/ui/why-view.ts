@@ -183,6 +183,9 @@ export class WhyView {
     c.saliency.dataset['values'] = JSON.stringify(Array.from(saliency));
     c.saliency.setAttribute('aria-label', `Saliency ∂S${sub(digit)}/∂I over the input, from ${formatValue(-m)} to ${formatValue(m)}, with the digit’s outline`);
     drawLegend(c.legend, -m, m, { map: DIVERGING });
+    // Saliencies are tiny (10⁻⁶ … 10⁻²): say the ends as plain numbers a screen reader reads out.
+    const plain = (v: number) => Number(v.toPrecision(2)).toString().replace('-', '−');
+    if (m > 0) c.legend.setAttribute('aria-label', `colour scale from ${plain(-m)} to ${plain(m)}, ${DIVERGING.name}`);
     // (b) the parts of the logit
     drawBars(c.chart, parts, scale, highlight);
     c.chart.dataset['values'] = JSON.stringify(parts);
