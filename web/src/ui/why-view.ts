@@ -323,6 +323,7 @@ function drawBars(canvas: HTMLCanvasElement, values: number[], scale: BarScale, 
     ctx.lineWidth = 1.5;
     ctx.strokeRect(x - 1, (v >= 0 ? zero - len : zero) - 1, bar + 2, len + 2);
     ctx.textBaseline = v >= 0 ? 'bottom' : 'top';
-    ctx.fillText(String(j + 1), x + bar / 2, v >= 0 ? zero - len - 2 : zero + len + 2);
+    // (kept inside the chart: unit 1 and unit 50 sit at its edges)
+    ctx.fillText(String(j + 1), Math.min(CHART_W - 8, Math.max(8, x + bar / 2)), v >= 0 ? zero - len - 2 : zero + len + 2);
   }
 }
