@@ -5,7 +5,7 @@ import { parseEmbedOptions } from '../../web/src/embed/options';
 import { fontFaces, scopeCss, withoutFontFaces } from '../../web/src/embed/scope-css';
 
 const from = (attrs: Record<string, string>) => (name: string) => attrs[name] ?? null;
-const KNOWN = ['training', 'plots', 'draw', 'network', 'test', 'backprop'];
+const KNOWN = ['training', 'plots', 'draw', 'why', 'network', 'test', 'backprop'];
 
 describe('parseEmbedOptions', () => {
   it('no options: every panel, the default settings, no autoplay', () => {
@@ -22,7 +22,7 @@ describe('parseEmbedOptions', () => {
   it('panels: the listed ones in the page order; the rest hidden (by App or by the element)', () => {
     const o = parseEmbedOptions(from({ panels: 'network, draw' }), KNOWN);
     expect(o.panels).toEqual(['draw', 'network']);
-    expect(o.options.hidden).toEqual(['training', 'plots', 'backprop', 'test']);
+    expect(o.options.hidden).toEqual(['training', 'plots', 'why', 'backprop', 'test']);
     expect(o.alsoHidden).toEqual([]); // every panel of the page is one App can hide (#hide= too)
     expect(parseEmbedOptions(from({ panels: 'backprop DRAW' }), KNOWN).panels).toEqual(['draw', 'backprop']);
   });
