@@ -55,7 +55,7 @@ export class AugmentView {
     const cells: HTMLElement[] = this.versions.map((c) => h('div', { class: 'app-aug-cell' }, c));
     cells.splice(Math.min(4, cells.length), 0, h('div', { class: 'app-aug-cell app-aug-stored' }, this.original));
     this.versionsBox = h('div', { class: 'app-aug-grid', testid: 'augment-versions' }, ...cells);
-    this.caption = h('p', { class: 'app-aug-caption', testid: 'augment-caption', 'aria-live': 'polite' }, 'The training images appear once MNIST is loaded.');
+    this.caption = h('p', { class: 'app-aug-caption', testid: 'augment-caption' }, 'The training images appear once MNIST is loaded.');
     this.amounts = h('ul', { class: 'app-aug-amounts', testid: 'augment-amounts' });
     this.element = h(
       'section',

@@ -66,7 +66,7 @@ export class WhyView {
   private shown: WhyResult | null = null;
 
   constructor(container: HTMLElement, private readonly handlers: WhyViewHandlers) {
-    this.caption = h('p', { class: 'why-caption', testid: 'why-caption', 'aria-live': 'polite' }, 'Draw a digit, or choose a test image in “Inside the network”.');
+    this.caption = h('p', { class: 'why-caption', testid: 'why-caption' }, 'Draw a digit, or choose a test image in “Inside the network”.');
     this.columns = [this.column('k'), this.column('r')];
     this.decide = h('div', { class: 'why-decide', testid: 'why-decide' });
     this.nearestButton = h('button', { type: 'button', class: 'app-button why-nearest-button', testid: 'why-nearest', 'aria-pressed': 'false' }, 'Show the nearest training images');
