@@ -80,7 +80,7 @@ export class WhyView {
       }
       this.handlers.nearest(on);
     });
-    this.nearestNote = h('p', { class: 'why-note', testid: 'why-nearest-note', 'aria-live': 'polite' });
+    this.nearestNote = h('p', { class: 'why-note', testid: 'why-nearest-note' });
     this.credit = h('p', { class: 'app-credit why-credit' }, `Training images: ${MNIST_CREDIT}.`);
     this.credit.hidden = true;
     const equation = h(
