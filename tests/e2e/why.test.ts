@@ -172,6 +172,10 @@ describe('why this answer', () => {
     await settled(page);
     await expect.poll(async () => (await whyShown(page)).caption).toMatch(/^Your drawing/);
     expectCore(await whyShown(page), shipped);
+    // Under the answer, a button leads to the why panel (a long way down on a phone).
+    await page.getByTestId('why-link').tap();
+    await expect.poll(async () => (await page.locator('#panel-why').boundingBox())?.y ?? -1).toBeLessThan(60);
+    await page.screenshot({ path: screenshotPath('why-390-viewport') });
     await page.getByTestId('why-nearest').click();
     await expect.poll(() => thumbIndices(page, 'k'), { timeout: 60_000 }).toHaveLength(5);
     const overflow = await page.evaluate(() => {

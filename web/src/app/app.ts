@@ -147,6 +147,11 @@ export class App {
         testCount: () => this.testCount,
         networkShown: () => !this.page.hidden.includes('network'),
         drawingChanged: () => this.whyPanel?.refresh(),
+        whyShown: () => !this.page.hidden.includes('why') && this.root.querySelector('#panel-why') !== null,
+        showWhy: () => {
+          this.networkPanel.followDrawing();
+          this.byId('panel-why').scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
+        },
       },
       this.networkPanel,
     );

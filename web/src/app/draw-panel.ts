@@ -25,6 +25,9 @@ export interface DrawPanelPort {
   networkShown(): boolean;
   /** The drawing changed (or was cleared). */
   drawingChanged(): void;
+  /** Whether "Why this answer?" is shown, and a way to it. */
+  whyShown(): boolean;
+  showWhy(): void;
 }
 
 export class DrawPanel {
@@ -40,6 +43,7 @@ export class DrawPanel {
   private readonly modelNote: HTMLElement;
   private readonly answerNote: HTMLElement;
   private readonly barsHost: HTMLElement;
+  private readonly whyButton: HTMLButtonElement;
 
   constructor(host: HTMLElement, private readonly port: DrawPanelPort, private readonly network: NetworkPanel) {
     this.host = host;
@@ -59,7 +63,10 @@ export class DrawPanel {
     // aria-busy while the newest drawing has no answer yet (assistive tech, and the browser tests, wait on it).
     this.barsHost = h('div', { class: 'app-bars-host', testid: 'answer' });
     const barsHost = this.barsHost;
-    host.append(padHost, switchBox, this.modelNote, barsHost, this.answerNote);
+    this.whyButton = h('button', { type: 'button', class: 'app-button app-why-link', testid: 'why-link' }, 'Why this answer? ↓');
+    this.whyButton.hidden = true;
+    this.whyButton.addEventListener('click', () => port.showWhy());
+    host.append(padHost, switchBox, this.modelNote, barsHost, this.answerNote, this.whyButton);
     this.pad = new DrawPad(padHost, { onChange: (input) => this.onDraw(input) });
     this.bars = new ProbabilityBars(barsHost);
     // Without a pointer: a test image onto the pad (ui/keyboard-digit.ts).
@@ -104,6 +111,7 @@ export class DrawPanel {
       this.barsHost.removeAttribute('aria-busy');
       this.bars.update(null);
       this.answerNote.textContent = '';
+      this.whyButton.hidden = true;
       this.network.drawingCleared();
       this.port.drawingChanged();
       return;
@@ -132,6 +140,7 @@ export class DrawPanel {
         this.bars.update(r.probs);
         const ms = performance.now() - sent;
         this.answerNote.textContent = `Answered by ${modelName(r.model)} in ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms.`;
+        this.whyButton.hidden = !this.port.whyShown();
         if (r.snapshot) this.network.showDrawing(r.probs, r.model, r.snapshot);
       })
       .catch((error: unknown) => {

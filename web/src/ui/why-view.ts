@@ -46,6 +46,7 @@ interface Column {
   saliency: HTMLCanvasElement;
   saliencyBox: HTMLElement;
   legend: HTMLCanvasElement;
+  saliencyNote: HTMLElement;
   chart: HTMLCanvasElement;
   chartBox: HTMLElement;
   chartNote: HTMLElement;
@@ -123,7 +124,8 @@ export class WhyView {
     const legend = h('canvas', { class: 'why-legend' });
     legend.style.width = '180px';
     legend.style.height = '28px';
-    const saliencyBox = h('figure', { class: 'why-figure' }, saliency, legend);
+    const saliencyNote = h('figcaption', { class: 'why-note why-faint', testid: `why-faint-${which}` });
+    const saliencyBox = h('figure', { class: 'why-figure' }, saliency, legend, saliencyNote);
     const chart = h('canvas', { class: 'why-chart', role: 'img', testid: `why-chart-${which}` });
     chart.style.width = `${CHART_W}px`;
     chart.style.height = `${CHART_H}px`;
@@ -131,7 +133,7 @@ export class WhyView {
     const chartBox = h('figure', { class: 'why-figure' }, chart, chartNote);
     const nearest = h('div', { class: 'why-thumbs', testid: `why-nearest-${which}` });
     const root = h('section', { class: `why-column why-column-${which}`, testid: `why-column-${which}` }, title, h('div', { class: 'why-pair' }, saliencyBox, chartBox), nearest);
-    return { root, title, saliency, saliencyBox, legend, chart, chartBox, chartNote, nearest };
+    return { root, title, saliency, saliencyBox, legend, saliencyNote, chart, chartBox, chartNote, nearest };
   }
 
   /** A sentence instead of an answer (no drawing yet, the worker busy or gone). */
@@ -183,6 +185,10 @@ export class WhyView {
     c.saliency.dataset['values'] = JSON.stringify(Array.from(saliency));
     c.saliency.setAttribute('aria-label', `Saliency ∂S${sub(digit)}/∂I over the input, from ${formatValue(-m)} to ${formatValue(m)}, with the digit’s outline`);
     drawLegend(c.legend, -m, m, { map: DIVERGING });
+    // Softmax saturates: near 0 or 1, S_k hardly moves, whatever the pixels do (∂S_k/∂z = S_k(e_k − S)).
+    const p = w.probs[digit]!;
+    c.saliencyNote.textContent =
+      p > 0.99 || p < 0.01 ? `S${sub(digit)} is ${p > 0.99 ? 'near 1' : 'near 0'}: it can hardly change, so the map is faint (its scale says how faint).` : '';
     // Saliencies are tiny (10⁻⁶ … 10⁻²): say the ends as plain numbers a screen reader reads out.
     const plain = (v: number) => Number(v.toPrecision(2)).toString().replace('-', '−');
     if (m > 0) c.legend.setAttribute('aria-label', `colour scale from ${plain(-m)} to ${plain(m)}, ${DIVERGING.name}`);
