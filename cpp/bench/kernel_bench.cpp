@@ -168,6 +168,7 @@ StepProfile profile_step(const uint8_t* images, const uint8_t* labels, size_t co
   StepStages stages(images, labels[0]);
   TrainOptions options;
   options.learningRate = 0.01f;
+  options.epochs = int(limits::epochs.max);  // a run long enough never to end (Done) while timed
   Model model(Config{}, 1, options);
   model.set_training_data(images, labels, count);
   Network& net = model.network();
