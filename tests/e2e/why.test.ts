@@ -196,12 +196,13 @@ describe('why this answer', () => {
 
   it('explains the network being trained too: live while it trains, nearest images once it is paused', async () => {
     const context = await env.browser.newContext({ viewport: { width: 1280, height: 720 } });
-    const { page, errors } = await openPage(context, `${env.server.url}#model=training&train=10000`);
+    // 2,000 samples/s, so that the run is still training when the test asks for the nearest images.
+    const { page, errors } = await openPage(context, `${env.server.url}#model=training&train=10000&speed=2000`);
     await ready(page);
     await drawDigit(page, 7);
     await settled(page);
     await page.getByTestId('start').click();
-    await page.waitForFunction(() => (window.__cnnlab?.lossSeries().length ?? 0) >= 30, null, { timeout: 60_000 });
+    await page.waitForFunction(() => (window.__cnnlab?.lossSeries().length ?? 0) >= 20, null, { timeout: 60_000 });
     await expect.poll(async () => (await whyShown(page)).caption, { timeout: 15_000 }).toMatch(/the network being trained says/);
     await page.getByTestId('why-nearest').click();
     await expect.poll(() => page.getByTestId('why-nearest-note').textContent(), { timeout: 15_000 }).toMatch(/pause training/);
@@ -225,7 +226,8 @@ describe('why this answer', () => {
 describe('what the network trains on', () => {
   it('a link sets the augmentation; the grid shows the sample just trained, augmented; off shows it plain', async () => {
     const context = await env.browser.newContext({ viewport: { width: 1280, height: 720 } });
-    const { page, errors } = await openPage(context, `${env.server.url}#aug=mild&train=10000`);
+    // 2,000 samples/s: the run lasts 15 s, so it is still running when the test pauses it.
+    const { page, errors } = await openPage(context, `${env.server.url}#aug=mild&train=10000&speed=2000`);
     await ready(page);
     expect(await page.getByTestId('augment').inputValue()).toBe('mild');
     const view = page.getByTestId('augment-view');
