@@ -54,7 +54,7 @@ async function session(settings: TrainSettings, deps: Partial<SessionDeps> = {})
   const s = new Session(
     {
       loadCore: async () => core,
-      loadMnist: async () => data,
+      loadMnist: async (_url, split) => data[split],
       fetchText: async () => SHIPPED,
       now: () => performance.now(),
       schedule: (task) => void tasks.push(task),
@@ -251,8 +251,13 @@ describe('why this answer, in the worker session', () => {
 
   it('the network being trained: nearest images only while it holds still; the preview follows the sample just trained', async () => {
     const h = await session({ ...SMALL, augment: 'mild' });
-    const preview0 = (await h.ask({ type: 'augment-preview', count: 8 }, 'augment-sample')).sample;
-    expect(preview0).toMatchObject({ trained: false, index: 0, label: data.train.labels[0], augment: CHOICES.augmentPresets.mild, run: 0 });
+    // The training set loads with Start or Step, not for the preview: until then there is none.
+    expect((await h.ask({ type: 'augment-preview', count: 8 }, 'augment-sample')).sample).toBeNull();
+    expect(h.session.dataState('train')).toBe('none');
+    await h.send({ type: 'step' });
+    await h.send({ type: 'reset', settings: { ...SMALL, augment: 'mild' } }); // the data stays; a new run has trained nothing
+    const preview0 = (await h.ask({ type: 'augment-preview', count: 8 }, 'augment-sample')).sample!;
+    expect(preview0).toMatchObject({ trained: false, index: 0, label: data.train.labels[0], augment: CHOICES.augmentPresets.mild, run: 1 });
     expect(Array.from(preview0.pixels)).toEqual(Array.from(data.train.images.subarray(0, 784)));
 
     await h.send({ type: 'start' });
@@ -264,7 +269,7 @@ describe('why this answer, in the worker session', () => {
     await h.send({ type: 'pause' });
     await h.send({ type: 'step' });
     const stepped = h.of('state').at(-1)!.message.match(/training image #(\d+), a (\d)/)!;
-    const preview = (await h.ask({ type: 'augment-preview', count: 8 }, 'augment-sample')).sample;
+    const preview = (await h.ask({ type: 'augment-preview', count: 8 }, 'augment-sample')).sample!;
     expect(preview).toMatchObject({ trained: true, index: Number(stepped[1]), label: Number(stepped[2]) });
     // The core's preview of that image with the run's seed and options (weights do not matter).
     const same = core.createModel({}, SMALL.seed, { augment: 'mild' });
@@ -290,13 +295,15 @@ describe('data augmentation as a setting', () => {
     expect(resetReasons(SMALL, { ...SMALL, augment: 'strong' })).toEqual(['augment']);
 
     const h = await session(SMALL);
+    await h.send({ type: 'step' }); // loads the training set
     await h.send({ type: 'configure', settings: { ...SMALL, augment: 'strong' } });
     const s = h.of('state').at(-1)!;
     expect(s.message).toMatch(/data augmentation changed/);
     expect(s.settings.augment).toBe('strong');
-    expect((await h.ask({ type: 'augment-preview', count: 1 }, 'augment-sample')).sample.augment).toBe(CHOICES.augmentPresets.strong);
+    expect(s.progress.samplesSeen).toBe(0);
+    expect((await h.ask({ type: 'augment-preview', count: 1 }, 'augment-sample')).sample!.augment).toBe(CHOICES.augmentPresets.strong);
     await h.send({ type: 'configure', settings: { ...SMALL, augment: 'off' } });
-    const off = (await h.ask({ type: 'augment-preview', count: 2 }, 'augment-sample')).sample;
+    const off = (await h.ask({ type: 'augment-preview', count: 2 }, 'augment-sample')).sample!;
     expect(off.augment).toBe('off');
     expect(Array.from(off.images)).toEqual([...Array.from(off.pixels, (v) => Math.fround(v / 255)), ...Array.from(off.pixels, (v) => Math.fround(v / 255))]);
     h.session.dispose();

@@ -7,8 +7,9 @@ import './styles.css';
 import './ui/a11y.css';
 import { App } from './app/app';
 import { errorText } from './core/util';
-import { registerServiceWorker } from './app/offline';
-import { formatHash, parseHash } from './app/settings';
+import { keepDownloadsOffline, registerServiceWorker } from './app/offline';
+import { pageFiles } from './data/file-share';
+import { formatHash, PANELS, parseHash } from './app/settings';
 import type {} from './app/test-hooks'; // declares window.__cnnlab
 
 try {
@@ -25,6 +26,18 @@ try {
   });
   window.__cnnlab = app.hooks;
   window.addEventListener('hashchange', () => app.setOptions(parseHash(location.hash)));
+  // "Embed this": the dialog (and <cnn-lab> for its previews) loads on the first click.
+  document.getElementById('embed-open')?.addEventListener('click', () => {
+    void import('./app/embed-dialog').then(({ openEmbedDialog }) => {
+      const { settings, hidden } = app.options;
+      openEmbedDialog({
+        settings,
+        panels: hidden.length > 0 ? PANELS.filter((p) => !hidden.includes(p)) : ['draw', 'network'],
+        siteBase: new URL('./', document.baseURI).href,
+        document,
+      });
+    });
+  });
 } catch (error) {
   const status = document.getElementById('status');
   const message = errorText(error);
@@ -37,3 +50,4 @@ try {
 
 // The built site keeps itself for offline use (dist/sw.js); `npm start` does not.
 registerServiceWorker();
+keepDownloadsOffline(pageFiles);

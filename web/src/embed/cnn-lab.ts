@@ -7,6 +7,10 @@
 // labels stay per element) and its own training worker. Training pauses while the
 // element is off screen or the tab hidden. Changing an attribute later starts it
 // afresh with the new options (a new worker, as a new seed or f needs anyway).
+// A page may reserve the element's height before this module runs (README:
+// `cnn-lab:not(:defined)`); the element keeps that height as a minimum until its
+// first view is complete, so the text below it moves at most once, by the error of
+// the reservation (no layout shift from a view that fills in later).
 import katexCss from 'katex/dist/katex.min.css?inline';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import { App } from '../app/app';
@@ -68,9 +72,14 @@ export class CnnLabElement extends HTMLElement {
   private app: App | null = null;
   private observer: IntersectionObserver | null = null;
   private remountQueued = false;
+  /** The height the page reserved for the element before it was defined (0: none). */
+  private reserved = 0;
 
   constructor() {
     super();
+    // An element upgraded in place (the usual case: in the HTML before the module ran)
+    // still has its reserved size here, as :not(:defined) matches until the constructor returns.
+    if (this.isConnected) this.reserved = this.getBoundingClientRect().height;
     // A landmark for screen-reader users, without sprouting role/aria attributes on the
     // teacher's tag (the only attribute it sets is data-state, for :host([data-state])).
     const internals = this.attachInternals();
@@ -93,7 +102,10 @@ export class CnnLabElement extends HTMLElement {
     if (this.app) return;
     const shadow = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
     shadow.adoptedStyleSheets = [styleSheet()];
-    shadow.replaceChildren(buildSkeleton());
+    const skeleton = buildSkeleton();
+    // (CSSOM, not a style attribute: allowed under any style-src.)
+    if (this.reserved > 0) skeleton.style.minHeight = `${this.reserved}px`;
+    shadow.replaceChildren(skeleton);
     const embed = parseEmbedOptions((name) => this.getAttribute(name), panelNames());
     for (const name of embed.alsoHidden) {
       const section = shadow.querySelector<HTMLElement>(`#panel-${name}`);
@@ -108,6 +120,13 @@ export class CnnLabElement extends HTMLElement {
         assetBase: assetBase(),
         weightsUrl: embed.weights ? new URL(embed.weights, document.baseURI).href : undefined,
         autoplay: embed.autoplay,
+        startsOffscreen: true, // until the IntersectionObserver's first report
+        where: 'embed',
+        testImage: embed.testImage,
+        onSettled: () => {
+          skeleton.style.minHeight = '';
+          this.reserved = 0; // a later restart (new attributes) holds nothing
+        },
       });
     } catch (error) {
       shadow.replaceChildren(`cnnlab could not start: ${errorText(error)}`);
@@ -143,9 +162,9 @@ export class CnnLabElement extends HTMLElement {
   state(): string {
     return this.app?.hooks.state() ?? 'detached';
   }
-  /** loading | ready | failed */
+  /** MNIST for training: none (not asked for yet) | loading | ready | failed */
   dataState(): string {
-    return this.app?.hooks.dataState() ?? 'loading';
+    return this.app?.hooks.dataState() ?? 'none';
   }
   lossSeries(): number[] {
     return this.app?.hooks.lossSeries() ?? [];

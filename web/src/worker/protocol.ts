@@ -7,7 +7,7 @@
 // comes back. Large buffers travel as transfers (see `transferables`).
 import { CHOICES, DEFAULT_OPTIONS, LIMITS, rangeText, within, type Limit } from '../core/limits';
 import { ACTIVATIONS, POOLINGS } from '../core/types';
-import type { Activation, Divergence, GradCheckGroup, NetworkSnapshot, Pooling, Tensor, TraceResult } from '../core/types';
+import type { Activation, Divergence, GradCheckGroup, NetworkConfig, NetworkSnapshot, Pooling, Tensor, TraceResult } from '../core/types';
 
 
 /** Which network answers a prediction: the pretrained weights file or the model being trained. */
@@ -167,11 +167,23 @@ export type PretrainedInfo =
 
 export type DataPhase = 'download' | 'decompress' | 'parse';
 
+/** The two weights-file formats (README, "Weights files"). */
+export type WeightsFormat = 'json' | 'binary';
+
+/** MNIST's two halves, loaded when first needed: `test` for a test image or an evaluation, both to train. */
+export type DataSplit = 'train' | 'test';
+
+/** The page's answer to a worker's `fetch-file`: the file (a Blob: nothing is copied on the page), or why not. */
+export type FileReply =
+  | { type: 'file'; fetchId: number; ok: true; file: Blob }
+  /** status: the HTTP status, 0 when the request itself failed. */
+  | { type: 'file'; fetchId: number; ok: false; status: number; statusText: string; message: string };
+
 // ---------------------------------------------------------------- page → worker
 
 export interface InitRequest {
   type: 'init';
-  /** Absolute URL of the directory with the MNIST .gz files. */
+  /** Absolute URL of the directory with the MNIST .gz files (nothing is fetched before it is needed). */
   dataUrl: string;
   /** Absolute URL of the pretrained weights (JSON). */
   weightsUrl: string;
@@ -184,6 +196,7 @@ export interface InitRequest {
 
 export type Request =
   | InitRequest
+  | FileReply
   | { type: 'start' }
   | { type: 'pause' }
   | { type: 'step' }
@@ -217,7 +230,16 @@ export type Request =
    * 'nearest-result' once the a₁ table of the training set is ready for these weights (progress
    * meanwhile as 'nearest-progress').
    */
-  | { type: 'nearest'; id: number; input: WhyInput; model: ModelChoice; digits: number[]; count: number };
+  | { type: 'nearest'; id: number; input: WhyInput; model: ModelChoice; digits: number[]; count: number }
+  // Weights files (README, "Weights files"): out of the page and into it.
+  /** The network's weights as a file; replies 'weights-file'. */
+  | { type: 'export-weights'; id: number; model: ModelChoice; format: WeightsFormat }
+  /**
+   * A weights file's bytes (JSON or binary, told apart by content), as the network
+   * being trained (a new run from these weights) or as the draw pad's network (the
+   * pretrained slot); replies 'weights-loaded'. A bad file changes nothing.
+   */
+  | { type: 'import-weights'; id: number; model: ModelChoice; name: string; bytes: Uint8Array };
 
 // ---------------------------------------------------------------- worker → page
 
@@ -226,8 +248,11 @@ export type WorkerEvent =
   /** The WASM module could not be loaded: nothing works. `unsupported`: the browser lacks a feature. */
   | { type: 'fatal'; kind: 'unsupported' | 'load'; message: string }
   | { type: 'data-progress'; file: string; phase: DataPhase; loaded: number; total: number | null }
-  | { type: 'data'; ok: true; trainCount: number; testCount: number }
-  | { type: 'data'; ok: false; message: string; fix: string }
+  /** A split of MNIST is loaded (or failed to load: the next request that needs it tries again). */
+  | { type: 'data'; split: DataSplit; ok: true; count: number }
+  | { type: 'data'; split: DataSplit; ok: false; message: string; fix: string }
+  /** The worker needs a file: the page downloads it once for all its workers (data/file-share.ts) and replies `file`. */
+  | { type: 'fetch-file'; fetchId: number; url: string }
   | {
       type: 'state';
       state: SessionState;
@@ -273,11 +298,14 @@ export type WorkerEvent =
   | { type: 'gradcheck-result'; id: number; model: ModelChoice; activation: Activation; groups: GradCheckGroup[] }
   | { type: 'taught'; id: number; result: TeachResult }
   | { type: 'teach-reset-done'; id: number; restored: boolean }
-  | { type: 'augment-sample'; id: number; sample: AugmentSample }
+  /** null: the training images are not loaded yet (they load with Start or Step). */
+  | { type: 'augment-sample'; id: number; sample: AugmentSample | null }
   | { type: 'why-result'; id: number; why: WhyResult }
   | { type: 'nearest-result'; id: number; nearest: NearestResult }
   /** The a₁ table for nearest images is being computed: `done` of `total` training images. */
-  | { type: 'nearest-progress'; model: ModelChoice; done: number; total: number };
+  | { type: 'nearest-progress'; model: ModelChoice; done: number; total: number }
+  | { type: 'weights-file'; id: number; model: ModelChoice; format: WeightsFormat; bytes: Uint8Array; samplesSeen: number }
+  | { type: 'weights-loaded'; id: number; model: ModelChoice; format: WeightsFormat; config: NetworkConfig; paramCount: number };
 
 // ---------------------------------------------------------------- TEACHING
 
@@ -426,13 +454,16 @@ function arraysOf(message: WorkerEvent | Request): ArrayBufferView[] {
     case 'nearest':
       return message.input.kind === 'image' ? [message.input.image] : [];
     case 'augment-sample':
-      return [message.sample.pixels, message.sample.images];
+      return message.sample ? [message.sample.pixels, message.sample.images] : [];
     case 'why-result': {
       const w = message.why;
       return [w.input, w.probs, w.logits, w.saliencyK, w.saliencyR, w.a1, w.w2k, w.w2r];
     }
     case 'nearest-result':
       return [message.nearest.pixels];
+    case 'weights-file':
+    case 'import-weights':
+      return [message.bytes];
     default:
       return [];
   }
