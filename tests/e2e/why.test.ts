@@ -92,7 +92,7 @@ function bruteNearest(model: CnnModel, input: Float32Array, digits: number[], n:
 }
 
 async function thumbIndices(page: Page, which: 'k' | 'r'): Promise<number[]> {
-  return page.getByTestId(`why-nearest-${which}`).locator('button').evaluateAll((bs) => bs.map((b) => Number(b.getAttribute('data-index'))));
+  return page.getByTestId(`why-nearest-${which}`).locator('[data-index]').evaluateAll((bs) => bs.map((b) => Number(b.getAttribute('data-index'))));
 }
 
 describe('why this answer', () => {

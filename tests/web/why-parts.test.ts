@@ -2,6 +2,8 @@
 // outline (marching squares), the units that decide between two digits, the answer and
 // runner-up of S, and the augmentation's items with the core's meanings.
 import { describe, expect, it } from 'vitest';
+import { shownPanels, whyEmptyText } from '../../web/src/app/texts';
+import { PANELS, type Panel } from '../../web/src/app/settings';
 import { CHOICES } from '../../web/src/core/limits';
 import { augmentItems, presetName } from '../../web/src/ui/augment-view';
 import { contourSegments } from '../../web/src/ui/contour';
@@ -74,5 +76,15 @@ describe('the augmentation in words', () => {
     expect(augmentItems('elastic=20')[0]!.meaning).toBe('elastic distortion strength α (0 = off) (pixels)');
     expect(presetName(CHOICES.augmentPresets.strong)).toBe('strong');
     expect(presetName('rot=3')).toBeNull();
+  });
+});
+
+describe('what the why view asks for before it has an input', () => {
+  it('names only the panels shown', () => {
+    const text = (...shown: Panel[]) => whyEmptyText(shownPanels(PANELS.filter((p) => !shown.includes(p)), PANELS));
+    expect(text('draw', 'why', 'network', 'test')).toBe('Draw a digit, or choose a test image in “Inside the network”, or click a test image among the mistakes to see why the network answers as it does.');
+    expect(text('draw', 'why')).toBe('Draw a digit to see why the network answers as it does.');
+    expect(text('why', 'network')).toBe('Choose a test image in “Inside the network” to see why the network answers as it does.');
+    expect(text('why')).toBe('Nothing to explain yet: this view follows a drawing or a test image.');
   });
 });

@@ -192,6 +192,7 @@ export class App {
             return s.kind === 'test' ? s : { kind: 'drawing', image: this.drawPanel.drawing };
           },
           model: () => this.page.model,
+          shown: () => this.shown(),
           useImage: (pixels) => {
             this.drawPanel.showImage(Float32Array.from(pixels, (v) => v / 255));
             this.networkPanel.followDrawing();

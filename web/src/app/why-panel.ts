@@ -7,6 +7,7 @@ import { errorText } from '../core/util';
 import type { ModelChoice, WhyInput, WhyResult } from '../worker/protocol';
 import { formatCount, formatPercent, modelName } from '../ui/format';
 import { WhyView } from '../ui/why-view';
+import { whyEmptyText, type Shown } from './texts';
 import type { Ask, ReplyMap } from './worker-client';
 
 /** Nearest images shown per digit. */
@@ -24,6 +25,8 @@ export interface WhyPanelPort {
   model(): ModelChoice;
   /** Puts a training image (784 bytes) on the draw pad as the new drawing. */
   useImage(pixels: Uint8Array): void;
+  /** The panels shown (texts name only what is there). */
+  shown(): Shown;
 }
 
 export class WhyPanel {
@@ -42,7 +45,8 @@ export class WhyPanel {
         if (on) void this.askNearest();
       },
       useImage: (pixels) => port.useImage(pixels),
-    });
+      canUseImage: () => port.shown().has('draw'),
+    }, whyEmptyText(port.shown()));
   }
 
   /** The input, the answering network or its weights changed: ask again. */
@@ -51,7 +55,7 @@ export class WhyPanel {
     const input = this.input();
     if (!input) {
       this.last = null;
-      this.view.say('Draw a digit, or choose a test image in “Inside the network”, to see why the network answers as it does.');
+      this.view.say(whyEmptyText(this.port.shown()));
       return;
     }
     if (this.asking) {

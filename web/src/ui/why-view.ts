@@ -33,6 +33,8 @@ export interface WhyViewHandlers {
   nearest(on: boolean): void;
   /** Put a training image (784 bytes) on the draw pad. */
   useImage(pixels: Uint8Array, index: number, label: number): void;
+  /** Whether there is a draw pad to put one on. */
+  canUseImage(): boolean;
 }
 
 /** The units j ordered by how much they favour k over r: (W₂[k,j] − W₂[r,j])·a₁ⱼ, largest first. */
@@ -66,8 +68,8 @@ export class WhyView {
   private readonly small = pixelCanvas(28, 28, 1);
   private shown: WhyResult | null = null;
 
-  constructor(container: HTMLElement, private readonly handlers: WhyViewHandlers) {
-    this.caption = h('p', { class: 'why-caption', testid: 'why-caption' }, 'Draw a digit, or choose a test image in “Inside the network”.');
+  constructor(container: HTMLElement, private readonly handlers: WhyViewHandlers, empty: string) {
+    this.caption = h('p', { class: 'why-caption', testid: 'why-caption' }, empty);
     this.columns = [this.column('k'), this.column('r')];
     this.decide = h('div', { class: 'why-decide', testid: 'why-decide' });
     this.nearestButton = h('button', { type: 'button', class: 'app-button why-nearest-button', testid: 'why-nearest', 'aria-pressed': 'false' }, 'Show the nearest training images');
@@ -230,11 +232,17 @@ export class WhyView {
         const pixels = n.pixels.slice((at + j) * 784, (at + j + 1) * 784);
         const canvas = pixelCanvas(28, 28, 2, 'why-thumb-canvas');
         paintSlice(canvas, pixels, 0, 28, 28, SEQUENTIAL, { min: 0, max: 255 });
+        const caption = h('span', { class: 'why-thumb-caption' }, `#${formatCount(index)}`);
+        if (!this.handlers.canUseImage()) {
+          canvas.setAttribute('role', 'img');
+          canvas.setAttribute('aria-label', `Training image #${index}, a ${digit}`);
+          return h('figure', { class: 'why-thumb why-thumb-still', 'data-index': String(index) }, canvas, caption);
+        }
         const b = h(
           'button',
           { type: 'button', class: 'why-thumb', 'aria-label': `Training image #${index}, a ${digit}: put it on the draw pad`, 'data-index': String(index) },
           canvas,
-          h('span', { class: 'why-thumb-caption' }, `#${formatCount(index)}`),
+          caption,
         );
         b.addEventListener('click', () => this.handlers.useImage(pixels, index, digit));
         return b;
@@ -242,7 +250,7 @@ export class WhyView {
       at += list.length;
       column?.nearest.replaceChildren(h('p', { class: 'why-note' }, `The ${digit}s of the training set nearest to this input by a₁ distance:`), ...thumbs);
     });
-    this.nearestNote.textContent = `Nearest by the distance between hidden layers, ‖a₁(image) − a₁(input)‖², over ${formatCount(n.tableSize)} training images. Click one to put it on the draw pad.`;
+    this.nearestNote.textContent = `Nearest by the distance between hidden layers, ‖a₁(image) − a₁(input)‖², over ${formatCount(n.tableSize)} training images.${this.handlers.canUseImage() ? ' Click one to put it on the draw pad.' : ''}`;
   }
 
   clearNearest(): void {
