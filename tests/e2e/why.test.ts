@@ -28,8 +28,9 @@ beforeAll(async () => {
   train = core.createDataset(t.images, t.labels);
 });
 
+/** The worker is ready (MNIST loads later, when something needs it). */
 async function ready(page: Page): Promise<void> {
-  await page.waitForFunction(() => window.__cnnlab?.dataState() === 'ready', null, { timeout: 60_000 });
+  await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 60_000 });
 }
 
 /** The drawing's answer, once no prediction is pending. */
@@ -149,7 +150,8 @@ describe('why this answer', () => {
     // The nearest images follow the new input.
     await expect.poll(() => thumbIndices(page, 'k'), { timeout: 60_000 }).toEqual(bruteNearest(shipped, picked.input, [picked.k], 5)[0]);
 
-    // A test-set mistake from the test view's gallery.
+    // A test-set mistake from the test view's gallery (after evaluating the pretrained weights).
+    await page.getByTestId('eval-pretrained').click();
     const mistake = page.getByTestId('mistakes').locator('button').first();
     await mistake.waitFor({ timeout: 60_000 });
     const [, label, said] = /a (\d) read as (\d)/.exec((await mistake.textContent()) ?? '')!;
@@ -231,11 +233,12 @@ describe('what the network trains on', () => {
     await ready(page);
     expect(await page.getByTestId('augment').inputValue()).toBe('mild');
     const view = page.getByTestId('augment-view');
-    await expect.poll(() => view.getAttribute('data-augment')).toBe(CHOICES.augmentPresets.mild);
-    expect(await page.getByTestId('augment-caption').textContent()).toMatch(/nothing trained yet/);
-    expect(await page.getByTestId('augment-versions').locator('canvas:visible').count()).toBe(9); // 8 versions and the stored image
+    // The training images load with Start (or Step), not for this picture.
+    await expect.poll(() => page.getByTestId('augment-caption').textContent()).toMatch(/load when you press Start or Step/);
     expect(await view.textContent()).toMatch(/MNIST by Yann LeCun, Corinna Cortes and Christopher J\. C\. Burges, CC BY-SA 3\.0/);
     await page.getByTestId('start').click();
+    await expect.poll(() => view.getAttribute('data-augment'), { timeout: 60_000 }).toBe(CHOICES.augmentPresets.mild);
+    expect(await page.getByTestId('augment-versions').locator('canvas:visible').count()).toBe(9); // 8 versions and the stored image
     const seen = new Set<string>();
     for (let i = 0; i < 12 && seen.size < 3; i++) {
       await page.waitForTimeout(400);
@@ -250,7 +253,7 @@ describe('what the network trains on', () => {
     await page.getByTestId('augment').selectOption('off');
     await expect.poll(() => page.evaluate(() => location.hash)).not.toMatch(/aug=/);
     await expect.poll(() => view.getAttribute('data-augment')).toBe('off');
-    expect(await page.getByTestId('augment-caption').textContent()).toMatch(/Data augmentation is off/);
+    expect(await page.getByTestId('augment-caption').textContent()).toMatch(/nothing trained yet in this run\)\. Data augmentation is off/);
     expect(await page.getByTestId('augment-versions').locator('canvas:visible').count()).toBe(1);
     expect(await page.getByTestId('samples-seen').textContent()).toBe('0');
     await page.getByTestId('augment').selectOption('strong');
@@ -264,9 +267,11 @@ describe('what the network trains on', () => {
     const context = await env.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, hasTouch: true, isMobile: true });
     const { page, errors } = await openPage(context, `${env.server.url}embed.html?panels=training,why&augment=strong`);
     const lab = page.locator('cnn-lab');
-    await page.waitForFunction(() => (document.querySelector('cnn-lab') as unknown as { dataState(): string } | null)?.dataState() === 'ready', null, { timeout: 60_000 });
+    await page.waitForFunction(() => (document.querySelector('cnn-lab') as unknown as { state(): string } | null)?.state() === 'idle', null, { timeout: 60_000 });
     expect(await lab.getByTestId('augment').inputValue()).toBe('strong');
-    await expect.poll(() => lab.getByTestId('augment-view').getAttribute('data-augment')).toBe(CHOICES.augmentPresets.strong);
+    await lab.getByTestId('step').tap();
+    await expect.poll(() => lab.getByTestId('augment-view').getAttribute('data-augment'), { timeout: 60_000 }).toBe(CHOICES.augmentPresets.strong);
+    await expect.poll(() => lab.getByTestId('augment-caption').textContent()).toMatch(/the sample just trained/);
     expect(await lab.locator('#panel-why').isVisible()).toBe(true);
     expect(await lab.locator('#panel-draw').isVisible()).toBe(false);
     await lab.locator('#panel-training').screenshot({ path: screenshotPath('augment-grid-390') });
