@@ -57,6 +57,7 @@ export class AugmentView {
     this.versionsBox = h('div', { class: 'app-aug-grid', testid: 'augment-versions' }, ...cells);
     this.caption = h('p', { class: 'app-aug-caption', testid: 'augment-caption' }, 'The training images appear once MNIST is loaded.');
     this.amounts = h('ul', { class: 'app-aug-amounts', testid: 'augment-amounts' });
+    this.versionsBox.hidden = this.amounts.hidden = true; // until there is a sample to show
     this.element = h(
       'section',
       { class: 'app-aug', testid: 'augment-view', 'aria-labelledby': 'h-augment' },
@@ -69,12 +70,15 @@ export class AugmentView {
     container.append(this.element);
   }
 
-  /** A message instead of pictures (MNIST missing, the worker restarting). */
+  /** A message instead of pictures (no training images yet, MNIST missing, the worker restarting). */
   say(text: string): void {
     this.caption.textContent = text;
+    this.versionsBox.hidden = this.amounts.hidden = true;
+    delete this.element.dataset['augment'];
   }
 
   show(s: AugmentSample): void {
+    this.versionsBox.hidden = false;
     paintSlice(this.original, s.pixels, 0, 28, 28, SEQUENTIAL, { min: 0, max: 255 });
     const off = s.augment === 'off';
     this.element.dataset['augment'] = s.augment;
