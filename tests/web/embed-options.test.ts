@@ -7,7 +7,7 @@ import { parseEmbedOptions } from '../../web/src/embed/options';
 import { fontFaces, scopeCss, withoutFontFaces } from '../../web/src/embed/scope-css';
 
 const from = (attrs: Record<string, string>) => (name: string) => attrs[name] ?? null;
-const KNOWN = ['training', 'plots', 'draw', 'weights', 'network', 'test', 'backprop'];
+const KNOWN = ['training', 'plots', 'draw', 'weights', 'why', 'network', 'test', 'backprop'];
 
 describe('parseEmbedOptions', () => {
   it('no options: every panel, the default settings, no autoplay', () => {
@@ -24,7 +24,7 @@ describe('parseEmbedOptions', () => {
   it('panels: the listed ones in the page order; the rest hidden (by App or by the element)', () => {
     const o = parseEmbedOptions(from({ panels: 'network, draw' }), KNOWN);
     expect(o.panels).toEqual(['draw', 'network']);
-    expect(o.options.hidden).toEqual(['training', 'plots', 'weights', 'backprop', 'test']);
+    expect(o.options.hidden).toEqual(['training', 'plots', 'weights', 'why', 'backprop', 'test']);
     expect(o.alsoHidden).toEqual([]); // every panel of the page is one App can hide (#hide= too)
     expect(parseEmbedOptions(from({ panels: 'backprop DRAW' }), KNOWN).panels).toEqual(['draw', 'backprop']);
   });
@@ -35,12 +35,12 @@ describe('parseEmbedOptions', () => {
 
   it('settings: checked as in the URL hash; a bad value keeps the default', () => {
     const o = parseEmbedOptions(
-      from({ seed: '3', lr: '0.02', activation: 'tanh', pooling: 'max', 'train-size': '10000', epochs: '7', batch: '8', model: 'training' }),
+      from({ seed: '3', lr: '0.02', activation: 'tanh', pooling: 'max', 'train-size': '10000', epochs: '7', batch: '8', augment: 'mild', model: 'training' }),
       KNOWN,
     );
-    expect(o.options.settings).toMatchObject({ seed: 3, learningRate: 0.02, activation: 'tanh', pooling: 'max', trainSize: 10000, epochs: 7, batchSize: 8 });
+    expect(o.options.settings).toMatchObject({ seed: 3, learningRate: 0.02, activation: 'tanh', pooling: 'max', trainSize: 10000, epochs: 7, batchSize: 8, augment: 'mild' });
     expect(o.options.model).toBe('training');
-    const bad = parseEmbedOptions(from({ seed: '-1', lr: 'fast', activation: 'gelu', 'train-size': '12' }), KNOWN);
+    const bad = parseEmbedOptions(from({ seed: '-1', lr: 'fast', activation: 'gelu', 'train-size': '12', augment: 'rot=90' }), KNOWN);
     expect(bad.options.settings).toEqual(DEFAULT_SETTINGS);
     // any subset of the first N training images from 100 to 60,000, not only the menu's sizes
     expect(parseEmbedOptions(from({ 'train-size': '2000' }), KNOWN).options.settings.trainSize).toBe(2000);

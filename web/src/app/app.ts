@@ -10,7 +10,9 @@
 import type { EventOf, ModelChoice, PretrainedInfo, ProgressInfo, Checkpoint, DataSplit, WorkerEvent, TrainSettings } from '../worker/protocol';
 import { pageFiles, type FileProgress } from '../data/file-share';
 import { Controls, type PageState } from '../ui/controls';
-import { DIVERGENCE } from '../core/limits';
+import { DIVERGENCE, LIMITS } from '../core/limits';
+import { errorText } from '../core/util';
+import { AugmentView } from '../ui/augment-view';
 import { capitalise, formatCount, formatNumber } from '../ui/format';
 import { AccuracyPlot, LossPlot } from '../ui/plots';
 import { ProgressView } from '../ui/progress';
@@ -27,6 +29,7 @@ import { WorkerClient } from './worker-client';
 import { createTrainingWorker } from './training-worker';
 import { Teaching } from './teaching';
 import { WeightsPanel } from './weights-panel';
+import { WhyPanel } from './why-panel';
 import { dataFix, readyText, shownPanels, wasmFix, workerBlockedText, type Shown } from './texts';
 
 /** A split of MNIST as the page knows it: not asked for, on its way, there, failed (tried again when asked again). */
@@ -97,6 +100,9 @@ export class App {
   private readonly testView: TestView;
   private readonly drawPanel: DrawPanel;
   private readonly networkPanel: NetworkPanel;
+  private readonly whyPanel: WhyPanel | null;
+  private readonly augmentView: AugmentView;
+  private augmentAsking = false;
   private readonly kernelNote: HTMLElement;
   private readonly teaching: Teaching | null;
   /** A weights file loaded as the draw pad's network: a restarted worker gets it again. */
@@ -138,6 +144,7 @@ export class App {
       change: (settings) => this.changeSettings(settings),
     });
     this.progressView = new ProgressView(byId('training'));
+    this.augmentView = new AugmentView(byId('training'), LIMITS.augmentPreviewCount.default);
 
     const plots = byId('plots');
     this.lossPlot = new LossPlot(plots);
@@ -151,6 +158,7 @@ export class App {
       testCount: () => this.testCount,
       wantDrawing: () => this.drawPanel.predict(),
       shown: () => this.shown(),
+      sourceChanged: () => this.whyPanel?.refresh(),
     });
     this.drawPanel = new DrawPanel(
       byId('draw'),
@@ -162,9 +170,36 @@ export class App {
         chooseModel: (model) => this.chooseModel(model),
         testCount: () => this.testCount,
         networkShown: () => !this.page.hidden.includes('network'),
+        drawingChanged: () => this.whyPanel?.refresh(),
+        whyShown: () => this.shown().has('why') && this.root.querySelector('#panel-why') !== null,
+        showWhy: () => {
+          this.networkPanel.followDrawing();
+          this.byId('panel-why').scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
+        },
       },
       this.networkPanel,
     );
+
+    // Why this answer (app/why-panel.ts): the same input as "Inside the network".
+    const whyHost = this.root.querySelector<HTMLElement>('#why');
+    this.whyPanel = whyHost
+      ? new WhyPanel(whyHost, {
+          request,
+          ready: () => this.client.running && this.state !== 'starting' && this.state !== 'fatal' && this.shown().has('why'),
+          running: () => this.client.running,
+          source: () => {
+            const s = this.networkPanel.source;
+            return s.kind === 'test' ? s : { kind: 'drawing', image: this.drawPanel.drawing };
+          },
+          model: () => this.page.model,
+          shown: () => this.shown(),
+          useImage: (pixels) => {
+            this.drawPanel.showImage(Float32Array.from(pixels, (v) => v / 255));
+            this.networkPanel.followDrawing();
+            this.byId('panel-draw').scrollIntoView({ behavior: scrollBehavior(), block: 'nearest' });
+          },
+        })
+      : null;
 
     // Backprop step by step, the gradient check and "teach it your digit" (app/teaching.ts).
     const backpropHost = this.root.querySelector<HTMLElement>('#backprop');
@@ -192,9 +227,11 @@ export class App {
       },
       inspect: (index) => {
         void this.networkPanel.showTestImage(index);
-        this.byId('panel-network').scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
+        // A test image (a mistake, most often) goes to "Why this answer?" when it is shown, and to "Inside the network" below it.
+        const to = this.shown().has('why') ? 'panel-why' : 'panel-network';
+        this.byId(to).scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
       },
-      canInspect: () => this.shown().has('network'),
+      canInspect: () => this.shown().has('network') || this.shown().has('why'),
     });
     const evalButton = (model: ModelChoice, label: string) => {
       const b = h('button', { type: 'button', class: 'app-button', testid: `eval-${model}` }, label);
@@ -235,7 +272,12 @@ export class App {
 
     document.addEventListener('visibilitychange', this.onVisibilityChange);
     if (document.hidden) this.suspended.add('hidden');
-    this.timers.push(window.setInterval(() => this.tick(), 250), window.setInterval(() => this.refreshWhileTraining(), 700));
+    this.timers.push(
+      window.setInterval(() => this.tick(), 250),
+      window.setInterval(() => this.refreshWhileTraining(), 700),
+      // "What the network trains on" follows the sample just trained, about 3 times a second.
+      window.setInterval(() => this.state === 'running' && this.refreshAugment(), 330),
+    );
 
     this.setState('starting');
     this.status.say('Starting the training worker…');
@@ -292,6 +334,7 @@ export class App {
     this.setState('crashed');
     this.drawPanel.workerStopped();
     this.networkPanel.workerStopped();
+    this.whyPanel?.workerStopped();
     const cp = this.checkpoint;
     const kept = cp
       ? `Nothing is lost: the page kept the run at ${formatCount(cp.samplesSeen)} samples, and a restarted worker goes on from there exactly.`
@@ -362,6 +405,9 @@ export class App {
         return;
       case 'notice':
         this.status.show('notice', { level: e.level, title: e.message, text: '' }, e.level === 'warning' ? 20000 : 6000);
+        return;
+      case 'nearest-progress':
+        this.whyPanel?.tableProgress(e.done, e.total);
         return;
       default:
         return; // replies are matched by the client
@@ -465,9 +511,10 @@ export class App {
       if (e.split === 'test') {
         this.testCount = e.count;
         this.networkPanel.dataReady(e.count);
-      }
+      } else this.refreshAugment();
       if (this.dataState() !== 'failed') this.status.hide('data');
     } else {
+      if (e.split === 'train') this.augmentView.say('The training images are not available: MNIST could not be loaded.');
       this.status.show('data', { level: 'error', title: 'MNIST could not be loaded.', text: e.message, fix: dataFix(this.where, e.fix, this.shown()) });
     }
     this.setState(this.state);
@@ -477,6 +524,7 @@ export class App {
     this.followRun(e.progress.run);
     const first = this.state === 'starting';
     this.setState(e.state);
+    this.refreshAugment();
     if (first && this.onSettled) this.firstView();
     this.controls.setSettings(e.settings);
     this.page = { ...this.page, settings: e.settings };
@@ -585,6 +633,30 @@ export class App {
   private refreshPredictions(): void {
     this.drawPanel.predict();
     this.networkPanel.refresh();
+    this.whyPanel?.refresh();
+  }
+
+  /**
+   * "What the network trains on": the sample just trained, augmented with the run's
+   * options (one request in flight). The training images load with Start or Step, not
+   * for this picture: until then it says so.
+   */
+  private refreshAugment(): void {
+    if (this.augmentAsking || !this.client.running || this.state === 'starting' || !this.shown().has('training') || document.hidden) return;
+    if (this.data.train !== 'ready') {
+      if (this.data.train !== 'failed') this.augmentView.say('The training images load when you press Start or Step; then this shows what the network trains on.');
+      return;
+    }
+    this.augmentAsking = true;
+    this.client
+      .request({ type: 'augment-preview', count: LIMITS.augmentPreviewCount.default })
+      .then((r) => (r.sample ? this.augmentView.show(r.sample) : this.augmentView.say('The training images are not loaded yet.')))
+      .catch((error: unknown) => {
+        if (this.client.running) this.augmentView.say(`No preview: ${errorText(error)}`);
+      })
+      .finally(() => {
+        this.augmentAsking = false;
+      });
   }
 
   /** While the network being trained answers, its predictions change as it learns. */

@@ -1,9 +1,9 @@
 // The training controls: start, pause, step, reset, and the settings (λ, batch,
-// epochs, f, pooling, training-set size, seed). Each setting is checked as it is
+// epochs, f, pooling, training-set size, seed, data augmentation). Each setting is checked as it is
 // changed; a bad value is explained next to its field and not sent.
 import { LIMITS } from '../core/limits';
 import { ACTIVATIONS, POOLINGS } from '../core/types';
-import { BATCH_SIZES, RESET_KEYS, SETTING_CHECKS, SPEEDS, TRAIN_SIZES, type TrainSettings } from '../worker/protocol';
+import { AUGMENT_AMOUNTS, BATCH_SIZES, RESET_KEYS, SETTING_CHECKS, SPEEDS, TRAIN_SIZES, type TrainSettings } from '../worker/protocol';
 import { h, sub } from './dom';
 import { formatCount } from './format';
 
@@ -54,6 +54,8 @@ export class Controls {
     const trainSize = h('select', { testid: 'train-size' }, ...TRAIN_SIZES.map((n) => h('option', { value: String(n) }, formatCount(n))));
     const seed = h('input', { type: 'number', inputmode: 'numeric', step: '1', min: String(LIMITS.seed.min), max: String(LIMITS.seed.max), testid: 'seed' });
     const speed = h('select', { testid: 'speed' }, ...SPEEDS.map((n) => h('option', { value: String(n) }, n === 0 ? 'full' : `${formatCount(n)}/s`)));
+    // The core's presets (limits.json): off, mild, strong.
+    const augment = h('select', { testid: 'augment' }, ...AUGMENT_AMOUNTS.map((a) => h('option', { value: a }, a)));
 
     const grid = h('div', { class: 'app-fields' });
     const add = (key: keyof TrainSettings, field: Field, label: (string | Node)[]) => {
@@ -86,6 +88,7 @@ export class Controls {
     add('pooling', pooling, ['Pooling ', h('span', { class: 'app-muted' }, 'C', sub('P'))]);
     add('trainSize', trainSize, ['Training set']);
     add('seed', seed, ['Seed']);
+    add('augment', augment, ['Data augmentation']);
     add('speed', speed, ['Speed']);
 
     const note = h(
