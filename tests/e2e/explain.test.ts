@@ -86,41 +86,19 @@ afterAll(async () => {
 
 type Ctx = { context: BrowserContext; page: Page; errors: string[] };
 
-/**
- * Waits until the page shows `caption`; on a page whose on-demand load of MNIST's test
- * set hangs (main's lazy loading: both downloads complete, the worker never answers,
- * the caption stays "Loading the 10,000 MNIST test images…" — about 1 page in 12 on
- * this machine, reported with the branch), says so and returns false.
- */
-async function shows(caption: Locator, text: string): Promise<boolean> {
-  try {
-    await expect.poll(() => caption.textContent(), { timeout: 30_000 }).toContain(text);
-    return true;
-  } catch {
-    console.warn(`explain: "${text}" not shown after 30 s (the caption says "${await caption.textContent()}"): a new page`);
-    return false;
-  }
-}
-
 async function open(phone = false, reducedMotion: 'reduce' | 'no-preference' = 'no-preference'): Promise<Ctx> {
-  for (let attempt = 1; ; attempt++) {
-    const context = await browser.newContext(
-      phone
-        ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, reducedMotion }
-        : { viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1, reducedMotion },
-    );
-    const { page, errors } = await openPage(context, server.url);
-    await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 60_000 });
-    await page.getByTestId('model-pretrained').check();
-    await page.getByTestId('test-index').fill(String(TEST_INDEX));
-    await page.getByTestId('test-index').dispatchEvent('change');
-    // MNIST's test set loads on demand
-    if ((await shows(page.getByTestId('network-caption'), `Test image #${TEST_INDEX}`)) || attempt === 2) {
-      await expect.poll(() => page.getByTestId('network-caption').textContent()).toContain(`Test image #${TEST_INDEX}`);
-      return { context, page, errors };
-    }
-    await context.close();
-  }
+  const context = await browser.newContext(
+    phone
+      ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, reducedMotion }
+      : { viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1, reducedMotion },
+  );
+  const { page, errors } = await openPage(context, server.url);
+  await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 60_000 });
+  await page.getByTestId('model-pretrained').check();
+  await page.getByTestId('test-index').fill(String(TEST_INDEX));
+  await page.getByTestId('test-index').dispatchEvent('change');
+  await page.getByTestId('network-caption').filter({ hasText: `Test image #${TEST_INDEX}` }).waitFor({ timeout: 60_000 }); // MNIST's test set loads on demand
+  return { context, page, errors };
 }
 
 /** The trace of the same sample, in the backprop panel. */
@@ -393,14 +371,9 @@ describe('every number explains itself', () => {
     const { page, errors } = await openPage(context, `${embedServer.url}course/lesson.html`);
     await page.waitForFunction(() => (document.getElementById('lab') as HTMLElement & { state(): string }).state() === 'idle', null, { timeout: 60_000 });
     const lab = page.locator('#lab');
-    for (let attempt = 1; ; attempt++) {
-      await lab.getByTestId('test-index').fill('0');
-      await lab.getByTestId('test-index').dispatchEvent('change');
-      if ((await shows(lab.getByTestId('network-caption'), 'Test image #0')) || attempt === 2) break;
-      await page.reload();
-      await page.waitForFunction(() => (document.getElementById('lab') as HTMLElement & { state(): string }).state() === 'idle', null, { timeout: 60_000 });
-    }
-    await expect.poll(() => lab.getByTestId('network-caption').textContent()).toContain('Test image #0');
+    await lab.getByTestId('test-index').fill('0');
+    await lab.getByTestId('test-index').dispatchEvent('change');
+    await lab.getByTestId('network-caption').filter({ hasText: 'Test image #0' }).waitFor({ timeout: 60_000 });
     await pointAt(page, lab.locator('[data-testid="nv-c1"] canvas.cl-pixels').nth(1), 24, 24, CELLS.c1.row, CELLS.c1.col);
     const panel = lab.getByTestId('explain-network');
     await expect.poll(() => panel.getAttribute('data-index')).toBe(String(CELLS.c1.index));

@@ -156,6 +156,10 @@ export class NetworkPanel {
     const slow = window.setTimeout(() => (this.caption.textContent = 'Loading the 10,000 MNIST test images…'), 150);
     try {
       const r = await this.port.request({ type: 'inspect', index, model: this.port.model() });
+      // Cleared here, not only in finally: the paint below waits a frame, and a timer due
+      // before the reply but run after it (a busy page runs tasks out of that order) would
+      // put "Loading…" back over the answer for good.
+      window.clearTimeout(slow);
       if (this.sourceNow.kind !== 'test' || this.sourceNow.index !== r.index) return;
       paintSlice(this.preview, r.pixels, 0, 28, 28, SEQUENTIAL, { min: 0, max: 255 });
       this.preview.hidden = false;
