@@ -2,6 +2,7 @@
 // scripts, so the page works under `script-src 'self' 'wasm-unsafe-eval'`.
 // The page is one user of App: the document holds the skeleton, the options live
 // in the URL hash (a link reproduces a run), window.__cnnlab has the test hooks.
+import './ui/theme.css';
 import './ui/components.css';
 import './styles.css';
 import './ui/a11y.css';
@@ -10,6 +11,9 @@ import { errorText } from './core/util';
 import { registerServiceWorker } from './app/offline';
 import { formatHash, parseHash } from './app/settings';
 import type {} from './app/test-hooks'; // declares window.__cnnlab
+import { themeToggle } from './app/theme';
+
+document.getElementById('theme-slot')?.append(themeToggle());
 
 try {
   const app = new App({

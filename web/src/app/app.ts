@@ -44,6 +44,8 @@ export interface AppOptions {
   weightsUrl?: string;
   /** Start training as soon as MNIST is loaded (when not hidden or off screen). */
   autoplay?: boolean;
+  /** The demo's name where several share a page ('cnnlab 2'): it makes the status landmark's name unique. */
+  name?: string;
   /** The options changed through the controls (the page writes them to the hash). */
   onOptionsChange?(options: PageOptions): void;
 }
@@ -99,7 +101,7 @@ export class App {
     this.page = options.options;
     this.applyHidden(this.page.hidden);
 
-    this.status = new StatusArea(byId('status'));
+    this.status = new StatusArea(byId('status'), options.name ? `Status of ${options.name}` : 'Status');
     this.controls = new Controls(byId('training'), this.page.settings, {
       start: () => this.start(),
       pause: () => {
@@ -114,6 +116,7 @@ export class App {
       change: (settings) => this.changeSettings(settings),
     });
     this.progressView = new ProgressView(byId('training'));
+    if (!this.page.hidden.includes('training')) this.status.addAction(this.controls.quick);
 
     const plots = byId('plots');
     this.lossPlot = new LossPlot(plots);

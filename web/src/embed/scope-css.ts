@@ -1,4 +1,5 @@
 // The page's style sheets, rewritten for a shadow root. Pure.
+//   :root[data-theme='x']    → .cnnlab-root[data-theme='x'] (the theme, set by the element)
 //   :root, html, body        → :host (the custom properties and the base font)
 //   body[data-state='x']     → :host([data-state='x'])
 //   @media (max-width: …)    → @container cnnlab (max-width: …): the layout follows
@@ -6,6 +7,7 @@
 //                              in a narrow column of a wide page stacks its panels.
 export function scopeCss(css: string): string {
   return css
+    .replace(/:root\[data-theme=/g, '.cnnlab-root[data-theme=')
     .replace(/:root\b/g, ':host')
     .replace(/\bbody\[([^\]]+)\]/g, ':host([$1])')
     .replace(/(^|[}\s,;])(html|body)(?=\s*[{,])/g, '$1:host')

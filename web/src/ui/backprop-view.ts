@@ -9,7 +9,7 @@ import type { Tensor } from '../core/types';
 import type { BackpropTrace } from '../worker/protocol';
 import { formatValue } from './colormap';
 import { h } from './dom';
-import { numberGrid, symmetric, tensorMaps, tex, valuesJson, vectorCells } from './teaching-parts';
+import { numberGrid, symmetric, tensorMaps, tex, valuesJson, vectorCells, vectorRows } from './teaching-parts';
 
 const F_PRIME: Record<string, string> = {
   relu: "f'(z) = 1 \\text{ if } z > 0 \\text{, else } 0 \\;(\\text{ReLU})",
@@ -60,12 +60,16 @@ export class BackpropView {
     const out: Node[] = [];
 
     // δ = S − Y
-    const sy = h(
-      'div',
-      { class: 'bp-sy' },
-      h('div', { class: 'bp-sy-row' }, h('span', { class: 'bp-sy-name' }, tex('S')), vectorCells('bp-probs', probs, (i) => String(i), { min: -1, max: 1 })),
-      h('div', { class: 'bp-sy-row' }, h('span', { class: 'bp-sy-name' }, tex('Y')), vectorCells('bp-y', y, (i) => String(i), { min: -1, max: 1 })),
-      h('div', { class: 'bp-sy-row' }, h('span', { class: 'bp-sy-name' }, tex('\\delta')), vectorCells('bp-delta_out', d.delta_out.data, (i) => String(i), { min: -1, max: 1 })),
+    // One table, so S, Y and δ line up column by column.
+    const unit = { min: -1, max: 1 };
+    const sy = vectorRows(
+      [
+        { testid: 'bp-probs', name: 'S', data: probs, range: unit },
+        { testid: 'bp-y', name: 'Y', data: y, range: unit },
+        { testid: 'bp-delta_out', name: '\\delta', data: d.delta_out.data, range: unit },
+      ],
+      (i) => String(i),
+      'S, Y and δ = S − Y for the digits 0 to 9',
     );
     out.push(
       row(

@@ -20,6 +20,8 @@ export interface DrawPadOptions {
    * pad is empty).
    */
   onChange: (input: DrawInput | null) => void;
+  /** Where the preprocessing stages go (default: beside the pad, in the pad's element). */
+  stagesHost?: HTMLElement;
 }
 
 /** Side of the pad, CSS pixels and ink pixels (10 ink pixels per input pixel). */
@@ -76,8 +78,7 @@ export class DrawPad {
     const frame = el('div', 'cl-drawpad-frame');
     this.view = el('canvas', 'cl-drawpad-canvas');
     this.view.dataset['testid'] = 'drawpad';
-    this.view.style.width = `${PAD_SIZE}px`;
-    this.view.style.height = `${PAD_SIZE}px`;
+    // Its CSS size is the frame's (--cl-pad: 280 px, less on a phone); strokes are scaled to 280.
     this.view.setAttribute('role', 'img');
     this.view.setAttribute('aria-label', 'Drawing pad: draw one digit, 0 to 9, with a mouse, pen or finger');
     this.viewCtx = context(this.view);
@@ -153,7 +154,9 @@ export class DrawPad {
     );
     stages.append(legend);
 
-    root.append(padColumn, stages);
+    root.append(padColumn);
+    if (options.stagesHost) options.stagesHost.append(stages);
+    else root.append(stages);
     container.append(root);
     this.element = root;
 
@@ -453,12 +456,14 @@ function tintNaN(canvas: HTMLCanvasElement, values: Float32Array): void {
 
 function markerSwatch(): HTMLElement {
   const s = el('span', 'cl-swatch cl-swatch-com');
+  s.setAttribute('role', 'img');
   s.setAttribute('aria-label', 'orange dot');
   return s;
 }
 
 function crossSwatch(): HTMLElement {
   const s = el('span', 'cl-swatch cl-swatch-centre', '+');
+  s.setAttribute('role', 'img');
   s.setAttribute('aria-label', 'blue cross');
   return s;
 }

@@ -13,6 +13,7 @@
 // layout. The shapes come from the tensors, so other configs (maps1, maps2, hidden)
 // work too; f and the pooling come with the snapshot (the network's config).
 import { el } from './dom';
+import { onThemeChange } from './theme';
 import type { NetworkSnapshot, Tensor } from '../core/types';
 import {
   DIVERGING,
@@ -205,6 +206,10 @@ export class NetworkView {
   private textColor = '';
 
   constructor(container: HTMLElement) {
+    // The legends' text colour is read once per theme (colormap.ts repaints drawn legends).
+    onThemeChange(() => {
+      this.textColor = '';
+    });
     this.element = el('div', 'cl-net');
     this.element.setAttribute('role', 'group');
     this.element.setAttribute('aria-label', 'Inside the network: every layer for the current input');

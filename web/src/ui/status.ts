@@ -34,13 +34,22 @@ export class StatusArea {
   private readonly items = new Map<string, HTMLElement>();
   private timers = new Map<string, number>();
 
-  constructor(container: HTMLElement) {
+  private readonly row: HTMLElement;
+
+  /** `label`: the landmark's name (two demos on one page need two names). */
+  constructor(container: HTMLElement, label = 'Status') {
     this.line = h('p', { class: 'app-status-line', role: 'status', 'aria-live': 'polite' }, 'Starting…');
     this.meter = h('progress', { class: 'app-status-meter', max: '1', 'aria-label': 'Loading MNIST' });
     this.meter.hidden = true;
     this.alerts = h('div', { class: 'app-alerts' });
-    this.element = h('section', { class: 'app-status', testid: 'status', 'aria-label': 'Status' }, h('div', { class: 'app-status-row' }, this.line, this.meter), this.alerts);
+    this.row = h('div', { class: 'app-status-row' }, this.line, this.meter);
+    this.element = h('section', { class: 'app-status', testid: 'status', 'aria-label': label }, this.row, this.alerts);
     container.append(this.element);
+  }
+
+  /** A control at the end of the status line (the page's Start / Pause, in reach at the top). */
+  addAction(control: HTMLElement): void {
+    this.row.append(control);
   }
 
   /** The one-line summary. */

@@ -7,11 +7,27 @@ import 'katex/dist/katex.min.css';
 import './teaching.css';
 import { DIVERGING, cssColor, drawLegend, formatValue, maxAbs, paintSlice, pixelCanvas, type PaintRange } from './colormap';
 import { h } from './dom';
+import { watchOverflow } from './scroll-box';
 
-/** An element with `src` typeset by KaTeX (inline, or display style). */
+const rendered = new Map<string, string>();
+
+/**
+ * An element with `src` typeset by KaTeX (inline, or display style). The markup of
+ * each source and style is made once and reused (a step shows the same ~60 formulas
+ * again: typesetting them is the slow part of a render). A display formula wider
+ * than its column (a phone) scrolls in its own box, with the edge shadows as cue.
+ */
 export function tex(src: string, display = false, className = 'tp-eq'): HTMLElement {
   const e = h(display ? 'div' : 'span', { class: className });
-  katex.render(src, e, { throwOnError: false, displayMode: display, output: 'htmlAndMathml' });
+  const key = `${display ? 'D' : 'I'}${src}`;
+  let html = rendered.get(key);
+  if (html === undefined) {
+    html = katex.renderToString(src, { throwOnError: false, displayMode: display, output: 'htmlAndMathml' });
+    if (rendered.size > 2000) rendered.clear();
+    rendered.set(key, html);
+  }
+  e.innerHTML = html; // KaTeX's own markup of our own sources (no user text)
+  if (display) watchOverflow(e, 'Equation');
   return e;
 }
 
@@ -69,14 +85,44 @@ export function legend(range: PaintRange): HTMLCanvasElement {
   const canvas = h('canvas', { class: 'tp-legend' });
   canvas.style.width = '180px';
   canvas.style.height = '28px';
-  // Drawn after the canvas is in the document (text colour from CSS), next frame.
-  requestAnimationFrame(() => drawLegend(canvas, range.min, range.max, { map: DIVERGING, textColor: '#374151' }));
+  // Drawn after the canvas is in the document (text colour from CSS: the theme's), next frame.
+  requestAnimationFrame(() => drawLegend(canvas, range.min, range.max, { map: DIVERGING }));
   return canvas;
 }
 
 /** The diverging colour of v; white when the range is empty (all values 0). */
 function colour(v: number, range: PaintRange): string {
   return range.max > range.min ? cssColor(DIVERGING, v, range.min, range.max) : '#ffffff';
+}
+
+/**
+ * Several vectors of one length as one table (S, Y and δ = S − Y): a header of
+ * names, a row per vector, so the columns line up; in a box that scrolls sideways
+ * with a cue when it is wider than the screen. Each row carries its testid and
+ * data-values.
+ */
+export function vectorRows(rows: { testid: string; name: string; data: ArrayLike<number>; range?: PaintRange }[], names: (i: number) => string, caption: string): HTMLElement {
+  const n = rows[0]?.data.length ?? 0;
+  const head = h('tr', {}, h('td', {}));
+  for (let i = 0; i < n; i++) head.append(h('th', { scope: 'col' }, tex(names(i))));
+  const body = h('tbody', {});
+  for (const r of rows) {
+    const range = r.range ?? symmetric(r.data);
+    const tr = h('tr', { testid: r.testid, 'data-values': valuesJson(r.data) }, h('th', { scope: 'row', class: 'tp-row-name' }, tex(r.name)));
+    for (let i = 0; i < r.data.length; i++) {
+      const v = r.data[i]!;
+      const td = h('td', { 'data-value': String(v) }, formatValue(v));
+      td.style.background = colour(v, range);
+      if (Math.abs(v) > 0.6 * range.max && range.max > 0) td.classList.add('tp-dark');
+      tr.append(td);
+    }
+    body.append(tr);
+  }
+  const table = h('table', { class: 'tp-cells tp-rows' }, h('caption', { class: 'app-sr' }, caption), h('thead', {}, head), body);
+  const box = h('div', {}, table);
+  const cue = h('p', {}, 'Scroll sideways for all ' + n + ' columns →');
+  watchOverflow(box, caption, cue);
+  return h('div', { class: 'tp-rows-wrap' }, cue, box);
 }
 
 /** A short vector as coloured cells with their numbers (δ, biases). */
