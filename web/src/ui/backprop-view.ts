@@ -156,7 +156,7 @@ export class BackpropView {
     out.push(
       row(
         'Layer-2 kernels and biases',
-        ['\\Delta K^2_{m,n}(u,v) = \\sum_{i,j=1}^{8} \\delta C^2_n(i,j)\\, C^1_{P_m}(i-u, j-v)', '\\Delta b^2_n = \\sum_{i,j=1}^{8} \\delta C^2_n(i,j)'],
+        ['\\Delta K^2_{m,n}(u,v) = \\sum_{i,j=1}^{8} \\delta C^2_n(i,j)\\, C^1_{P,m}(i-u, j-v)', '\\Delta b^2_n = \\sum_{i,j=1}^{8} \\delta C^2_n(i,j)'],
         `Rows m = 1…${m2} (input map C_P¹ₘ), columns n = 1…${n2}. Kernels are shown as the forward pass applies them (cross-correlation); the handout's K(u,v) is each picture turned 180°.`,
         k2Maps,
         h('div', { class: 'bp-bias' }, tex('\\Delta b^2_n'), b2),
@@ -167,9 +167,9 @@ export class BackpropView {
     out.push(
       row(
         'Back through the layer-2 convolution',
-        '\\delta C^1_{P_m} = \\sum_{n=1}^{6} \\delta C^2_n \\circledast \\operatorname{rot180}\\!\\left(K^2_{m,n}\\right)',
+        '\\delta C^1_{P,m} = \\sum_{n=1}^{6} \\delta C^2_n \\circledast \\operatorname{rot180}\\!\\left(K^2_{m,n}\\right)',
         `A full convolution: ${side2}×${side2} with 5×5 gives ${sideP1}×${sideP1}.`,
-        tensorMaps('bp-delta_pool1', d.delta_pool1.data, d.delta_pool1.shape, { count: maps1, rows: sideP1, cols: sideP1, scale: 6, caption: (m) => `\\delta C^1_{P_{${m + 1}}}` }),
+        tensorMaps('bp-delta_pool1', d.delta_pool1.data, d.delta_pool1.shape, { count: maps1, rows: sideP1, cols: sideP1, scale: 6, caption: (m) => `\\delta C^1_{P,${m + 1}}` }),
       ),
     );
 
@@ -178,8 +178,8 @@ export class BackpropView {
       row(
         avg ? 'Back through average pooling and f' : 'Back through max pooling and f',
         avg
-          ? "\\delta C^1_m(i,j) = \\tfrac14\\,\\delta C^1_{P_m}\\!\\left(\\lceil i/2\\rceil, \\lceil j/2\\rceil\\right) \\cdot f'"
-          : "\\delta C^1_m(i,j) = \\delta C^1_{P_m}(\\lceil i/2\\rceil, \\lceil j/2\\rceil)\\cdot f' \\text{ at the arg-max, else } 0",
+          ? "\\delta C^1_m(i,j) = \\tfrac14\\,\\delta C^1_{P,m}\\!\\left(\\lceil i/2\\rceil, \\lceil j/2\\rceil\\right) \\cdot f'"
+          : "\\delta C^1_m(i,j) = \\delta C^1_{P,m}(\\lceil i/2\\rceil, \\lceil j/2\\rceil)\\cdot f' \\text{ at the arg-max, else } 0",
         `i, j = 1…${side1}.` + (t.config.activation === 'relu' ? ' Where C¹ = b¹ ≤ 0 (the blank border) ReLU′ = 0 and δC¹ is white.' : ''),
         tensorMaps('bp-delta_conv1', d.delta_conv1.data, d.delta_conv1.shape, { count: maps1, rows: side1, cols: side1, scale: 3, caption: (m) => `\\delta C^1_{${m + 1}}` }),
       ),

@@ -69,7 +69,8 @@ export function tensorMaps(testid: string, data: Float32Array, shape: number[], 
   if (o.perRow) grid.style.gridTemplateColumns = `repeat(${o.perRow}, max-content)`;
   const size = o.rows * o.cols;
   for (let k = 0; k < o.count; k++) {
-    const canvas = pixelCanvas(o.rows, o.cols, o.scale, 'tp-pixels');
+    // A one-row strip (δ₁, Δb₁: 50 values) shrinks to a phone's width rather than poke out.
+    const canvas = pixelCanvas(o.rows, o.cols, o.scale, o.rows === 1 ? 'tp-pixels tp-strip' : 'tp-pixels');
     paintSlice(canvas, data, k * size, o.rows, o.cols, DIVERGING, range);
     canvas.setAttribute('role', 'img');
     canvas.setAttribute('aria-label', o.label ? o.label(k) : `slice ${k + 1}`);
