@@ -34,7 +34,7 @@ export function buildSkeleton(name = 'cnnlab'): HTMLElement {
   }
   const credit = source.querySelector('.app-credit-inline')?.textContent?.trim() ?? '';
   const footer = h(
-    'footer',
+    'div', // not a contentinfo landmark: it sits inside the element's region
     { class: 'cnnlab-foot' },
     h('span', { class: 'cnnlab-credit', testid: 'mnist-credit' }, credit),
     h('span', { id: 'kernel' }),

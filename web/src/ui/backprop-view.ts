@@ -9,6 +9,7 @@ import type { Tensor } from '../core/types';
 import type { BackpropTrace } from '../worker/protocol';
 import { formatValue } from './colormap';
 import { h } from './dom';
+import { watchOverflow } from './scroll-box';
 import { numberGrid, symmetric, tensorMaps, tex, valuesJson, vectorCells, vectorRows } from './teaching-parts';
 
 const F_PRIME: Record<string, string> = {
@@ -18,11 +19,14 @@ const F_PRIME: Record<string, string> = {
 };
 
 function row(title: string, equation: string | string[], note: string | Node | null, ...displays: Node[]): HTMLElement {
+  // The tensors scroll sideways in their own box when wider than the column (a phone).
+  const show = h('div', { class: 'bp-show' }, ...displays);
+  watchOverflow(show, `${title}: the values`);
   return h(
     'section',
     { class: 'bp-row' },
     h('div', { class: 'bp-eq' }, h('h3', { class: 'bp-row-title' }, title), ...(Array.isArray(equation) ? equation : [equation]).map((e) => tex(e, true)), note ? h('p', { class: 'bp-note' }, note) : null),
-    h('div', { class: 'bp-show' }, ...displays),
+    show,
   );
 }
 
@@ -66,7 +70,7 @@ export class BackpropView {
       [
         { testid: 'bp-probs', name: 'S', data: probs, range: unit },
         { testid: 'bp-y', name: 'Y', data: y, range: unit },
-        { testid: 'bp-delta_out', name: '\\delta', data: d.delta_out.data, range: unit },
+        { testid: 'bp-delta_out', name: 'δ', data: d.delta_out.data, range: unit },
       ],
       (i) => String(i),
       'S, Y and δ = S − Y for the digits 0 to 9',

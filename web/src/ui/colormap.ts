@@ -94,6 +94,25 @@ export function cssColor(map: ColorMap, v: number, min: number, max: number): st
   return `rgb(${r} ${g} ${b})`;
 }
 
+/** The map's colour at v of [min, max] as [r, g, b] 0..255. */
+export function rgbAt(map: ColorMap, v: number, min: number, max: number): [number, number, number] {
+  const w = map.lut[lutIndex(v, min, max)]!;
+  return LITTLE_ENDIAN ? [w & 255, (w >> 8) & 255, (w >> 16) & 255] : [w >>> 24, (w >> 16) & 255, (w >> 8) & 255];
+}
+
+/**
+ * Whether text on this background should be white: black and white text, the one
+ * with more contrast (WCAG relative luminance); one of them always reaches 4.58:1.
+ */
+export function needsLightInk([r, g, b]: readonly number[]): boolean {
+  const lin = (c: number) => {
+    const s = c / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  };
+  const L = 0.2126 * lin(r!) + 0.7152 * lin(g!) + 0.0722 * lin(b!);
+  return (1.05 / (L + 0.05)) > ((L + 0.05) / 0.05);
+}
+
 /** max |v| over data[start, end): the half-width of a symmetric diverging range (0 for all zeros). */
 export function maxAbs(data: ArrayLike<number>, start = 0, end = data.length): number {
   let m = 0;

@@ -240,7 +240,8 @@ export class NetworkView {
     root.append(intro);
 
     const row = (id: string, symbol: string, shape: string, tag: string): Row => {
-      const section = el('section', 'cl-net-row');
+      const section = el('div', 'cl-net-row');
+      section.setAttribute('role', 'group'); // not a landmark (two demos, one page)
       section.dataset['testid'] = `nv-${id}`;
       section.dataset['layer'] = id;
       const head = el('div', 'cl-net-head');

@@ -29,8 +29,16 @@ function check(box: HTMLElement): void {
   }
 }
 
-/** Watches `box` (class app-scroll) and keeps its cue and focusability up to date. */
+const labelsUsed = new Map<string, number>();
+
+/**
+ * Watches `box` (class app-scroll) and keeps its cue and focusability up to date.
+ * `label` names it while it is a scrollable region; a label given twice gets a number.
+ */
 export function watchOverflow(box: HTMLElement, label: string, cue: HTMLElement | null = null): void {
+  const n = (labelsUsed.get(label) ?? 0) + 1;
+  labelsUsed.set(label, n);
+  if (n > 1) label = `${label} (${n})`;
   box.classList.add('app-scroll');
   if (cue) cue.classList.add('app-scroll-cue');
   watched.set(box, { cue, label });

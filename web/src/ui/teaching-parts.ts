@@ -5,7 +5,7 @@
 import katex from 'katex';
 import 'katex/dist/katex.min.css';
 import './teaching.css';
-import { DIVERGING, cssColor, drawLegend, formatValue, maxAbs, paintSlice, pixelCanvas, type PaintRange } from './colormap';
+import { DIVERGING, cssColor, drawLegend, formatValue, maxAbs, needsLightInk, paintSlice, pixelCanvas, rgbAt, type PaintRange } from './colormap';
 import { h } from './dom';
 import { watchOverflow } from './scroll-box';
 
@@ -96,25 +96,35 @@ function colour(v: number, range: PaintRange): string {
   return range.max > range.min ? cssColor(DIVERGING, v, range.min, range.max) : '#ffffff';
 }
 
+/** A cell on the diverging map: its colour, and white text where black would not read. */
+function paintCell(td: HTMLElement, v: number, range: PaintRange): void {
+  td.style.background = colour(v, range);
+  if (range.max > range.min && needsLightInk(rgbAt(DIVERGING, v, range.min, range.max))) td.classList.add('tp-dark');
+}
+
+/** A column or row name: plain text when it has no TeX in it (a digit, m=1), else KaTeX. */
+function nameCell(name: string): Node | string {
+  return /^[\w\s=,]+$/.test(name) ? name.replace(/=/g, ' = ') : tex(name);
+}
+
 /**
  * Several vectors of one length as one table (S, Y and δ = S − Y): a header of
  * names, a row per vector, so the columns line up; in a box that scrolls sideways
  * with a cue when it is wider than the screen. Each row carries its testid and
  * data-values.
  */
-export function vectorRows(rows: { testid: string; name: string; data: ArrayLike<number>; range?: PaintRange }[], names: (i: number) => string, caption: string): HTMLElement {
+export function vectorRows(rows: { testid: string; /** plain text, set as a <var> */ name: string; data: ArrayLike<number>; range?: PaintRange }[], names: (i: number) => string, caption: string): HTMLElement {
   const n = rows[0]?.data.length ?? 0;
   const head = h('tr', {}, h('td', {}));
-  for (let i = 0; i < n; i++) head.append(h('th', { scope: 'col' }, tex(names(i))));
+  for (let i = 0; i < n; i++) head.append(h('th', { scope: 'col' }, nameCell(names(i))));
   const body = h('tbody', {});
   for (const r of rows) {
     const range = r.range ?? symmetric(r.data);
-    const tr = h('tr', { testid: r.testid, 'data-values': valuesJson(r.data) }, h('th', { scope: 'row', class: 'tp-row-name' }, tex(r.name)));
+    const tr = h('tr', { testid: r.testid, 'data-values': valuesJson(r.data) }, h('th', { scope: 'row', class: 'tp-row-name' }, h('var', {}, r.name)));
     for (let i = 0; i < r.data.length; i++) {
       const v = r.data[i]!;
       const td = h('td', { 'data-value': String(v) }, formatValue(v));
-      td.style.background = colour(v, range);
-      if (Math.abs(v) > 0.6 * range.max && range.max > 0) td.classList.add('tp-dark');
+      paintCell(td, v, range);
       tr.append(td);
     }
     body.append(tr);
@@ -133,10 +143,9 @@ export function vectorCells(testid: string, data: ArrayLike<number>, names: (i: 
   const body = h('tr', {});
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
-    head.append(h('th', { scope: 'col' }, tex(names(i))));
+    head.append(h('th', { scope: 'col' }, nameCell(names(i))));
     const td = h('td', { 'data-value': String(v) }, formatValue(v));
-    td.style.background = colour(v, range);
-    if (Math.abs(v) > 0.6 * range.max && range.max > 0) td.classList.add('tp-dark');
+    paintCell(td, v, range);
     body.append(td);
   }
   table.append(h('thead', {}, head), h('tbody', {}, body));
@@ -151,8 +160,7 @@ export function numberGrid(values: number[][], range: PaintRange, highlight?: (r
     for (let c = 0; c < values[r]!.length; c++) {
       const v = values[r]![c]!;
       const td = h('td', {}, formatValue(v));
-      td.style.background = colour(v, range);
-      if (range.max > 0 && Math.abs(v) > 0.6 * range.max) td.classList.add('tp-dark');
+      paintCell(td, v, range);
       if (highlight?.(r, c)) td.classList.add('tp-hi');
       tr.append(td);
     }
