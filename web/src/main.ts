@@ -21,6 +21,7 @@ try {
     stateHost: document.body,
     options: parseHash(location.hash),
     assetBase: new URL(import.meta.env.BASE_URL, document.baseURI).href,
+    keepRun: true,
     onOptionsChange: (options) => {
       const hash = formatHash(options);
       if (hash === location.hash || (hash === '' && location.hash === '')) return;
@@ -28,7 +29,8 @@ try {
     },
   });
   window.__cnnlab = app.hooks;
-  window.addEventListener('hashchange', () => app.setOptions(parseHash(location.hash)));
+  // Back/Forward or an edited link: asks in the page before a running network is discarded.
+  window.addEventListener('hashchange', () => void app.requestOptions(parseHash(location.hash)));
 } catch (error) {
   const status = document.getElementById('status');
   const message = errorText(error);
