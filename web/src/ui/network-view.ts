@@ -216,11 +216,35 @@ export class NetworkView {
     container.append(this.element);
   }
 
+  /**
+   * Paints the snapshot row by row, at most ~6 ms of work per frame: a full paint
+   * (60 canvases, 10 legends) took up to 70 ms in one task on a 4× slower CPU while
+   * training, and held up input. A newer snapshot replaces the rest of an older one.
+   */
   render(snapshot: NetworkSnapshot): void {
     const s = shapesOf(snapshot);
     const key = JSON.stringify(s);
     if (!this.built || this.built.key !== key) this.built = this.build(s, key);
-    this.paint(this.built, snapshot);
+    this.steps = this.paintSteps(this.built, snapshot);
+    this.pump();
+  }
+
+  private steps: Generator<void> | null = null;
+  private pumping = false;
+
+  private pump(): void {
+    const start = performance.now();
+    while (this.steps) {
+      if (this.steps.next().done) this.steps = null;
+      else if (performance.now() - start > 6) break;
+    }
+    if (this.steps && !this.pumping) {
+      this.pumping = true;
+      requestAnimationFrame(() => {
+        this.pumping = false;
+        this.pump();
+      });
+    }
   }
 
   // ---- DOM, once per shape -----------------------------------------------------
@@ -399,7 +423,7 @@ export class NetworkView {
 
   // ---- paint, every render -----------------------------------------------------
 
-  private paint(b: Built, snap: NetworkSnapshot): void {
+  private *paintSteps(b: Built, snap: NetworkSnapshot): Generator<void> {
     const { s, rows } = b;
     const f = snap.forward;
     const p = snap.params;
@@ -417,6 +441,7 @@ export class NetworkView {
     this.legend(rows.input, SEQUENTIAL, { min: 0, max: 1 });
     this.equation(rows.input, 'I(i,j) = pixel / 255 ∈ [0, 1],  i, j = 1..' + s.inH, '');
 
+    yield;
     // K¹ (stored [m][1][k][k]: as applied)
     const w1 = p['conv1.weight'].data;
     const kk = s.k * s.k;
@@ -431,10 +456,12 @@ export class NetworkView {
       'p. 2',
     );
 
+    yield;
     // C¹, C_P¹, C², C_P²: one canvas per map, signed colours, one range per row
     this.maps(rows.c1, b.c1, f.conv1.data, s.c1,
       `C^1_m(i,j) = ${fx}( Σ_u Σ_v I(i−u, j−v)·K^1_m(u,v) + b^1_m ),  u, v = −${half}..${half},  i, j = 1..${s.c1}`,
       'p. 2');
+    yield;
     this.maps(rows.p1, b.p1, f.pool1.data, s.p1,
       pooling === 'average'
         ? `C^1_{P,m}(i,j) = ¼ Σ_u Σ_v C^1_m(2i−u, 2j−v),  u, v ∈ {0, 1},  i, j = 1..${s.p1}   (average pooling)`
@@ -442,6 +469,7 @@ export class NetworkView {
       'p. 2');
     rows.p1.tag.textContent = `2×2 ${pooling} pooling`;
 
+    yield;
     // K² (stored [n][m][k][k]: tile n·maps1 + m is K²ₘ,ₙ)
     const w2 = p['conv2.weight'].data;
     const r2 = sym(maxAbs(w2));
@@ -454,9 +482,11 @@ export class NetworkView {
       'p. 2',
     );
 
+    yield;
     this.maps(rows.c2, b.c2, f.conv2.data, s.c2,
       `C^2_n(i,j) = ${fx}( Σ_m Σ_u Σ_v C^1_{P,m}(i−u, j−v)·K^2_{m,n}(u,v) + b^2_n ),  m = 1..${s.maps1},  i, j = 1..${s.c2}`,
       'p. 3');
+    yield;
     // C_P² and flatten (same colours)
     const p2n = s.p2 * s.p2;
     const rp2 = this.maps(rows.p2, b.p2, f.pool2.data, s.p2,
@@ -473,6 +503,7 @@ export class NetworkView {
       'p. 3',
     );
 
+    yield;
     // a₁
     const ra1 = sym(maxAbs(f.fc1.data));
     paintSlice(b.a1, f.fc1.data, 0, 1, s.hidden, DIVERGING, ra1);
@@ -483,6 +514,7 @@ export class NetworkView {
       'p. 3',
     );
 
+    yield;
     // S
     const probs = f.probs.data;
     paintSlice(b.out, probs, 0, 1, s.classes, SEQUENTIAL, { min: 0, max: 1 });
@@ -500,6 +532,7 @@ export class NetworkView {
       b.outTop = top;
     }
 
+    yield;
     // the parameter count, from the tensors
     const count = Object.values(p).reduce((n, t) => n + t.data.length, 0);
     setText(
