@@ -61,6 +61,7 @@
 #include <string>
 #include <string_view>
 
+#include "network/config.h"
 #include "network/rng.h"
 
 namespace cnnlab {
@@ -72,9 +73,9 @@ struct AugmentOptions {
   float shift = 0.0f;         // pixels, ± on each axis
   float shear = 0.0f;         // horizontal shear factor, ±
   float elasticAlpha = 0.0f;  // α, pixels (0 = no elastic distortion)
-  float elasticSigma = 4.0f;  // σ, pixels (only used when α > 0)
+  float elasticSigma = float(limits::augmentElasticSigma.fallback);  // σ, pixels (4; only used when α > 0)
   float stroke = 0.0f;        // dilation/erosion blend, ±
-  float probability = 1.0f;   // of augmenting a sample at all
+  float probability = float(limits::augmentProbability.fallback);  // of augmenting a sample at all (1)
 
   // True if a sample can change: some amount > 0 and probability > 0.
   bool enabled() const;
@@ -84,44 +85,39 @@ struct AugmentOptions {
   static AugmentOptions strong();
 };
 
-// The limits of every field (for the project's table of option limits).
-namespace augment_limits {
-inline constexpr float kRotationMin = 0.0f, kRotationMax = 45.0f;
-inline constexpr float kScaleMin = 0.0f, kScaleMax = 0.5f;
-inline constexpr float kShiftMin = 0.0f, kShiftMax = 8.0f;
-inline constexpr float kShearMin = 0.0f, kShearMax = 1.0f;
-inline constexpr float kElasticAlphaMin = 0.0f, kElasticAlphaMax = 60.0f;
-inline constexpr float kElasticSigmaMin = 1.0f, kElasticSigmaMax = 8.0f;
-inline constexpr float kStrokeMin = 0.0f, kStrokeMax = 1.0f;
-inline constexpr float kProbabilityMin = 0.0f, kProbabilityMax = 1.0f;
-}  // namespace augment_limits
-
 // One row per field, in the text form's order: what validate(), the parser and
-// to_string() (and the page's controls) are generated from.
+// to_string() (and the page's controls) are generated from. The ranges and defaults
+// are entries of the project's ONE table of option limits (network/config.h,
+// limits::augment*); min and max here are those, as floats.
 struct AugmentField {
   const char* name;                   // as in messages: the key, or "elastic sigma"
   float AugmentOptions::*member;
-  float min, max;
+  const Limit* limit;                 // its entry in limits::
+  float min, max;                     // the limit's range as floats
   const char* unit;                   // "degrees", "pixels", "" ...
   const char* meaning;
 };
+constexpr AugmentField augment_field(const char* name, float AugmentOptions::*member, const Limit& limit,
+                                     const char* unit, const char* meaning) {
+  return {name, member, &limit, float(limit.min), float(limit.max), unit, meaning};
+}
 inline constexpr AugmentField kAugmentFields[] = {
-    {"rot", &AugmentOptions::rotation, augment_limits::kRotationMin, augment_limits::kRotationMax,
-     "degrees", "rotation, uniform in ±rot"},
-    {"scale", &AugmentOptions::scale, augment_limits::kScaleMin, augment_limits::kScaleMax, "",
-     "size factor, uniform in [1 − scale, 1 + scale]"},
-    {"shift", &AugmentOptions::shift, augment_limits::kShiftMin, augment_limits::kShiftMax,
-     "pixels", "shift on each axis, uniform in ±shift"},
-    {"shear", &AugmentOptions::shear, augment_limits::kShearMin, augment_limits::kShearMax, "",
-     "horizontal shear (slant) factor, uniform in ±shear"},
-    {"elastic alpha", &AugmentOptions::elasticAlpha, augment_limits::kElasticAlphaMin,
-     augment_limits::kElasticAlphaMax, "pixels", "elastic distortion strength α (0 = off)"},
-    {"elastic sigma", &AugmentOptions::elasticSigma, augment_limits::kElasticSigmaMin,
-     augment_limits::kElasticSigmaMax, "pixels", "elastic distortion smoothness σ"},
-    {"stroke", &AugmentOptions::stroke, augment_limits::kStrokeMin, augment_limits::kStrokeMax, "",
-     "stroke-width change, dilation/erosion blend uniform in ±stroke"},
-    {"p", &AugmentOptions::probability, augment_limits::kProbabilityMin,
-     augment_limits::kProbabilityMax, "", "probability of augmenting a sample"},
+    augment_field("rot", &AugmentOptions::rotation, limits::augmentRotation, "degrees",
+                  "rotation, uniform in ±rot"),
+    augment_field("scale", &AugmentOptions::scale, limits::augmentScale, "",
+                  "size factor, uniform in [1 − scale, 1 + scale]"),
+    augment_field("shift", &AugmentOptions::shift, limits::augmentShift, "pixels",
+                  "shift on each axis, uniform in ±shift"),
+    augment_field("shear", &AugmentOptions::shear, limits::augmentShear, "",
+                  "horizontal shear (slant) factor, uniform in ±shear"),
+    augment_field("elastic alpha", &AugmentOptions::elasticAlpha, limits::augmentElasticAlpha, "pixels",
+                  "elastic distortion strength α (0 = off)"),
+    augment_field("elastic sigma", &AugmentOptions::elasticSigma, limits::augmentElasticSigma, "pixels",
+                  "elastic distortion smoothness σ"),
+    augment_field("stroke", &AugmentOptions::stroke, limits::augmentStroke, "",
+                  "stroke-width change, dilation/erosion blend uniform in ±stroke"),
+    augment_field("p", &AugmentOptions::probability, limits::augmentProbability, "",
+                  "probability of augmenting a sample"),
 };
 
 // An empty string if usable, else what is wrong (naming the field).

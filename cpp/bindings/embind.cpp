@@ -2,7 +2,9 @@
 // includes Emscripten headers; typed wrappers live in web/src/core/.
 //
 // Options and small results are value_objects (Config, TrainOptions, ChunkResult,
-// RunProgress, GradCheckGroup). Arrays come back as fresh JS copies (Float32Array,
+// RunProgress, GradCheckGroup). TrainOptions carries the augmentation as its text
+// form ("off", "mild", "rot=8,shift=2": augment/augment.h) and the λ schedule as its
+// name; a text the core's parser refuses comes back as the parser's Error. Arrays come back as fresh JS copies (Float32Array,
 // Int32Array, Uint8Array), safe to keep; the two exceptions are Dataset.imagesView()
 // and labelsView(): views into WASM memory, valid only until the next call into the
 // module (memory may grow) — fill them at once with .set().
@@ -14,6 +16,7 @@
 #include <emscripten/val.h>
 #include <malloc.h>
 
+#include <array>
 #include <cmath>
 #include <exception>
 #include <memory>
@@ -77,6 +80,23 @@ std::string activation_of(const Config& c) { return to_string(c.activation); }
 void set_activation(Config& c, std::string s) { c.activation = parse_activation(s).value_or(Activation(-1)); }  // validate() names it
 std::string pooling_of(const Config& c) { return to_string(c.pooling); }
 void set_pooling(Config& c, std::string s) { c.pooling = parse_pooling(s).value_or(Pooling(-1)); }
+std::string schedule_of(const TrainOptions& o) { return to_string(o.lrSchedule); }
+void set_schedule(TrainOptions& o, std::string s) { o.lrSchedule = parse_lr_schedule(s).value_or(LrSchedule(-1)); }
+
+// TrainOptions as JavaScript passes it: the augmentation as text, parsed by the
+// core; its parser's message is kept until the options are used (a value_object's
+// setter cannot fail).
+struct OptionsArg : TrainOptions {
+  std::string augmentError;
+};
+std::string augment_of(const OptionsArg& o) { return to_string(o.augment); }
+void set_augment(OptionsArg& o, std::string text) { o.augmentError = parse_augment(o.augment, text); }
+// The options of a call: throws the parser's message (inside attempt()).
+const TrainOptions& options_arg(const OptionsArg& o) {
+  if (!o.augmentError.empty()) throw std::invalid_argument("augmentation: " + o.augmentError);
+  return o;
+}
+OptionsArg options_val(const TrainOptions& o) { return OptionsArg{o, {}}; }
 template <class T> std::string status_of(const T& r) { return to_string(r.status); }
 template <class T> void set_status(T&, std::string) {}  // results only travel out
 std::string divergence_of(const RunProgress& p) { return to_string(p.divergence); }
@@ -84,11 +104,11 @@ void set_divergence(RunProgress&, std::string) {}
 
 // ---- Model
 
-val create_model(const Config& config, double seed, const TrainOptions& options) {
+val create_model(const Config& config, double seed, const OptionsArg& options) {
   return attempt([&] {
     if (!within(limits::seed, seed))
       throw std::invalid_argument(out_of_range(limits::seed, "the seed", format_number(seed)));
-    return std::make_unique<Model>(config, uint32_t(seed), options);
+    return std::make_unique<Model>(config, uint32_t(seed), options_arg(options));
   });
 }
 
@@ -116,6 +136,63 @@ val evaluate(Model& m, const Dataset& d, double start, double count, bool perIma
     o.set("probs", perImage ? float_copy(probs.data(), probs.size()) : val::null());
     return o;
   });
+}
+
+val augment_preview(Model& m, const Dataset& d, double index, double count) {
+  return attempt([&] {
+    const size_t n = count_arg(count, "the number of versions");
+    std::vector<float> out(n <= size_t(limits::augmentPreviewCount.max) ? n * kImageSize : 0);
+    m.augment_preview(out.data(), d, count_arg(index, "the image index"), n);
+    return float_copy(out.data(), out.size());
+  });
+}
+
+val hidden_activations(Model& m, const Dataset& d, double start, double count) {
+  return attempt([&] {
+    const size_t n = count_arg(count, "the number of images");
+    std::vector<float> out(n <= size_t(limits::hiddenActivationsCount.max) ? n * size_t(m.config().hidden) : 0);
+    m.hidden_activations(out.data(), d, count_arg(start, "the first image"), n);
+    return float_copy(out.data(), out.size());
+  });
+}
+
+val saliency(Model& m, val image, int k) {
+  return attempt([&] {
+    const auto x = floats(image);
+    std::vector<float> out(kImageSize);
+    m.saliency(out.data(), image_arg(x), k);
+    return float_copy(out.data(), out.size());
+  });
+}
+
+// The choices of the options that take words, and the augmentation's field table and
+// presets: what the page builds its controls from.
+val choices_table() {
+  auto words = [](const auto& values) {
+    val a = val::array();
+    for (auto v : values) a.call<void>("push", std::string(to_string(v)));
+    return a;
+  };
+  val o = val::object();
+  o.set("activation", words(std::array{Activation::ReLU, Activation::Tanh, Activation::Sigmoid}));
+  o.set("pooling", words(std::array{Pooling::Average, Pooling::Max}));
+  o.set("lrSchedule", words(kLrSchedules));
+  val presets = val::object();
+  presets.set("off", to_string(AugmentOptions{}));
+  presets.set("mild", to_string(AugmentOptions::mild()));
+  presets.set("strong", to_string(AugmentOptions::strong()));
+  o.set("augmentPresets", presets);
+  val fields = val::array();
+  for (const AugmentField& f : kAugmentFields) {
+    val e = val::object();
+    e.set("name", std::string(f.name));
+    e.set("limit", std::string(f.limit->key));
+    e.set("unit", std::string(f.unit));
+    e.set("meaning", std::string(f.meaning));
+    fields.call<void>("push", e);
+  }
+  o.set("augmentFields", fields);
+  return o;
 }
 
 val sample_pixels(const Dataset& d, double index) {
@@ -178,13 +255,15 @@ EMSCRIPTEN_BINDINGS(cnnlab) {
       .field("maps1", &Config::maps1)
       .field("maps2", &Config::maps2)
       .field("hidden", &Config::hidden);
-  value_object<TrainOptions>("TrainOptions")
-      .field("learningRate", &TrainOptions::learningRate)
-      .field("batchSize", &TrainOptions::batchSize)
-      .field("momentum", &TrainOptions::momentum)
-      .field("lrDecay", &TrainOptions::lrDecay)
-      .field("epochs", &TrainOptions::epochs)
-      .field("shuffle", &TrainOptions::shuffle);
+  value_object<OptionsArg>("TrainOptions")
+      .field("learningRate", &OptionsArg::learningRate)
+      .field("batchSize", &OptionsArg::batchSize)
+      .field("momentum", &OptionsArg::momentum)
+      .field("lrDecay", &OptionsArg::lrDecay)
+      .field("epochs", &OptionsArg::epochs)
+      .field("shuffle", &OptionsArg::shuffle)
+      .field("lrSchedule", &schedule_of, &set_schedule)
+      .field("augment", &augment_of, &set_augment);
   value_object<ChunkResult>("ChunkResult")
       .field("samples", &ChunkResult::samples)
       .field("lossSum", &ChunkResult::lossSum)
@@ -220,10 +299,10 @@ EMSCRIPTEN_BINDINGS(cnnlab) {
   class_<Model>("Model")
       .class_function("create", &create_model)
       .function("config", &Model::config)
-      .function("options", &Model::options)
+      .function("options", optional_override([](const Model& m) { return options_val(m.options()); }))
       .function("seed", &Model::seed)
       .function("paramCount", optional_override([](Model& m) { return double(m.network().param_count()); }))
-      .function("setOptions", optional_override([](Model& m, const TrainOptions& o) { return attempt([&] { m.set_options(o); }); }))
+      .function("setOptions", optional_override([](Model& m, const OptionsArg& o) { return attempt([&] { m.set_options(options_arg(o)); }); }))
       .function("setTrainingData", optional_override([](Model& m, std::shared_ptr<Dataset> d, double count) {
         return attempt([&] { m.set_training_data(std::move(d), count_arg(count, "the training-set size")); });
       }))
@@ -249,6 +328,9 @@ EMSCRIPTEN_BINDINGS(cnnlab) {
         return attempt([&] { const auto x = floats(image); return m.step(image_arg(x), label, lr); });
       }))
       .function("tensors", &trace_tensors)
+      .function("saliency", &saliency)
+      .function("hiddenActivations", &hidden_activations)
+      .function("augmentPreview", &augment_preview)
       .function("gradientCheck", optional_override([](Model& m, val image, int label, int probes) {
         return attempt([&] { const auto x = floats(image); return val::array(gradient_check(m.network(), image_arg(x), label, probes)); });
       }))
@@ -262,7 +344,17 @@ EMSCRIPTEN_BINDINGS(cnnlab) {
       }));
 
   function("validateConfig", optional_override([](const Config& c) { return validate(c); }));
-  function("validateOptions", optional_override([](const TrainOptions& o) { return validate(o); }));
+  function("validateOptions", optional_override([](const OptionsArg& o) {
+    return o.augmentError.empty() ? validate(o) : "augmentation: " + o.augmentError;
+  }));
+  // The canonical text of an augmentation (parse_augment then to_string), or the parser's Error.
+  function("normalizeAugment", optional_override([](const std::string& text) {
+    return attempt([&] {
+      AugmentOptions a;
+      if (auto e = parse_augment(a, text); !e.empty()) throw std::invalid_argument(e);
+      return to_string(a);
+    });
+  }));
   function("parseWeightsJson", optional_override([](const std::string& text) { return attempt([&] { return weights_val(weights_from_json(text)); }); }));
   function("parseWeightsBinary", optional_override([](val data) {
     return attempt([&] { const auto b = bytes(data); return weights_val(weights_from_binary(b.data(), b.size())); });
@@ -274,7 +366,7 @@ EMSCRIPTEN_BINDINGS(cnnlab) {
       val o = val::object();
       o.set("config", c.config);
       o.set("seed", double(c.seed));
-      o.set("options", c.options);
+      o.set("options", options_val(c.options));
       o.set("trainCount", double(c.run.trainCount));
       o.set("samplesSeen", double(c.run.samplesSeen));
       o.set("epoch", double(c.run.epoch));
@@ -285,7 +377,8 @@ EMSCRIPTEN_BINDINGS(cnnlab) {
   }));
   function("limits", &limits_table);
   function("defaultConfig", optional_override([] { return Config{}; }));
-  function("defaultOptions", optional_override([] { return TrainOptions{}; }));
+  function("defaultOptions", optional_override([] { return options_val(TrainOptions{}); }));
+  function("choices", &choices_table);
   function("paramTable", &param_table);
   constant("kernelName", std::string(kConvKernelName));
   // The divergence rule's constants (model.h), for the page's explanation.

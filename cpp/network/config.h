@@ -105,11 +105,28 @@ inline constexpr Limit weightsFileBytes{"weightsFileBytes", 0, 4 << 20, 0, true}
 inline constexpr Limit inputFileBytes{"inputFileBytes", 0, 64 << 10, 0, true};
 // Images in one Dataset (the page copies MNIST into two: 60,000 and 10,000).
 inline constexpr Limit datasetImages{"datasetImages", 1, 1000000, 60000, true};
+// Data augmentation, one entry per amount (augment/augment.h: kAugmentFields gives
+// each its key in the text form, e.g. rot=8, and its unit). Defaults: off.
+inline constexpr Limit augmentRotation{"augmentRotation", 0, 45, 0, false};      // degrees, ±
+inline constexpr Limit augmentScale{"augmentScale", 0, 0.5, 0, false};           // fraction, ±
+inline constexpr Limit augmentShift{"augmentShift", 0, 8, 0, false};             // pixels, ±
+inline constexpr Limit augmentShear{"augmentShear", 0, 1, 0, false};             // factor, ±
+inline constexpr Limit augmentElasticAlpha{"augmentElasticAlpha", 0, 60, 0, false};  // α, pixels
+inline constexpr Limit augmentElasticSigma{"augmentElasticSigma", 1, 8, 4, false};   // σ, pixels
+inline constexpr Limit augmentStroke{"augmentStroke", 0, 1, 0, false};           // blend, ±
+inline constexpr Limit augmentProbability{"augmentProbability", 0, 1, 1, false};
+// "What the network trains on": augmented versions of one image per call, and
+// a₁ of the images of one call (for nearest neighbours by a₁ distance).
+inline constexpr Limit augmentPreviewCount{"augmentPreviewCount", 1, 64, 8, true};
+inline constexpr Limit hiddenActivationsCount{"hiddenActivationsCount", 1, 10000, 1000, true};
 
-inline constexpr std::array<const Limit*, 16> all = {
+inline constexpr std::array<const Limit*, 26> all = {
     &maps1, &maps2, &hidden, &learningRate, &batchSize, &momentum, &lrDecay, &epochs,
     &seed, &trainSize, &gradcheckProbes, &teachSteps, &teachLearningRate,
-    &weightsFileBytes, &inputFileBytes, &datasetImages};
+    &weightsFileBytes, &inputFileBytes, &datasetImages,
+    &augmentRotation, &augmentScale, &augmentShift, &augmentShear, &augmentElasticAlpha,
+    &augmentElasticSigma, &augmentStroke, &augmentProbability, &augmentPreviewCount,
+    &hiddenActivationsCount};
 }  // namespace limits
 
 // True if v is a number in the limit's range (and whole, for an integer option).

@@ -50,11 +50,12 @@ double activate_double(double x, Activation f) {
 }
 
 // The same network written out plainly in double precision, straight from the
-// handout's equations (pp. 2–3), so that finite differences of its loss carry no
-// float noise. `kinks` receives the sign of every ReLU pre-activation and the
-// arg-max of every max-pooling block.
-double reference_loss(const Config& c, const ParamLayout& L, const std::vector<double>& P,
-                      const std::vector<double>& I, int label, std::vector<uint8_t>& kinks) {
+// handout's equations (pp. 2–3), so that finite differences of its output carry no
+// float noise: z ← the logits; returns log Σ e^z (the loss of label k is that − z_k,
+// and S_k = e^(z_k − that)). `kinks` receives the sign of every ReLU pre-activation
+// and the arg-max of every max-pooling block.
+double reference_logits(double* z, const Config& c, const ParamLayout& L, const std::vector<double>& P,
+                        const double* I, std::vector<uint8_t>& kinks) {
   const int M1 = c.maps1, M2 = c.maps2, H = c.hidden, F = L.flatten;
   const bool relu = c.activation == Activation::ReLU;
   kinks.clear();
@@ -112,7 +113,7 @@ double reference_loss(const Config& c, const ParamLayout& L, const std::vector<d
     if (relu) kinks.push_back(sum > 0.0);
     a1[o] = activate_double(sum, c.activation);
   }
-  double z[kClasses], top = -HUGE_VAL;
+  double top = -HUGE_VAL;
   for (int k = 0; k < kClasses; ++k) {
     double sum = P[L.bias2d + k];
     for (int i = 0; i < H; ++i) sum += P[L.weights2 + size_t(k) * H + i] * a1[i];
@@ -121,10 +122,25 @@ double reference_loss(const Config& c, const ParamLayout& L, const std::vector<d
   }
   double total = 0.0;
   for (int k = 0; k < kClasses; ++k) total += detmath::exp(z[k] - top);
-  return detmath::log(total) + top - z[label];
+  return detmath::log(total) + top;
+}
+
+// L = log Σ e^z − z_label
+double reference_loss(const Config& c, const ParamLayout& L, const std::vector<double>& P,
+                      const std::vector<double>& I, int label, std::vector<uint8_t>& kinks) {
+  double z[kClasses];
+  return reference_logits(z, c, L, P, I.data(), kinks) - z[label];
 }
 
 }  // namespace
+
+void reference_probabilities(double* probs10, const Network& net, const double* image784,
+                             std::vector<uint8_t>& kinks) {
+  const std::vector<double> P(net.params(), net.params() + net.param_count());
+  double z[kClasses];
+  const double lse = reference_logits(z, net.config(), net.layout(), P, image784, kinks);
+  for (int k = 0; k < kClasses; ++k) probs10[k] = detmath::exp(z[k] - lse);
+}
 
 std::vector<GradCheckGroup> gradient_check(Network& net, const float* image, int label,
                                            int probesPerGroup, float eps, uint64_t seed) {

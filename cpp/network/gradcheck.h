@@ -27,6 +27,13 @@ struct GradCheckGroup {
 // θ+ε and θ−ε, a finite difference straddles a kink.
 std::vector<uint8_t> kink_pattern(Network& net);
 
+// probs10 ← S = softmax(z) of `image784`, computed in double precision by the plain
+// forward pass that gradient_check differentiates (the network's parameters, written
+// out straight from the handout's equations); `kinks` as kink_pattern's. For checking
+// Network::saliency (∂S_k/∂I) by finite differences.
+void reference_probabilities(double* probs10, const Network& net, const double* image784,
+                             std::vector<uint8_t>& kinks);
+
 // For each parameter group, `probesPerGroup` parameters chosen by a seeded Rng
 // (all of them if the group is smaller): g_fd = (L(θ+ε) − L(θ−ε)) / 2ε, with L the
 // loss of (image, label) computed by a plain double-precision forward pass of the

@@ -1,6 +1,7 @@
 #include "network/model.h"
 
 #include "kernels/vec8.h"
+#include "layers/detmath.h"
 
 #include <algorithm>
 #include <cmath>
@@ -51,7 +52,24 @@ std::string validate(const TrainOptions& o) {
   if (e = check(limits::momentum, "the momentum", o.momentum); !e.empty()) return e;
   if (e = check(limits::lrDecay, "the learning-rate decay", o.lrDecay); !e.empty()) return e;
   if (e = check(limits::epochs, "epochs", o.epochs); !e.empty()) return e;
+  if (o.lrSchedule != LrSchedule::Constant && o.lrSchedule != LrSchedule::Cosine)
+    return "unknown learning-rate schedule (constant or cosine)";
+  if (e = validate(o.augment); !e.empty()) return "augmentation: " + e;
   return {};
+}
+
+const char* to_string(LrSchedule s) { return s == LrSchedule::Cosine ? "cosine" : "constant"; }
+
+std::optional<LrSchedule> parse_lr_schedule(const std::string& s) {
+  for (LrSchedule v : kLrSchedules)
+    if (s == to_string(v)) return v;
+  return std::nullopt;
+}
+
+double schedule_factor(LrSchedule s, uint64_t t, uint64_t T) {
+  if (s != LrSchedule::Cosine || T == 0) return 1.0;
+  const double x = double(std::min(t, T)) / double(T);
+  return 0.5 * (1.0 + detmath::cos(3.14159265358979323846 * x));  // ½(1 + cos(π·t/T))
 }
 
 const char* to_string(TrainStatus s) {
@@ -83,6 +101,8 @@ Model::Model(const Config& config, uint32_t seed, const TrainOptions& options)
   run_.learningRate = options.learningRate;
   next_.assign(n, 0.0f);
   nextVelocity_.assign(n, 0.0f);
+  augmented_.assign(kImageSize, 0.0f);
+  augmentScratch_ = std::make_unique<AugmentScratch>();
 }
 
 void Model::refresh_status() {
@@ -146,12 +166,17 @@ RunProgress Model::progress() const {
   p.epoch = double(run_.epoch);
   p.position = double(run_.position);
   p.samplesSeen = double(run_.samplesSeen);
-  p.learningRate = run_.learningRate;
+  p.learningRate = current_learning_rate();
   p.recentLoss = recent_loss();
   p.status = status_;
   p.divergence = divergence_;
   p.message = statusMessage_;
   return p;
+}
+
+float Model::current_learning_rate() const {
+  const uint64_t t = run_.samplesSeen - run_.inBatch;  // samples before the current mini-batch
+  return float(double(run_.learningRate) * schedule_factor(options_.lrSchedule, t, run_samples()));
 }
 
 // A new order for the epoch that starts now (Fisher–Yates from the run's generator).
@@ -211,7 +236,7 @@ void Model::diverge(Divergence why, ChunkResult& r) {
   status_ = r.status = TrainStatus::Diverged;
   divergence_ = why;
   const std::string at = "after " + format_count(run_.samplesSeen) + " samples (epoch " +
-                         std::to_string(run_.epoch + 1) + ", λ = " + format_number(run_.learningRate) + ")";
+                         std::to_string(run_.epoch + 1) + ", λ = " + format_number(current_learning_rate()) + ")";
   switch (why) {
     case Divergence::LossNotFinite:
       statusMessage_ = "Training diverged " + at + ": the loss of the next sample is not a finite "
@@ -239,17 +264,27 @@ ChunkResult Model::train(size_t samples) {
   if (status_ != TrainStatus::Ok) return r;
   const size_t G = net_.param_count();
   const float mu = options_.momentum;
+  const bool augment = options_.augment.enabled();
   float* gradSum = run_.gradSum.data();
   while (size_t(r.samples) < samples) {
     const uint32_t idx = order_[size_t(run_.position)];
     const int label = labels_[idx];
-    net_.load_input(images_ + size_t(idx) * kImageSize);
+    const uint8_t* pixels = images_ + size_t(idx) * kImageSize;
+    if (augment) {
+      // The draw depends only on the seed and the sample's number in the run, so a
+      // resumed, rewound or WebAssembly run augments this sample the same way.
+      Rng rng = augment_rng(seed_, run_.samplesSeen);
+      augment_image(augmented_.data(), pixels, options_.augment, rng, *augmentScratch_);
+      net_.load_input(augmented_.data());
+    } else {
+      net_.load_input(pixels);  // I = byte / 255
+    }
     const double loss = net_.forward(label);
     if (!std::isfinite(loss)) { diverge(Divergence::LossNotFinite, r); break; }
     r.correct += net_.predicted_class() == label;
     net_.backward(label);
     if (options_.batchSize == 1) {
-      if (!apply_update(net_.grads(), run_.learningRate, 1.0f, mu)) { diverge(Divergence::WeightBlowUp, r); break; }
+      if (!apply_update(net_.grads(), current_learning_rate(), 1.0f, mu)) { diverge(Divergence::WeightBlowUp, r); break; }
     } else {
       const float* g = net_.grads();
       if (run_.inBatch == 0) std::copy(g, g + G, gradSum);
@@ -268,7 +303,7 @@ ChunkResult Model::train(size_t samples) {
     const bool epochEnd = run_.position == run_.trainCount;
     if (run_.inBatch > 0 && (run_.inBatch == uint32_t(options_.batchSize) || epochEnd)) {
       // the mean of Δθ over the mini-batch
-      if (!apply_update(gradSum, run_.learningRate, 1.0f / float(run_.inBatch), mu)) {
+      if (!apply_update(gradSum, current_learning_rate(), 1.0f / float(run_.inBatch), mu)) {
         diverge(Divergence::WeightBlowUp, r);
         break;
       }
@@ -385,6 +420,39 @@ double Model::step(const float* image, int label, float lr) {
   const double loss = trace(image, label);
   if (!std::isfinite(loss) || !apply_update(net_.grads(), lr, 1.0f, 0.0f)) return NAN;
   return loss;
+}
+
+void Model::saliency(float* out, const float* image, int k) {
+  if (k < 0 || k > 9) throw std::invalid_argument("the class k must be a digit 0..9, got " + std::to_string(k));
+  net_.load_input(image);
+  net_.forward(-1);
+  net_.saliency(out, k);
+}
+
+void Model::hidden_activations(float* out, const Dataset& data, size_t start, size_t count) {
+  if (!within(limits::hiddenActivationsCount, double(count)))
+    throw std::invalid_argument(out_of_range(limits::hiddenActivationsCount, "the number of images", std::to_string(count)));
+  if (start > data.count() || count > data.count() - start)
+    throw std::invalid_argument("images [" + std::to_string(start) + ", " + std::to_string(start + count) +
+                                ") outside the dataset of " + format_count(data.count()) + " images");
+  const size_t H = size_t(config().hidden);
+  for (size_t i = 0; i < count; ++i) {
+    net_.load_input(data.image(start + i));
+    net_.forward(-1);
+    const float* a1 = net_.hidden();
+    std::copy(a1, a1 + H, out + i * H);
+  }
+}
+
+void Model::augment_preview(float* out, const Dataset& data, size_t index, size_t count) {
+  if (!within(limits::augmentPreviewCount, double(count)))
+    throw std::invalid_argument(out_of_range(limits::augmentPreviewCount, "the number of versions", std::to_string(count)));
+  const uint8_t* pixels = data.checked_image(index);
+  const uint64_t stride = uint64_t(limits::augmentPreviewCount.max);
+  for (size_t j = 0; j < count; ++j) {
+    Rng rng = augment_rng(uint64_t(seed_) ^ kPreviewSalt, uint64_t(index) * stride + j);
+    augment_image(out + j * kImageSize, pixels, options_.augment, rng, *augmentScratch_);
+  }
 }
 
 std::vector<float> Model::get_params() const {

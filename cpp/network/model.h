@@ -7,14 +7,31 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "augment/augment.h"
 #include "network/dataset.h"
 #include "network/network.h"
 #include "network/rng.h"
 
 namespace cnnlab {
+
+// How λ changes within the run, on top of lrDecay's factor per epoch:
+//   constant: every step of an epoch uses λ_e = λ₀·decay^e (the handout's λ when
+//             decay is 1);
+//   cosine:   the step whose mini-batch starts after t of the run's T samples
+//             (T = epochs × training images) uses λ_e·½(1 + cos(π·t/T)), from λ_e at
+//             the start down towards 0 at the end (detmath's cos: the same bits in
+//             WebAssembly).
+enum class LrSchedule { Constant = 0, Cosine = 1 };
+inline constexpr LrSchedule kLrSchedules[] = {LrSchedule::Constant, LrSchedule::Cosine};
+const char* to_string(LrSchedule s);
+std::optional<LrSchedule> parse_lr_schedule(const std::string& s);
+// The schedule's factor for the step after t of T samples: ½(1 + cos(π·t/T)) for
+// cosine (t beyond T counts as T), 1 for constant. In double precision.
+double schedule_factor(LrSchedule s, uint64_t t, uint64_t T);
 
 struct TrainOptions {
   float learningRate = 0.01f;  // λ
@@ -23,6 +40,11 @@ struct TrainOptions {
   float lrDecay = 1.0f;        // λ multiplied by this at each new epoch (1 = off)
   int epochs = 1;              // the run's length: training stops after the last one
   bool shuffle = true;         // a new order each epoch, from the seed
+  LrSchedule lrSchedule = LrSchedule::Constant;
+  // Each training sample is augmented (augment/augment.h) with the Rng
+  // augment_rng(seed, number of the sample in the run) when this is enabled();
+  // off by default (the sample's bytes / 255, as without it).
+  AugmentOptions augment;
   bool operator==(const TrainOptions&) const = default;
 };
 // An empty string if usable, else what is wrong (ranges: config.h, limits).
@@ -72,7 +94,7 @@ struct RunState {
   uint64_t position = 0;       // samples done in this epoch (index into its order)
   uint64_t samplesSeen = 0;    // since the run started
   uint64_t epochRngState = 0;  // the shuffle generator before this epoch's shuffle
-  float learningRate = 0.0f;   // λ of this epoch (after decay)
+  float learningRate = 0.0f;   // λ_e of this epoch (after decay; before the schedule's factor)
   uint32_t inBatch = 0;        // samples of the current mini-batch summed in gradSum
   // The losses of the last kLossWindow samples (a ring; `recentCount` filled, next at `recentHead`).
   std::array<double, kLossWindow> recentLoss{};
@@ -84,7 +106,7 @@ struct RunState {
 // The run at a glance, for the page and the CLI (counts as doubles: JavaScript's numbers).
 struct RunProgress {
   double trainCount = 0, epoch = 0, position = 0, samplesSeen = 0;
-  double learningRate = 0;  // λ of this epoch
+  double learningRate = 0;  // λ of the next step (λ_e times the schedule's factor)
   double recentLoss = 0;    // mean of the last kLossWindow losses (NaN before any)
   TrainStatus status = TrainStatus::NoData;
   Divergence divergence = Divergence::None;
@@ -140,6 +162,9 @@ class Model {
   const RunState& run() const { return run_; }
   RunProgress progress() const;
   double recent_loss() const { return cnnlab::recent_loss(run_); }
+  // λ of the next update: λ_e of this epoch times the schedule's factor for the
+  // samples of the run done before the current mini-batch.
+  float current_learning_rate() const;
 
   // θ plus the run state. Restoring needs a model of the same config and seed whose
   // training data (the same images, the same count) is set; it replaces θ, the
@@ -168,6 +193,25 @@ class Model {
   // step, or NaN (parameters unchanged) if the step would blow a weight up.
   double step(const float* image784, int label, float learningRate);
 
+  // "Why this answer": out784 ← ∂S_k/∂I for one image (Network::saliency: the
+  // handout's backprop carried one step further, to the input). The network's
+  // tensors then describe this pass. Throws std::invalid_argument for k outside 0..9.
+  void saliency(float* out784, const float* image784, int k);
+
+  // out[i·H + h] ← a₁ of image start + i of `data`, i < count (H = hidden), for
+  // nearest neighbours by a₁ distance. Throws std::invalid_argument outside the
+  // dataset or for a count outside limits::hiddenActivationsCount.
+  void hidden_activations(float* out, const Dataset& data, size_t start, size_t count);
+
+  // "What the network trains on": out[j·784 ..] ← version j < count of image `index`
+  // of `data`, augmented with the run's options (the image / 255 when they are off).
+  // Version j draws from augment_rng(seed ^ kPreviewSalt, index·64 + j): the same
+  // pictures for the same seed, image and options, and each version's draw scales
+  // with the amounts (a slider moves it smoothly). Throws std::invalid_argument
+  // outside the dataset or for a count outside limits::augmentPreviewCount.
+  static constexpr uint64_t kPreviewSalt = 0x5851F42D4C957F2Dull;
+  void augment_preview(float* out, const Dataset& data, size_t index, size_t count);
+
   std::vector<float> get_params() const;
   // Throws std::invalid_argument on a wrong size or a non-finite value (then nothing
   // changes). Resets momentum, a partial mini-batch and the Diverged status.
@@ -181,9 +225,16 @@ class Model {
   // unchanged, if any new value is not finite or beyond kWeightBound.
   bool apply_update(const float* g, float lr, float scale, float mu);
 
+  // The T of the schedule: samples in the whole run.
+  uint64_t run_samples() const { return uint64_t(options_.epochs) * run_.trainCount; }
+
   Network net_;
   uint32_t seed_;
   TrainOptions options_;
+  // The augmented sample (784 floats) and augment_image's working memory, allocated
+  // once with the model: the per-sample loop allocates nothing.
+  std::vector<float> augmented_;
+  std::unique_ptr<AugmentScratch> augmentScratch_;
   RunState run_;
   Rng shuffleRng_;
   const uint8_t* images_ = nullptr;

@@ -96,13 +96,30 @@ double Network::forward_from(Stage from, int label) {
 }
 
 void Network::backward(int label) {
+  // δ = S − Y                                          p. 4
+  softmax_xent_backward(deltaOut_.data(), probs_.data(), label, kClasses);
+  backpropagate(nullptr);
+}
+
+void Network::saliency(float* out, int k) {
+  // ∂S_k/∂z_j = S_k(δ_kj − S_j): the softmax Jacobian's row k, the δ of the logits
+  // when the quantity followed back is S_k instead of the loss. 1 − S_k is summed as
+  // Σ_{j≠k} S_j: for a confident answer S_k ≈ 1 and 1 − S_k in single precision
+  // would keep few correct digits.
+  const float sk = probs_[k];
+  float others = 0.0f;
+  for (int j = 0; j < kClasses; ++j)
+    if (j != k) others += probs_[j];
+  for (int j = 0; j < kClasses; ++j) deltaOut_[j] = j == k ? sk * others : -sk * probs_[j];
+  backpropagate(out);
+}
+
+void Network::backpropagate(float* deltaInput) {
   const Config& c = config_;
   const ParamLayout& L = layout_;
   const int M1 = c.maps1, M2 = c.maps2, H = c.hidden, F = L.flatten;
   const float* P = params_.data();
   float* G = grads_.data();
-  // δ = S − Y                                          p. 4
-  softmax_xent_backward(deltaOut_.data(), probs_.data(), label, kClasses);
   // ΔW₂ = δ·a₁ᵀ, Δb₂ = δ, and W₂ᵀδ                     p. 4
   dense_backward(G + L.weights2, G + L.bias2d, deltaA1_.data(), deltaOut_.data(),
                  fc1_.data(), P + L.weights2, kClasses, H);
@@ -125,7 +142,8 @@ void Network::backward(int label) {
   activation_backward(deltaConv1_.data(), deltaConv1Out_.data(), conv1Pre_.data(),
                       conv1_.data(), M1 * 576, c.activation);
   // ΔK¹ₘ = Σ δC¹ₘ(i,j)·I(i−u,j−v), Δb¹ₘ = Σ δC¹ₘ          p. 5
-  conv_backward(G + L.kernels1, G + L.bias1, nullptr, deltaConv1_.data(), input_.data(),
+  // (and, one step past the handout, δI = Σₘ δC¹ₘ ⊛ rot180(K¹ₘ) (full) when asked)
+  conv_backward(G + L.kernels1, G + L.bias1, deltaInput, deltaConv1_.data(), input_.data(),
                 P + L.kernels1, 1, M1, 28);
 }
 

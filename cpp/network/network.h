@@ -57,8 +57,18 @@ class Network {
   // buffer (overwritten, not accumulated).
   void backward(int label);
 
+  // "Why this answer", after forward(): out784 ← ∂S_k/∂I, how S_k changes with each
+  // input pixel. The handout's backprop (pp. 4–5) with ∂S_k/∂z = S_k(e_k − S) at the
+  // output in place of δ = S − Y, carried one step further than the handout goes:
+  //   δI = Σₘ δC¹ₘ ⊛ rot180(K¹ₘ), a full convolution (24×24 with 5×5 gives 28×28),
+  // the same kernel that gives δC_P¹ from δC² (p. 5). Every δ and the gradient
+  // buffer then hold this pass's values (∂S_k/∂θ), as after backward().
+  void saliency(float* out784, int k);
+
   int predicted_class() const;
   const float* probs() const { return probs_.data(); }
+  // a₁ of the last forward pass (`hidden` values).
+  const float* hidden() const { return fc1_.data(); }
 
   // Parameter and gradient tensors (PyTorch names, the order of param_tensors),
   // and the tensors of the last forward pass (I, then "conv1_pre" ... "probs") and
@@ -69,6 +79,10 @@ class Network {
   std::vector<TensorView> delta_views();
 
  private:
+  // Backprop from δ of the logits (deltaOut_) down to δC¹ and every gradient;
+  // also δI into deltaInput (784 values) when it is not null.
+  void backpropagate(float* deltaInput);
+
   Config config_;
   ParamLayout layout_;
   std::vector<float> params_, grads_;

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "augment/augment.h"
 #include "io/files.h"
 #include "io/idx.h"
 #include "io/json.h"
@@ -151,6 +152,23 @@ TEST_F(Cli, UsageTakesRangesAndDefaultsFromTheLimitsTable) {
   EXPECT_NE(usage.find("cnnlab trace --weights FILE (--input FILE | [--data DIR] --index N)"), std::string::npos)
       << usage;
   EXPECT_NE(usage.find("[--activation relu|tanh|sigmoid] [--pool average|max]"), std::string::npos) << usage;
+  EXPECT_NE(usage.find("[--schedule constant|cosine] [--augment SPEC]"), std::string::npos) << usage;
+  // --augment's syntax: every key with its range from the limits table, the presets.
+  const std::string augment = usage_entry(usage, "train", "--augment SPEC");
+  for (const AugmentField& f : kAugmentFields)
+    EXPECT_NE(augment.find(format_number(f.min) + ".." + format_number(f.max)), std::string::npos)
+        << f.name << ": " << augment;
+  for (const char* key : {"rot=DEG", "scale=F", "shift=PX", "shear=K", "elastic=A[:S]", "stroke=T", "p=P"})
+    EXPECT_NE(augment.find(key), std::string::npos) << key << ": " << augment;
+  EXPECT_NE(augment.find("mild = " + to_string(AugmentOptions::mild())), std::string::npos) << augment;
+  EXPECT_NE(augment.find("strong = " + to_string(AugmentOptions::strong())), std::string::npos) << augment;
+  EXPECT_NE(augment.find("(default off)"), std::string::npos) << augment;
+  std::string words;  // the usage with line breaks and indentation as single spaces
+  for (char c : usage)
+    if (!((c == ' ' || c == '\n') && !words.empty() && words.back() == ' ')) words += c == '\n' ? ' ' : c;
+  EXPECT_NE(words.find("--schedule constant|cosine λ within the run: constant, or cosine:"), std::string::npos)
+      << usage;
+  EXPECT_NE(words.find("(constant or cosine; default constant)"), std::string::npos) << usage;
   EXPECT_NE(usage.find("exit codes: 0 ok, 1 bad file or data, 2 bad usage, 3 training diverged"),
             std::string::npos);
   EXPECT_EQ(usage.substr(0, usage.find('\n')), "usage: cnnlab <command> [options]");
@@ -208,6 +226,38 @@ TEST_F(Cli, TrainOptionsReachTheModelAndRunsAreReproducible) {
   EXPECT_EQ(bytesA, read_file_bytes(dir.file("b.bin")));
   const LoadedWeights w = weights_from_binary(bytesA.data(), bytesA.size());
   EXPECT_EQ(w.config, (Config{Activation::Tanh, Pooling::Max, 3, 5, 20}));
+}
+
+// --augment and --schedule reach the model: the header and epoch lines say so (λ of
+// the epoch's first and last steps under the cosine schedule), the same arguments give
+// the same bytes, and augmentation changes the result.
+TEST_F(Cli, AugmentationAndScheduleReachTheModelAndRunsAreReproducible) {
+  TempDir dir;
+  const std::string args = "train --data " + quoted(kData) +
+                           " --epochs 2 --lr 0.02 --batch 4 --momentum 0.5 --schedule cosine "
+                           "--augment mild,elastic=10:3,p=0.8 --seed 3 --train-size 600 --out ";
+  const RunResult a = run_cli(args + quoted(dir.file("a.bin")));
+  ASSERT_EQ(a.exitCode, 0) << a.err;
+  EXPECT_NE(a.out.find("lr 0.02 (cosine), batch 4, momentum 0.5, decay 1, augment "
+                       "rot=8,scale=0.08,shift=2,shear=0.15,elastic=10:3,stroke=0.7,p=0.8, seed 3, 2 epochs"),
+            std::string::npos)
+      << a.out;
+  // T = 1,200 samples in steps of 4 starting at t = 0, 4, …, 1196: the first epoch
+  // ends with 0.02·½(1 + cos(π·596/1200)) = 0.0101, the second starts at t = 600 (0.01)
+  // and ends at t = 1196 with 0.02·½(1 + cos(π·1196/1200)) = 5.483e-07.
+  EXPECT_NE(a.out.find("epoch 1/2  lr 0.02→0.0101  "), std::string::npos) << a.out;
+  EXPECT_NE(a.out.find("epoch 2/2  lr 0.01→5.483e-07  "), std::string::npos) << a.out;
+  const RunResult b = run_cli(args + quoted(dir.file("b.bin")));
+  ASSERT_EQ(b.exitCode, 0) << b.err;
+  const auto bytesA = read_file_bytes(dir.file("a.bin"));
+  EXPECT_EQ(bytesA, read_file_bytes(dir.file("b.bin")));
+  const std::string plain = "train --data " + quoted(kData) +
+                            " --epochs 2 --lr 0.02 --batch 4 --momentum 0.5 --schedule cosine --seed 3 "
+                            "--train-size 600 --out ";
+  const RunResult c = run_cli(plain + quoted(dir.file("c.bin")));
+  ASSERT_EQ(c.exitCode, 0) << c.err;
+  EXPECT_NE(c.out.find("augment off, seed 3"), std::string::npos) << c.out;
+  EXPECT_NE(bytesA, read_file_bytes(dir.file("c.bin")));
 }
 
 // The core's divergence rule stops these runs: exit 3, the core's message, no file.
@@ -493,6 +543,12 @@ TEST_F(Cli, BadInvocationsFailWithOneLine) {
       {"train --decay 0", 2, out_of_range(limits::lrDecay, "--decay", "0")},
       {"train --activation swish", 2, "--activation must be relu, tanh or sigmoid, got 'swish'"},
       {"train --pool median", 2, "--pool must be average or max, got 'median'"},
+      {"train --schedule linear", 2, "--schedule must be constant or cosine, got 'linear'"},
+      {"train --augment rott=3", 2, "--augment: unknown key 'rott' in 'rott=3' (keys: rot, scale, shift, shear, "
+                                    "elastic, stroke, p)"},
+      {"train --augment rot=90", 2, "--augment: rot must be between 0 and 45 degrees, got '90'"},
+      {"train --augment mild,mild", 2, "--augment: the preset 'mild' must come first"},
+      {"train --augment=", 2, "empty value for --augment"},
       {"train --maps1 17", 2, out_of_range(limits::maps1, "--maps1", "17")},
       {"train --hidden 0", 2, out_of_range(limits::hidden, "--hidden", "0")},
       {"train --seed -1", 2, out_of_range(limits::seed, "--seed", "-1")},

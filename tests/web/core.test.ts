@@ -1,11 +1,24 @@
 // The real WASM module on real MNIST, in Node: training, prediction, evaluation,
-// weights round trips, agreement with the native build, bad arguments, no leaks.
+// weights round trips, agreement with the native build (augmentation on and off),
+// saliency against finite differences, the a₁ table and the augmentation preview,
+// bad arguments, no leaks.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Cnnlab, CnnDataset, ParamName } from '../../web/src/core/cnnlab';
+import {
+  ACTIVATIONS,
+  CHOICES,
+  DEFAULT_OPTIONS,
+  LIMITS,
+  LR_SCHEDULES,
+  POOLINGS,
+  nearestByActivation,
+  type Cnnlab,
+  type CnnDataset,
+  type ParamName,
+} from '../../web/src/core/cnnlab';
 import { CLI_PATH, imageFloats, loadCore, mnist } from './helpers/core';
 
 let core: Cnnlab;
@@ -127,6 +140,187 @@ describe('the WASM core on MNIST', () => {
     model.dispose();
   });
 
+  it('agrees bit for bit with the native cnnlab train with augmentation and the cosine schedule on', () => {
+    expect(existsSync(CLI_PATH), `${CLI_PATH} missing: build the native tree first`).toBe(true);
+    const out = join(mkdtempSync(join(tmpdir(), 'cnnlab-')), 'native.bin');
+    execFileSync(CLI_PATH, ['train', '--epochs', '2', '--train-size', '2000', '--seed', '5', '--lr', '0.02',
+      '--batch', '4', '--momentum', '0.9', '--schedule', 'cosine', '--augment', 'mild', '--out', out], { stdio: 'pipe' });
+    const native = core.parseWeightsBinary(new Uint8Array(readFileSync(out)));
+    const options = { learningRate: 0.02, batchSize: 4, momentum: 0.9, epochs: 2, lrSchedule: 'cosine', augment: 'mild' } as const;
+    const model = core.createModel({}, 5, options);
+    expect(model.options.augment).toBe('rot=8,scale=0.08,shift=2,shear=0.15,stroke=0.7'); // canonical form
+    model.setTrainingData(train, 2000);
+    expect(model.train(4000).status).toBe('done');
+    expect(sameBits(model.getParams(), native.params)).toBe(true);
+    // and the augmentation was applied: the same run without it ends elsewhere
+    const plain = core.createModel({}, 5, { ...options, augment: 'off' });
+    plain.setTrainingData(train, 2000);
+    plain.train(4000);
+    expect(sameBits(plain.getParams(), native.params)).toBe(false);
+    model.dispose();
+    plain.dispose();
+  });
+
+  it('a checkpoint carries the augmentation and the schedule: restored runs end with the same bits', () => {
+    const options = { batchSize: 8, momentum: 0.9, epochs: 3, lrSchedule: 'cosine', augment: 'strong,p=0.7' } as const;
+    const whole = core.createModel({}, 21, options);
+    whole.setTrainingData(train, 1000);
+    whole.train(2345);
+    const first = core.createModel({}, 21, options);
+    first.setTrainingData(train, 1000);
+    first.train(1237); // mid-epoch, mid-batch
+    const bytes = first.checkpoint();
+    const lambda = first.progress().learningRate;
+    first.dispose();
+    expect(core.checkpointInfo(bytes).options).toMatchObject({
+      lrSchedule: 'cosine',
+      augment: 'rot=12,scale=0.12,shift=3,shear=0.3,elastic=20,stroke=0.8,p=0.7',
+    });
+    const resumed = core.modelFromCheckpoint(bytes, train);
+    expect(resumed.progress().learningRate).toBe(lambda);
+    // cosine: λ·½(1 + cos(π·t/T)) with t the samples before the current mini-batch (1232 of 3000)
+    expect(lambda).toBeCloseTo(0.01 * 0.5 * (1 + Math.cos((Math.PI * 1232) / 3000)), 8);
+    resumed.train(2345 - 1237);
+    expect(sameBits(resumed.getParams(), whole.getParams())).toBe(true);
+    expect(resumed.progress()).toEqual(whole.progress());
+    resumed.dispose();
+    whole.dispose();
+  });
+
+  it('saliency: ∂S_k/∂I equals central differences of S_k over input pixels', () => {
+    // The shipped network on the first three test digits it reads with a top probability
+    // between 0.6 and 0.95 (near 1, a change of S_k is below single precision's
+    // resolution), for the predicted class and the runner-up.
+    // S_k from the module's float forward pass, ε = 0.01 (pixels are in [0, 1]); where
+    // ±ε changes the sign of any ReLU input (conv1_pre, conv2_pre, fc1_pre) it crosses a
+    // kink of S_k: then ε = 0.001, and if that crosses one too, the pixel is left out. Probed: the 40 pixels of largest |∂S_k/∂I| and 40
+    // others spread over the image. Tolerance: |fd − ∂S_k/∂I| ≤ 0.5% of max |∂S_k/∂I|.
+    const shipped = readFileSync(new URL('../../public/models/cnnlab-default.json', import.meta.url), 'utf8');
+    const model = core.modelFromWeights(shipped);
+    const signs = () => {
+      const f = model.tensors().forward;
+      return [f.conv1_pre, f.conv2_pre, f.fc1_pre].map((t) => Array.from(t.data, (v) => (v > 0 ? 1 : 0)).join('')).join('|');
+    };
+    const eps = 0.01;
+    let checked = 0;
+    let worst = 0;
+    const all = model.evaluate(test, 0, 2000, true).probs!;
+    const unsure = Array.from({ length: 2000 }, (_, i) => i)
+      .filter((i) => {
+        const top = Math.max(...all.subarray(i * 10, i * 10 + 10));
+        return top > 0.6 && top < 0.95;
+      })
+      .slice(0, 3);
+    expect(unsure).toHaveLength(3);
+    for (const index of unsure) {
+      const image = imageFloats(mnist('t10k'), index);
+      const probs = model.predict(image);
+      const order = Array.from(probs.keys()).sort((a, b) => probs[b]! - probs[a]!);
+      for (const k of order.slice(0, 2)) {
+        const s = model.saliency(image, k);
+        expect(s).toHaveLength(784);
+        const scale = Math.max(...Array.from(s, Math.abs));
+        expect(scale).toBeGreaterThan(0);
+        const bySize = Array.from(s.keys()).sort((a, b) => Math.abs(s[b]!) - Math.abs(s[a]!));
+        const pixels = new Set([...bySize.slice(0, 40), ...Array.from({ length: 40 }, (_, i) => (i * 307 + 11) % 784)]);
+        let errors = 0;
+        let kinks = 0;
+        for (const p of pixels) {
+          // ε, or ε/10 where ±ε crosses a kink
+          const difference = (e: number): number | null => {
+            const x = image.slice();
+            x[p] = image[p]! + e;
+            const plus = model.predict(x)[k]!;
+            const plusSigns = signs();
+            x[p] = image[p]! - e;
+            const minus = model.predict(x)[k]!;
+            return signs() === plusSigns ? (plus - minus) / (2 * e) : null;
+          };
+          const fd = difference(eps) ?? difference(eps / 10);
+          if (fd === null) {
+            kinks++;
+            continue;
+          }
+          const error = Math.abs(fd - s[p]!) / scale;
+          worst = Math.max(worst, error);
+          if (error > 0.005) errors++;
+          checked++;
+        }
+        expect(errors, `image ${index}, S_${k}: pixels off by more than 0.5% of max |∂S_k/∂I| ${scale}`).toBe(0);
+        expect(kinks, `image ${index}, S_${k}`).toBeLessThan(pixels.size / 4);
+      }
+    }
+    console.log(`saliency vs finite differences (test images ${unsure.join(', ')}): ${checked} pixels, worst |fd − ∂S_k/∂I| = ${(100 * worst).toFixed(3)}% of max |∂S_k/∂I|`);
+    expect(checked).toBeGreaterThan(300);
+    // Σ_k S_k = 1, so the ten saliencies sum to 0 at every pixel.
+    const image = imageFloats(mnist('t10k'), unsure[0]!);
+    const sum = new Float64Array(784);
+    let scale = 0;
+    for (let k = 0; k < 10; k++)
+      model.saliency(image, k).forEach((v, p) => {
+        sum[p]! += v;
+        scale = Math.max(scale, Math.abs(v));
+      });
+    expect(Math.max(...Array.from(sum, Math.abs))).toBeLessThan(1e-5 * scale);
+    model.dispose();
+  });
+
+  it('a₁ of many images is each image\'s hidden layer; nearest neighbours by a₁ distance', () => {
+    const model = core.createModel({ hidden: 30 }, 3);
+    model.setTrainingData(train, 2000);
+    model.train(2000);
+    const table = model.hiddenActivations(train, 100, 500);
+    expect(table).toHaveLength(500 * 30);
+    const t = mnist('train');
+    for (const i of [0, 7, 499]) {
+      model.predict(imageFloats(t, 100 + i));
+      expect(sameBits(table.subarray(i * 30, i * 30 + 30), model.tensors().forward.fc1.data)).toBe(true);
+    }
+    const labels = t.labels.subarray(100, 600);
+    // An image's own a₁ is nearest to itself (distance 0); the rest by brute force.
+    const query = table.slice(42 * 30, 43 * 30);
+    const digit = labels[42]!;
+    const nearest = nearestByActivation(table, 30, labels, query, digit, 5);
+    expect(nearest[0]).toBe(42);
+    const brute = Array.from(labels.keys())
+      .filter((i) => labels[i] === digit)
+      .map((i) => ({ i, d: table.subarray(i * 30, i * 30 + 30).reduce((a, v, h) => a + (v - query[h]!) ** 2, 0) }))
+      .sort((a, b) => a.d - b.d || a.i - b.i)
+      .slice(0, 5)
+      .map((e) => e.i);
+    expect(nearest).toEqual(brute);
+    expect(nearest.every((i) => labels[i] === digit)).toBe(true);
+    const other = nearestByActivation(table, 30, labels, query, (digit + 1) % 10, 3);
+    expect(other.every((i) => labels[i] === (digit + 1) % 10)).toBe(true);
+    expect(() => nearestByActivation(table, 31, labels, query, digit, 5)).toThrow(/a₁ table/);
+    expect(() => model.hiddenActivations(train, 59999, 2)).toThrow(/outside/);
+    expect(() => model.hiddenActivations(train, 0, 10001)).toThrow(/between 1 and 10000/);
+    model.dispose();
+  });
+
+  it('previews what the network trains on: deterministic, augmented, the image itself when off', () => {
+    const model = core.createModel({}, 8, { augment: 'mild' });
+    const a = model.augmentPreview(train, 5, 6);
+    const b = model.augmentPreview(train, 5, 6);
+    expect(a).toHaveLength(6 * 784);
+    expect(sameBits(a, b)).toBe(true);
+    const original = imageFloats(mnist('train'), 5);
+    for (let j = 0; j < 6; j++) {
+      const version = a.subarray(j * 784, j * 784 + 784);
+      expect(sameBits(version, original)).toBe(false);
+      expect(version.every((v) => v >= 0 && v <= 1)).toBe(true);
+      for (let i = 0; i < j; i++) expect(sameBits(version, a.subarray(i * 784, i * 784 + 784))).toBe(false);
+    }
+    expect(sameBits(model.augmentPreview(train, 6, 1), a.subarray(0, 784))).toBe(false); // another image
+    model.setOptions({ augment: 'off' });
+    const off = model.augmentPreview(train, 5, 2);
+    expect(sameBits(off.subarray(0, 784), original)).toBe(true);
+    expect(sameBits(off.subarray(784), original)).toBe(true);
+    expect(() => model.augmentPreview(train, 60000, 1)).toThrow(/outside/);
+    expect(() => model.augmentPreview(train, 0, 65)).toThrow(/between 1 and 64/);
+    model.dispose();
+  });
+
   it('rejects bad arguments with an Error and changes nothing', () => {
     const model = core.createModel({}, 5);
     model.setTrainingData(train, 100);
@@ -138,6 +332,15 @@ describe('the WASM core on MNIST', () => {
     expect(() => model.setOptions({ learningRate: NaN })).toThrow(/learning rate/);
     expect(() => model.setOptions({ batchSize: 0 })).toThrow(/batch size/);
     expect(() => model.setOptions({ momentum: 1 })).toThrow(/momentum/);
+    expect(() => model.setOptions({ augment: 'rott=3' })).toThrow(/augmentation: unknown key 'rott'/);
+    expect(() => model.setOptions({ augment: 'rot=90' })).toThrow(/augmentation: rot must be between 0 and 45 degrees, got '90'/);
+    expect(() => model.setOptions({ lrSchedule: 'linear' as never })).toThrow(/unknown learning-rate schedule/);
+    expect(() => core.createModel({}, 1, { augment: '' })).toThrow(/empty augmentation/);
+    expect(() => core.normalizeAugment('mild,mild')).toThrow(/the preset 'mild' must come first/);
+    expect(core.normalizeAugment(' on ')).toBe('rot=8,scale=0.08,shift=2,shear=0.15,stroke=0.7');
+    expect(core.normalizeAugment('off')).toBe('off');
+    expect(() => model.saliency(new Float32Array(784), 10)).toThrow(/class k must be a digit/);
+    expect(() => model.saliency(new Float32Array(783), 1)).toThrow(/784/);
     expect(() => core.createModel({ activation: 'softsign' as never })).toThrow(/unknown activation/);
     expect(() => core.createModel({ pooling: 'median' as never })).toThrow(/unknown pooling/);
     expect(() => core.createModel({ maps1: 0 })).toThrow(/maps1/);
@@ -280,6 +483,16 @@ describe('the WASM core on MNIST', () => {
       ['bad probes', () => model.gradientCheck(new Float32Array(784), 1, 5000)],
       ['bad params', () => model.setParams(new Float32Array(3))],
       ['checkpoint of another seed', () => otherSeed.restore(checkpoint)],
+      ['bad augmentation', () => core.createModel({}, 1, { augment: 'rot=8,rot=9' })],
+      ['bad augmentation in setOptions', () => model.setOptions({ augment: 'elastic=34:0.5' })],
+      ['bad schedule', () => model.setOptions({ lrSchedule: 'step' as never })],
+      ['bad augmentation text', () => core.normalizeAugment('x'.repeat(100))],
+      ['bad saliency class', () => model.saliency(new Float32Array(784), -1)],
+      ['bad saliency image', () => model.saliency(new Float32Array(5), 3)],
+      ['bad preview range', () => model.augmentPreview(train, 60000, 8)],
+      ['bad preview count', () => model.augmentPreview(train, 0, 1000)],
+      ['bad a₁ range', () => model.hiddenActivations(test, 9990, 20)],
+      ['bad a₁ count', () => model.hiddenActivations(train, 0, 20000)],
     ];
     const round = () => {
       for (const [what, call] of failures) expect(call, what).toThrow();
@@ -336,9 +549,32 @@ describe('the core\'s tables, as TypeScript reads them', () => {
   it('limits.json is what the module says (written by build:wasm, not by hand)', () => {
     const json = JSON.parse(readFileSync(new URL('../../web/src/wasm/limits.json', import.meta.url), 'utf8'));
     expect(json.limits).toEqual(core.raw.limits());
+    expect(json.choices).toEqual(core.raw.choices());
+    expect(json.defaultOptions).toEqual(core.raw.defaultOptions());
     expect(json.defaultConfig).toEqual(core.raw.defaultConfig());
     expect(json.defaultParamTable).toEqual(core.paramTable());
     expect(json.divergence).toEqual({ lossWindow: core.raw.lossWindow, explodingLoss: core.raw.explodingLoss, weightBound: core.raw.weightBound });
+  });
+
+  it('the limits hold the augmentation\'s ranges; the words and presets are the core\'s', () => {
+    const choices = core.raw.choices();
+    expect(choices.activation).toEqual([...ACTIVATIONS]);
+    expect(choices.pooling).toEqual([...POOLINGS]);
+    expect(choices.lrSchedule).toEqual([...LR_SCHEDULES]);
+    expect(choices.augmentPresets).toEqual({
+      off: 'off',
+      mild: core.normalizeAugment('mild'),
+      strong: core.normalizeAugment('strong'),
+    });
+    expect(choices.augmentFields.map((f) => f.name)).toEqual(['rot', 'scale', 'shift', 'shear', 'elastic alpha', 'elastic sigma', 'stroke', 'p']);
+    for (const f of choices.augmentFields) expect(LIMITS[f.limit], f.name).toBeDefined();
+    expect(LIMITS.augmentRotation).toEqual({ min: 0, max: 45, default: 0, integer: false });
+    expect(LIMITS.augmentElasticSigma).toEqual({ min: 1, max: 8, default: 4, integer: false });
+    expect(CHOICES).toEqual(choices);
+    expect(DEFAULT_OPTIONS).toMatchObject({ augment: 'off', lrSchedule: 'constant' });
+    // A range in the table is the core's: just outside it is refused with the field's name.
+    expect(() => core.createModel({}, 1, { augment: `rot=${LIMITS.augmentRotation.max + 1}` })).toThrow(/rot must be between 0 and 45/);
+    expect(core.normalizeAugment(`rot=${LIMITS.augmentRotation.max}`)).toBe('rot=45');
   });
 
   it('the parameter table names what the ParamName type names, in buffer order', () => {

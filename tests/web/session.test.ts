@@ -181,7 +181,7 @@ describe('Session', () => {
     expect(progress).toMatchObject({ samplesSeen: 4000, epoch: 2, position: 0, trainSize: 2000, epochs: 2 });
     const checkpoints = h.of('checkpoint').map((e) => e.checkpoint);
     expect(checkpoints.at(-1)!.samplesSeen).toBe(4000);
-    expect(checkpoints.at(-1)!.bytes.length).toBe(908 + 12 * 6070 + 4); // θ, momentum, partial batch, run state
+    expect(checkpoints.at(-1)!.bytes.length).toBe(940 + 12 * 6070 + 4); // θ, momentum, partial batch, run state (checkpoint version 2)
     expect(core.checkpointInfo(checkpoints.at(-1)!.bytes)).toMatchObject({ samplesSeen: 4000, epoch: 2, trainCount: 2000 });
 
     // starting again is refused politely; raising the epochs lets it go on

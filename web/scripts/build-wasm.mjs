@@ -5,7 +5,7 @@
 // suite as WebAssembly instead (build-wasm-tests/cnnlab_tests.js, run under Node by
 // `ctest --test-dir build-wasm-tests`).
 // After building the module it writes web/src/wasm/limits.json from the module itself
-// (the core's option limits, parameter table and divergence rule), which the page
+// (the core's option limits and choices, parameter table and divergence rule), which the page
 // reads before any worker exists: the C++ tables stay the only place they are written.
 // Progress lines go to stderr, so `npm run bench -- --json` prints pure JSON.
 import { spawnSync } from 'node:child_process';
@@ -48,7 +48,7 @@ if (which.status !== 0) {
 const env = { ...process.env, NODE_PATH: ['/usr/share/nodejs', process.env.NODE_PATH].filter(Boolean).join(':') };
 function run(cmd, cmdArgs) {
   console.error(`build:wasm: ${cmd} ${cmdArgs.join(' ')}`);
-  const r = spawnSync(cmd, cmdArgs, { cwd: root, env, stdio: ['ignore', process.stderr, process.stderr] });
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, env, stdio: ['ignore', 2, 2] });
   if (r.status !== 0) {
     console.error(`build:wasm: ${cmd} failed (exit ${r.status ?? r.signal})`);
     process.exit(1);
@@ -70,8 +70,9 @@ async function writeLimits() {
   const m = await create({ wasmBinary: readFileSync(join(wasmDir, 'cnnlab.wasm')) });
   const config = m.defaultConfig();
   const doc = {
-    generatedFrom: 'cpp/network/config.h and cpp/network/model.h by web/scripts/build-wasm.mjs: do not edit',
+    generatedFrom: 'cpp/network/config.h, cpp/network/model.h and cpp/augment/augment.h by web/scripts/build-wasm.mjs: do not edit',
     limits: m.limits(),
+    choices: m.choices(),
     defaultConfig: config,
     defaultOptions: m.defaultOptions(),
     defaultParamTable: m.paramTable(config),

@@ -25,7 +25,9 @@ import type {
 } from './types';
 
 export * from './types';
-export { DEFAULT_CONFIG, DEFAULT_OPTIONS, LIMITS, DIVERGENCE, within } from './limits';
+export { DEFAULT_CONFIG, DEFAULT_OPTIONS, LIMITS, CHOICES, DIVERGENCE, within } from './limits';
+export type { AugmentField, Choices, Limit, LimitKey } from './limits';
+export { nearestByActivation } from './nearest';
 
 export const IMAGE_SIZE = 784;
 
@@ -150,6 +152,15 @@ export class Cnnlab {
       throw error;
     }
     return model;
+  }
+
+  /**
+   * An augmentation's canonical text ('off', or the KEY=VALUE items that differ from off)
+   * for any text the core accepts ('mild', 'on', 'rot=8, shift=2'); throws the parser's
+   * message for anything else. For checking a URL hash or a field before using it.
+   */
+  normalizeAugment(text: string): string {
+    return unwrap(this.raw.normalizeAugment(text));
   }
 
   /** The core's table of parameter tensors for a config. */
@@ -286,6 +297,35 @@ export class CnnModel {
   snapshot(): NetworkSnapshot {
     const { config, input, forward, params } = this.tensors();
     return { config, input, forward, params };
+  }
+
+  /**
+   * "Why this answer": ∂S_k/∂I, how the probability S_k of digit k changes with each of
+   * the 784 input pixels (row-major). The handout's backprop with ∂S_k/∂z = S_k(e_k − S)
+   * at the output instead of δ = S − Y, carried one step past the handout to the input:
+   * δI = Σₘ δC¹ₘ ⊛ rot180(K¹ₘ), a full convolution. Afterwards tensors() describes this pass.
+   */
+  saliency(image: Float32Array, k: number): Float32Array {
+    return unwrap(this.raw.saliency(image, k));
+  }
+
+  /**
+   * a₁ (the hidden layer, `config.hidden` values per image) of images [start, start + count)
+   * of `data`, image after image: the table for nearest neighbours by a₁ distance
+   * (see nearestByActivation). At most LIMITS.hiddenActivationsCount.max images per call.
+   */
+  hiddenActivations(data: CnnDataset, start: number, count: number): Float32Array {
+    return unwrap(this.raw.hiddenActivations(data.raw, start, count));
+  }
+
+  /**
+   * "What the network trains on": `count` versions (784 values each, one after another)
+   * of image `index` of `data`, augmented with this model's options (the image / 255 when
+   * augmentation is off). The same seed, image and options give the same pictures; a
+   * version's random draw scales with the amounts.
+   */
+  augmentPreview(data: CnnDataset, index: number, count: number): Float32Array {
+    return unwrap(this.raw.augmentPreview(data.raw, index, count));
   }
 
   /** One SGD step on one image; returns the loss before it, or NaN if the step was refused. */

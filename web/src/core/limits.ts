@@ -1,10 +1,11 @@
-// The core's tables as TypeScript reads them: option limits and defaults, the
-// parameter tensors of the default network and the divergence rule. They are
+// The core's tables as TypeScript reads them: option limits and defaults, the words
+// the options take and the augmentation's fields, the parameter tensors of the
+// default network and the divergence rule. They are
 // written once, in C++ (cpp/network/config.h, model.h); `npm run build:wasm` asks
 // the built module and writes ../wasm/limits.json, which this module types. The page
 // needs them before any worker (and module) exists: to check a field or a link.
 import generated from '../wasm/limits.json';
-import type { NetworkConfig, ParamTensorInfo, TrainOptions } from './types';
+import type { Activation, LrSchedule, NetworkConfig, ParamTensorInfo, Pooling, TrainOptions } from './types';
 
 export interface Limit {
   min: number;
@@ -29,10 +30,38 @@ export type LimitKey =
   | 'teachLearningRate'
   | 'weightsFileBytes'
   | 'inputFileBytes'
-  | 'datasetImages';
+  | 'datasetImages'
+  | 'augmentRotation'
+  | 'augmentScale'
+  | 'augmentShift'
+  | 'augmentShear'
+  | 'augmentElasticAlpha'
+  | 'augmentElasticSigma'
+  | 'augmentStroke'
+  | 'augmentProbability'
+  | 'augmentPreviewCount'
+  | 'hiddenActivationsCount';
+
+/** One amount of the augmentation: its key in the text form ('rot', 'elastic alpha'), its limit, unit, meaning. */
+export interface AugmentField {
+  name: string;
+  limit: LimitKey;
+  unit: string;
+  meaning: string;
+}
+
+/** The words the options take, and the augmentation's fields and presets (canonical text). */
+export interface Choices {
+  activation: Activation[];
+  pooling: Pooling[];
+  lrSchedule: LrSchedule[];
+  augmentPresets: { off: string; mild: string; strong: string };
+  augmentFields: AugmentField[];
+}
 
 interface Generated {
   limits: Record<LimitKey, Limit>;
+  choices: Choices;
   defaultConfig: NetworkConfig;
   defaultOptions: TrainOptions;
   defaultParamTable: ParamTensorInfo[];
@@ -42,6 +71,9 @@ interface Generated {
 const table = generated as unknown as Generated;
 
 export const LIMITS: Readonly<Record<LimitKey, Limit>> = table.limits;
+
+/** The options' words and the augmentation's field table and presets, as the core has them. */
+export const CHOICES: Readonly<Choices> = table.choices;
 
 /** The divergence rule's constants: a window of samples, its loss bound, the weight bound. */
 export const DIVERGENCE = table.divergence;

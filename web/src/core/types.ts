@@ -5,8 +5,11 @@
 
 export type Activation = 'relu' | 'tanh' | 'sigmoid';
 export type Pooling = 'average' | 'max';
+/** How λ changes within a run, on top of lrDecay (cpp/network/model.h). */
+export type LrSchedule = 'constant' | 'cosine';
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'sigmoid'];
 export const POOLINGS: readonly Pooling[] = ['average', 'max'];
+export const LR_SCHEDULES: readonly LrSchedule[] = ['constant', 'cosine'];
 
 /** The network's shape: f for every hidden layer, the pooling, map counts, a₁ width. */
 export interface NetworkConfig {
@@ -25,6 +28,19 @@ export interface TrainOptions {
   lrDecay: number;
   epochs: number;
   shuffle: boolean;
+  /**
+   * 'constant': every step of an epoch uses λ of the epoch (λ·decay^epoch); 'cosine':
+   * the step starting after t of the run's T samples uses that times ½(1 + cos(π·t/T)).
+   */
+  lrSchedule: LrSchedule;
+  /**
+   * Data augmentation of every training sample, in the core's text form
+   * (cpp/augment/augment.h): 'off', 'mild' (= 'on'), 'strong', or KEY=VALUE items after
+   * an optional preset, e.g. 'rot=8,shift=2' or 'mild,elastic=20:4'. The model reports
+   * it in canonical form: 'off', or the items that differ from off
+   * ('rot=8,scale=0.08,shift=2,shear=0.15,stroke=0.7' for 'mild').
+   */
+  augment: string;
 }
 
 /** done: the run's epochs are over; no-data: no training set yet. */
@@ -51,7 +67,7 @@ export interface RunProgress {
   /** Samples done in the current epoch. */
   position: number;
   samplesSeen: number;
-  /** λ of this epoch (after decay). */
+  /** λ of the next step: λ of this epoch (after decay) times the schedule's factor. */
   learningRate: number;
   /** Mean loss of the last samples (the divergence rule's window); NaN before any. */
   recentLoss: number;

@@ -4,6 +4,7 @@
 //
 // An entry that can fail returns an Error (not thrown) instead of its result: the
 // facade throws it (a throw inside the module would leak its arguments).
+import type { Choices } from '../core/limits';
 import type {
   ChunkResult,
   CheckpointInfo,
@@ -65,6 +66,9 @@ export interface RawModel extends Deletable {
   trace(image: Float32Array, label: number): Fallible<number>;
   step(image: Float32Array, label: number, learningRate: number): Fallible<number>;
   tensors(): RawTensors;
+  saliency(image: Float32Array, k: number): Fallible<Float32Array>;
+  hiddenActivations(data: RawDataset, start: number, count: number): Fallible<Float32Array>;
+  augmentPreview(data: RawDataset, index: number, count: number): Fallible<Float32Array>;
   gradientCheck(image: Float32Array, label: number, probesPerGroup: number): Fallible<GradCheckGroup[]>;
   getParams(): Float32Array;
   setParams(values: Float32Array): Fallible<undefined>;
@@ -77,6 +81,8 @@ export interface CnnlabRawModule {
   Model: { create(config: NetworkConfig, seed: number, options: TrainOptions): Fallible<RawModel> };
   validateConfig(config: NetworkConfig): string;
   validateOptions(options: TrainOptions): string;
+  normalizeAugment(text: string): Fallible<string>;
+  choices(): Choices;
   parseWeightsJson(text: string): Fallible<LoadedWeights>;
   parseWeightsBinary(bytes: Uint8Array): Fallible<LoadedWeights>;
   checkpointInfo(bytes: Uint8Array): Fallible<CheckpointInfo>;
