@@ -52,7 +52,7 @@ async function axeBoth(page: Page, what: string, size: Size): Promise<void> {
     await page.emulateMedia({ colorScheme: mode });
     await page.waitForTimeout(400); // plots and legends repaint
     const r: AxeReport = await runAxe(page);
-    const line = `${what} ${size} ${mode}: critical ${r.counts['critical']}, serious ${r.counts['serious']}, moderate ${r.counts['moderate']}, minor ${r.counts['minor']} (${r.passes} rules passed, ${r.incomplete} need review)`;
+    const line = `${what} ${size} ${mode}: critical ${r.counts['critical']}, serious ${r.counts['serious']}, moderate ${r.counts['moderate']}, minor ${r.counts['minor']} (${r.passes} rules passed, ${r.incomplete} need review: ${r.incompleteIds.join(', ')})`;
     results.push(line);
     console.log(line + (r.violations.length ? `\n${describeViolations(r.violations)}` : ''));
     if (mode === 'dark') await page.screenshot({ path: screenshotPath(`axe-${what}-${size}-dark`), fullPage: size === 'laptop' });

@@ -22,6 +22,8 @@ export interface AxeReport {
   counts: Record<string, number>;
   passes: number;
   incomplete: number;
+  /** The rules axe could not decide (a person should look), e.g. contrast over a gradient. */
+  incompleteIds: string[];
 }
 
 export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
@@ -34,7 +36,7 @@ export async function runAxe(page: Page): Promise<AxeReport> {
     const r = await axe.run(document, {
       runOnly: { type: 'tag', values: tags },
       rules: { 'label-content-name-mismatch': { enabled: true } },
-      resultTypes: ['violations'],
+      resultTypes: ['violations', 'incomplete'],
     });
     return {
       violations: r.violations.map((v: any) => ({
@@ -45,6 +47,7 @@ export async function runAxe(page: Page): Promise<AxeReport> {
       })),
       passes: r.passes.length,
       incomplete: r.incomplete.length,
+      incompleteIds: r.incomplete.map((v: any) => `${v.id} (${v.nodes.length})`),
     };
   }, AXE_TAGS);
   const counts: Record<string, number> = { minor: 0, moderate: 0, serious: 0, critical: 0 };
