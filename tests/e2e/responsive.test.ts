@@ -178,7 +178,7 @@ describe('phones, tablets, laptops', () => {
       expect(Math.max(...(await headerOffsets(page)))).toBeLessThan(1);
       const scrolls = await page.getByTestId('confusion-scroll').evaluate((b) => b.scrollWidth > b.clientWidth);
       if (scrolls) {
-        expect(await page.getByTestId('confusion-cue').isVisible()).toBe(true);
+        await expect.poll(() => page.getByTestId('confusion-cue').isVisible()).toBe(true);
         await page.getByTestId('confusion-scroll').evaluate((b) => b.scrollTo({ left: b.scrollWidth }));
         expect(Math.max(...(await headerOffsets(page)))).toBeLessThan(1);
         // The row headers stay in view (sticky) while the cells scroll.
@@ -198,6 +198,39 @@ describe('phones, tablets, laptops', () => {
       await page.screenshot({ path: screenshotPath('phone-dark'), fullPage: true });
       await page.evaluate(() => scrollTo(0, 0));
       await page.screenshot({ path: screenshotPath('phone-dark-top') });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a 360×740 phone (the narrowest): the answer on one screen, the confusion matrix readable and right, nothing too wide', async () => {
+    const context = await env.browser.newContext({ ...DEVICES.phone, viewport: { width: 360, height: 740 } });
+    try {
+      const { page, errors } = await openPage(context, env.server.url);
+      await ready(page);
+      await page.getByTestId('drawpad').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+      await drawDigitTouch(page, page.getByTestId('drawpad'), 4);
+      await expect.poll(() => page.getByTestId('prediction').textContent(), { timeout: 15_000 }).toBe('4');
+      const a = await answerBox(page);
+      console.log(`phone 360×740: pad ${a.pad}, prediction ${a.prediction}, bars ${a.bars} (viewport ${a.viewport})`);
+      expect(inside(a.pad, a.viewport) && inside(a.prediction, a.viewport) && inside(a.bars, a.viewport)).toBe(true);
+      await expectNoOverflow(page, 'drawing at 360 px');
+      // The matrix: every header over its column, every count inside its cell, the sticky row header in view.
+      await page.getByTestId('confusion-matrix').scrollIntoViewIfNeeded();
+      expect(Math.max(...(await headerOffsets(page)))).toBeLessThan(1);
+      const cells = await page.getByTestId('confusion-matrix').evaluate((t) =>
+        [...t.querySelectorAll<HTMLElement>('.app-cm-cell')].filter((b) => b.scrollWidth > b.clientWidth + 1 || b.scrollHeight > b.clientHeight + 1).map((b) => b.dataset['testid']),
+      );
+      expect(cells).toEqual([]); // no count overflows its cell
+      expect(await page.getByTestId('cm-3-3').textContent()).toMatch(/^\d{3,4}$/); // the diagonal holds the big counts
+      expect(await page.getByTestId('confusion-scroll').evaluate((b) => b.scrollWidth > b.clientWidth)).toBe(true);
+      await expect.poll(() => page.getByTestId('confusion-cue').isVisible()).toBe(true); // shown after the next layout
+      await page.getByTestId('confusion-scroll').evaluate((b) => b.scrollTo({ left: b.scrollWidth }));
+      expect(Math.max(...(await headerOffsets(page)))).toBeLessThan(1);
+      await page.screenshot({ path: screenshotPath('phone-360-confusion') });
+      expect(await smallTargets(page)).toEqual([]);
+      await expectNoOverflow(page, 'scrolling the matrix');
       expect(errors).toEqual([]);
     } finally {
       await context.close();

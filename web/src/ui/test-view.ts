@@ -106,7 +106,7 @@ export class TestView {
       }
       rowSums.push(sum);
     }
-    const head = h('tr', {}, h('th', { class: 'app-cm-corner', scope: 'col' }, h('span', { class: 'app-sr' }, 'true digit'), 'true ↓ / said →'), ...Array.from({ length: 10 }, (_, c) => h('th', { scope: 'col' }, String(c))));
+    const head = h('tr', {}, h('th', { class: 'app-cm-corner', scope: 'col' }, h('span', { class: 'app-sr' }, 'true digit'), 'true ↓', h('br'), 'said →'), ...Array.from({ length: 10 }, (_, c) => h('th', { scope: 'col' }, String(c))));
     const rows = Array.from({ length: 10 }, (_, r) => {
       const cells = Array.from({ length: 10 }, (_, c) => {
         const v = confusion[r * 10 + c]!;
