@@ -23,6 +23,7 @@
 #include <string>
 #include <type_traits>
 
+#include "bench/kernel_bench.h"
 #include "io/checkpoint.h"
 #include "io/weights.h"
 #include "kernels/conv5x5.h"
@@ -246,6 +247,34 @@ val param_table(const Config& config) {
   });
 }
 
+// For `npm run bench` only: the step profile of bench/kernel_bench.h (each stage of a
+// training step timed inside the module, and a multiply-add ceiling).
+val bench_kernels(const Dataset& d, double count, double millisPerFigure) {
+  return attempt([&] {
+    const size_t n = count_arg(count, "count");
+    if (n > 0) d.checked_image(n - 1);  // the images exist
+    const bench::StepProfile p = bench::profile_step(d.image(0), d.labels(), n, millisPerFigure);
+    val o = val::object();
+    o.set("kernelName", p.kernelName);
+    o.set("ceilingGmacs", p.ceilingGmacs);
+    o.set("stepNs", p.stepNs);
+    o.set("forwardBackwardNs", p.forwardBackwardNs);
+    o.set("predictNs", p.predictNs);
+    val stages = val::array();
+    for (const auto& s : p.stages) {
+      val f = val::object();
+      f.set("name", s.name);
+      f.set("code", s.code);
+      f.set("kernel", s.kernel);
+      f.set("macs", s.macs);
+      f.set("nsPerCall", s.nsPerCall);
+      stages.call<void>("push", f);
+    }
+    o.set("stages", stages);
+    return o;
+  });
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(cnnlab) {
@@ -387,4 +416,6 @@ EMSCRIPTEN_BINDINGS(cnnlab) {
   constant("weightBound", double(kWeightBound));
   // Bytes of the WASM heap in use by malloc (the leak tests watch it).
   function("heapBytesInUse", optional_override([] { return double(mallinfo().uordblks); }));
+  // For `npm run bench` only: times each stage of a step inside the module.
+  function("benchKernels", &bench_kernels);
 }

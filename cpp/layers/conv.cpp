@@ -12,9 +12,13 @@ void conv_forward(float* pre, const float* in, const float* kernels, const float
 
 void conv_backward(float* dKernels, float* dBias, float* dIn, const float* dPre,
                    const float* in, const float* kernels, int M, int N, int S) {
-  const int O = S - 4;
   conv5x5_kernel_grad(dKernels, in, dPre, M, N, S, S);
-  // Δb[n] = Σᵢⱼ δC[n](i,j): 8 partial sums (vectorized), then their fixed-order sum.
+  conv_bias_grad(dBias, dPre, N, S - 4);
+  if (dIn) conv5x5_full(dIn, dPre, kernels, M, N, S, S);
+}
+
+void conv_bias_grad(float* dBias, const float* dPre, int N, int O) {
+  // 8 partial sums (vectorized), then their fixed-order sum.
   const int area = O * O, vectorEnd = area / 8 * 8;
   for (int n = 0; n < N; ++n) {
     const float* d = dPre + n * area;
@@ -24,7 +28,6 @@ void conv_backward(float* dKernels, float* dBias, float* dIn, const float* dPre,
     for (int k = vectorEnd; k < area; ++k) acc += d[k];
     dBias[n] = acc;
   }
-  if (dIn) conv5x5_full(dIn, dPre, kernels, M, N, S, S);
 }
 
 }  // namespace cnnlab

@@ -21,4 +21,8 @@ void conv_forward(float* pre, const float* in, const float* kernels, const float
 void conv_backward(float* dKernels, float* dBias, float* dIn, const float* dPre,
                    const float* in, const float* kernels, int M, int N, int S);
 
+// Δb[n] = Σᵢⱼ δC[n](i,j)   (p. 5 boxed Δb², Δb¹), part of conv_backward.
+// dBias: [N]   dPre: [N][O][O]
+void conv_bias_grad(float* dBias, const float* dPre, int N, int O);
+
 }  // namespace cnnlab

@@ -1,6 +1,7 @@
 // 2×2 pooling, stride 2 (handout eq. (3) p. 3 and its gradient p. 4–5).
 // Shape letters: C maps, S×S input (S even), S/2×S/2 output.
 #pragma once
+#include "layers/activation.h"
 
 namespace cnnlab {
 
@@ -18,5 +19,19 @@ void pool_forward(float* out, const float* in, int C, int S, Pooling mode);
 // dIn: [C][S][S]   dOut: [C][S/2][S/2]   in: the forward input (for the arg-max)
 void pool_backward(float* dIn, const float* dOut, const float* in, int C, int S,
                    Pooling mode);
+
+// The activation and the pooling after a convolution in one pass (for ReLU; other f
+// call activation_forward, then pool_forward): the same values as those two.
+//   act = f(pre), pooled = pool(act)
+// act: [C][S][S]   pooled: [C][S/2][S/2]   pre: [C][S][S]
+void activation_pool_forward(float* act, float* pooled, const float* pre, int C, int S,
+                             Activation f, Pooling mode);
+
+// Their gradients in one pass (for ReLU; other f call pool_backward, then
+// activation_backward): the same values as those two.
+//   dAct = pool_backward(dPooled), dPre = dAct · f′(pre)
+// dAct, dPre: [C][S][S]   dPooled: [C][S/2][S/2]   pre, act: the forward tensors
+void pool_activation_backward(float* dAct, float* dPre, const float* dPooled, const float* pre,
+                              const float* act, int C, int S, Activation f, Pooling mode);
 
 }  // namespace cnnlab

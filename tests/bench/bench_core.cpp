@@ -1,16 +1,24 @@
-// Google Benchmark: each 5×5 kernel (scalar reference and vec8), one training step
-// (forward + backward + SGD update, per-sample) and one inference, on real MNIST;
-// data augmentation alone per option set, and a step of the training run with
-// augmentation off, mild, strong and the other sets (BM_TrainAugmented).
-// Not part of the tests: run build/cnnlab_bench.
+// Google Benchmark (npm run bench:native): the multiply-add ceiling, each 5×5 kernel
+// (scalar reference and the network's SIMD kernel) with its GMAC/s, each stage of a
+// training step (cpp/bench/kernel_bench.h, the same stages `npm run bench` times in
+// WebAssembly), one training step and one inference, on real MNIST; data augmentation
+// alone per option set, and a step of the training run with augmentation off, mild,
+// strong and the other sets (BM_TrainAugmented).
+// `build/cnnlab_bench --profile-json` prints the step profile as JSON instead (for
+// `npm run bench`, which shows it beside the WebAssembly one).
+// Not part of the tests.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "augment/augment.h"
+#include "bench/kernel_bench.h"
 #include "kernels/conv5x5.h"
 #include "network/model.h"
 #include "network/rng.h"
@@ -40,6 +48,24 @@ const Mnist& mnist() {
   return m;
 }
 
+// Useful multiply-adds per call, as a rate: "MAC/s" (shown as G/s).
+benchmark::Counter mac_rate(double macs) {
+  return benchmark::Counter(macs, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+template <int Lanes>
+void BM_MacCeiling(benchmark::State& state) {
+  const long rounds = 1 << 14;
+  float seed = 0.5f;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(seed);
+    benchmark::DoNotOptimize(Lanes == 4 ? bench::mac_ceiling4(rounds, seed) : bench::mac_ceiling8(rounds, seed));
+  }
+  state.counters["MAC/s"] = mac_rate(double(rounds) * (Lanes == 4 ? bench::kCeilingMacsPerRound4 : bench::kCeilingMacsPerRound8));
+}
+BENCHMARK(BM_MacCeiling<4>);
+BENCHMARK(BM_MacCeiling<8>);
+
 // The network's two layer shapes: layer 1 (M=1, N=4, 28×28) and layer 2 (M=4, N=6, 12×12).
 template <auto Kernel>
 void BM_Valid(benchmark::State& state) {
@@ -51,8 +77,7 @@ void BM_Valid(benchmark::State& state) {
     Kernel(out.data(), in.data(), k.data(), b.data(), M, N, S, S);
     benchmark::DoNotOptimize(out.data());
   }
-  state.counters["FLOP/s"] = benchmark::Counter(2.0 * N * M * 25 * (S - 4) * (S - 4),
-                                                 benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["MAC/s"] = mac_rate(double(N) * M * 25 * (S - 4) * (S - 4));
 }
 template <auto Kernel>
 void BM_KernelGrad(benchmark::State& state) {
@@ -64,8 +89,7 @@ void BM_KernelGrad(benchmark::State& state) {
     Kernel(dk.data(), in.data(), d.data(), M, N, S, S);
     benchmark::DoNotOptimize(dk.data());
   }
-  state.counters["FLOP/s"] = benchmark::Counter(2.0 * N * M * 25 * (S - 4) * (S - 4),
-                                                 benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["MAC/s"] = mac_rate(double(N) * M * 25 * (S - 4) * (S - 4));
 }
 template <auto Kernel>
 void BM_Full(benchmark::State& state) {
@@ -76,17 +100,23 @@ void BM_Full(benchmark::State& state) {
     Kernel(dIn.data(), d.data(), k.data(), M, N, S, S);
     benchmark::DoNotOptimize(dIn.data());
   }
-  state.counters["FLOP/s"] = benchmark::Counter(2.0 * N * M * 25 * (S - 4) * (S - 4),
-                                                 benchmark::Counter::kIsIterationInvariantRate);
+  // the useful terms (δ inside its 8×8), as for the WebAssembly figures
+  state.counters["MAC/s"] = mac_rate(double(N) * M * 25 * (S - 4) * (S - 4));
 }
 
 #define LAYER_SHAPES ->Args({1, 4, 28})->Args({4, 6, 12})
 BENCHMARK(BM_Valid<conv5x5_valid_scalar>) LAYER_SHAPES;
-BENCHMARK(BM_Valid<conv5x5_valid_vec8>) LAYER_SHAPES;
+BENCHMARK(BM_Valid<conv5x5_valid_v128_tile8>) LAYER_SHAPES;
 BENCHMARK(BM_KernelGrad<conv5x5_kernel_grad_scalar>) LAYER_SHAPES;
-BENCHMARK(BM_KernelGrad<conv5x5_kernel_grad_vec8>) LAYER_SHAPES;
+BENCHMARK(BM_KernelGrad<conv5x5_kernel_grad_v128_dot5>) LAYER_SHAPES;
 BENCHMARK(BM_Full<conv5x5_full_scalar>)->Args({4, 6, 12});
-BENCHMARK(BM_Full<conv5x5_full_vec8>)->Args({4, 6, 12});
+BENCHMARK(BM_Full<conv5x5_full_v128_tile8>)->Args({4, 6, 12});
+
+// Each stage of a per-sample step (registered in main from bench::StepStages).
+void BM_Stage(benchmark::State& state, bench::StepStages* stages, int i) {
+  for (auto _ : state) stages->run(i);
+  if (stages->info(i).macs > 0) state.counters["MAC/s"] = mac_rate(stages->info(i).macs);
+}
 
 // One per-sample SGD step on real MNIST (the handout's training), default config.
 void BM_TrainStep(benchmark::State& state) {
@@ -99,8 +129,6 @@ void BM_TrainStep(benchmark::State& state) {
     if (r.status != TrainStatus::Ok) state.SkipWithError("diverged");
   }
   state.counters["samples/s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
-  // ≈ 0.5 MFLOP per step: forward 101k multiply-adds, backward 145k, update 12k flops
-  state.counters["FLOP/s"] = benchmark::Counter(0.5e6, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_TrainStep)->Arg(1)->Arg(32);
 
@@ -161,6 +189,44 @@ void BM_Inference(benchmark::State& state) {
 }
 BENCHMARK(BM_Inference)->Unit(benchmark::kMicrosecond);
 
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// The step profile of kernel_bench.h as JSON, the shape the WebAssembly module's
+// benchKernels() returns: on the first 4,000 MNIST training images.
+int print_profile_json() {
+  const auto p = bench::profile_step(mnist().images.data(), mnist().labels.data(), 4000, 60.0);
+  std::printf("{\"kernelName\": %s, \"ceilingGmacs\": %.4g, \"ceiling8Gmacs\": %.4g, \"stepNs\": %.6g, "
+              "\"forwardBackwardNs\": %.6g, \"predictNs\": %.6g, \"stages\": [",
+              json_string(p.kernelName).c_str(), p.ceilingGmacs, p.ceiling8Gmacs, p.stepNs,
+              p.forwardBackwardNs, p.predictNs);
+  for (size_t i = 0; i < p.stages.size(); ++i) {
+    const auto& s = p.stages[i];
+    std::printf("%s\n  {\"name\": %s, \"code\": %s, \"kernel\": %s, \"macs\": %.0f, \"nsPerCall\": %.6g}",
+                i ? "," : "", json_string(s.name).c_str(), json_string(s.code).c_str(),
+                s.kernel ? "true" : "false", s.macs, s.nsPerCall);
+  }
+  std::printf("]}\n");
+  return 0;
+}
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "--profile-json") == 0) return print_profile_json();
+  static bench::StepStages stages(mnist().images.data(), mnist().labels[0]);
+  for (int i = 0; i < stages.count(); ++i)
+    benchmark::RegisterBenchmark(("BM_Stage/" + stages.info(i).name).c_str(), BM_Stage, &stages, i);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "layers/activation.h"
@@ -11,6 +13,7 @@
 #include "layers/pool.h"
 #include "layers/softmax_xent.h"
 #include "network/config.h"
+#include "random_vector.h"
 
 using namespace cnnlab;
 
@@ -68,6 +71,114 @@ TEST(Activation, ValuesAndDerivatives) {
     for (int i = 0; i < 3; ++i)
       EXPECT_NEAR(dPre[i], 5.0f * activate_derivative(pre[i], f), 1e-6) << to_string(f) << i;
   }
+}
+
+// The pooling and activation loops run 4 outputs at a time on vectors: against the
+// plain per-element formulas over many sizes (vector part, scalar tail, both), with
+// ties, zeros, −0 and NaN in the input and the outputs NaN-filled first, bit for bit.
+namespace {
+// The bits of a number; every NaN as one value (the sign and payload of a NaN result
+// are not specified by IEEE 754 or WebAssembly, and compilers may swap operands).
+uint32_t bits(float f) {
+  if (std::isnan(f)) return 0x7FC00000u;
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+std::vector<float> awkward_values(size_t n, uint64_t seed) {
+  auto v = cnnlab::testing::random_vector(n, seed);
+  for (size_t i = 0; i < n; ++i) {
+    if (i % 7 == 3) v[i] = 0.0f;
+    if (i % 11 == 5) v[i] = -0.0f;
+    if (i % 13 == 1 && i > 0) v[i] = v[i - 1];  // a tie
+    if (i % 29 == 17) v[i] = NAN;
+  }
+  return v;
+}
+}  // namespace
+
+TEST(Pooling, VectorLoopsMatchThePerElementFormulasBitForBit) {
+  for (Pooling mode : {Pooling::Average, Pooling::Max})
+    for (int S = 2; S <= 28; S += 2)
+      for (int C : {1, 3}) {
+        const int P = S / 2;
+        const auto in = awkward_values(size_t(C) * S * S, 100 + S);
+        const auto dOut = awkward_values(size_t(C) * P * P, 200 + S);
+        std::vector<float> out(size_t(C) * P * P, NAN), dIn(size_t(C) * S * S, NAN);
+        pool_forward(out.data(), in.data(), C, S, mode);
+        pool_backward(dIn.data(), dOut.data(), in.data(), C, S, mode);
+        for (int c = 0; c < C; ++c)
+          for (int i = 0; i < P; ++i)
+            for (int j = 0; j < P; ++j) {
+              const int at = (c * S + 2 * i) * S + 2 * j;
+              const float a = in[at], b = in[at + 1], d = in[at + S], e = in[at + S + 1];
+              const float g = dOut[(c * P + i) * P + j];
+              float v, cell[4];
+              if (mode == Pooling::Average) {
+                v = 0.25f * ((a + b) + (d + e));
+                for (float& x : cell) x = 0.25f * g;
+              } else {
+                v = b > a ? b : a;
+                int best = b > a ? 1 : 0;
+                best = d > v ? 2 : best;
+                v = d > v ? d : v;
+                best = e > v ? 3 : best;
+                v = e > v ? e : v;
+                for (int k = 0; k < 4; ++k) cell[k] = k == best ? g : 0.0f;
+              }
+              ASSERT_EQ(bits(out[(c * P + i) * P + j]), bits(v)) << to_string(mode) << " S=" << S << " c=" << c << " (" << i << "," << j << ")";
+              const int cells[4] = {at, at + 1, at + S, at + S + 1};
+              for (int k = 0; k < 4; ++k)
+                ASSERT_EQ(bits(dIn[cells[k]]), bits(cell[k])) << to_string(mode) << " backward S=" << S << " c=" << c << " (" << i << "," << j << ") cell " << k;
+            }
+      }
+}
+
+TEST(Activation, VectorLoopsMatchThePerElementFormulasBitForBit) {
+  for (Activation f : {Activation::ReLU, Activation::Tanh, Activation::Sigmoid})
+    for (int n = 1; n <= 41; ++n) {
+      const auto pre = awkward_values(size_t(n), 300 + n), dOut = awkward_values(size_t(n), 400 + n);
+      std::vector<float> out(n, NAN), dPre(n, NAN);
+      activation_forward(out.data(), pre.data(), n, f);
+      activation_backward(dPre.data(), dOut.data(), pre.data(), out.data(), n, f);
+      for (int i = 0; i < n; ++i) {
+        const float y = f == Activation::ReLU ? (pre[i] > 0.0f ? pre[i] : 0.0f) : activate(pre[i], f);
+        const float dp = f == Activation::ReLU  ? (pre[i] > 0.0f ? dOut[i] : 0.0f)
+                         : f == Activation::Tanh ? dOut[i] * (1.0f - y * y)
+                                                 : dOut[i] * (y * (1.0f - y));
+        ASSERT_EQ(bits(out[i]), bits(y)) << to_string(f) << " n=" << n << " i=" << i;
+        ASSERT_EQ(bits(dPre[i]), bits(dp)) << to_string(f) << " backward n=" << n << " i=" << i;
+      }
+    }
+}
+
+// f and pooling fused into one pass (forward and backward) against the two separate
+// layers, for every f and pooling, over many sizes (vector path and fallbacks).
+TEST(Pooling, FusedWithTheActivationEqualsTheTwoLayersBitForBit) {
+  for (Activation f : {Activation::ReLU, Activation::Tanh, Activation::Sigmoid})
+    for (Pooling mode : {Pooling::Average, Pooling::Max})
+      for (int S = 2; S <= 28; S += 2)
+        for (int C : {1, 4}) {
+          const int P = S / 2, n = C * S * S;
+          const auto pre = awkward_values(size_t(n), 500 + S), dPooled = awkward_values(size_t(C) * P * P, 600 + S);
+          std::vector<float> act(n, NAN), pooled(size_t(C) * P * P, NAN), act2 = act, pooled2 = pooled;
+          activation_forward(act.data(), pre.data(), n, f);
+          pool_forward(pooled.data(), act.data(), C, S, mode);
+          activation_pool_forward(act2.data(), pooled2.data(), pre.data(), C, S, f, mode);
+          std::vector<float> dAct(n, NAN), dPre(n, NAN), dAct2 = dAct, dPre2 = dPre;
+          pool_backward(dAct.data(), dPooled.data(), act.data(), C, S, mode);
+          activation_backward(dPre.data(), dAct.data(), pre.data(), act.data(), n, f);
+          pool_activation_backward(dAct2.data(), dPre2.data(), dPooled.data(), pre.data(), act.data(), C, S, f, mode);
+          const auto same = [&](const std::vector<float>& a, const std::vector<float>& b, const char* what) {
+            for (size_t i = 0; i < a.size(); ++i)
+              ASSERT_EQ(bits(a[i]), bits(b[i])) << what << " " << to_string(f) << " " << to_string(mode)
+                                                << " S=" << S << " C=" << C << " i=" << i;
+          };
+          same(act, act2, "act");
+          same(pooled, pooled2, "pooled");
+          same(dAct, dAct2, "dAct");
+          same(dPre, dPre2, "dPre");
+        }
 }
 
 TEST(DetMath, ExpAndLogAgreeWithTheCLibraryToDoublePrecisionNoise) {

@@ -126,7 +126,7 @@ describe('Session', () => {
   it('starts: ready (6070 parameters, no pretrained weights), MNIST loaded, idle', async () => {
     const h = await ready();
     const r = h.last('ready');
-    expect(r.kernel).toBe('vec8');
+    expect(r.kernel).toBe('v128');
     expect(r.paramCount).toBe(6070);
     expect(r.pretrained).toEqual({ ok: false, message: 'pretrained weights not found' });
     expect(h.last('data')).toEqual({ type: 'data', ok: true, trainCount: 6000, testCount: 2000 });

@@ -21,6 +21,9 @@ export interface PeerResult {
   name: string;
   batch: number;
   trainSamplesPerSec: number;
+  /** The same from this process's CPU time (user + system) instead of wall time:
+   *  unaffected by other processes waiting for or taking the CPU on a shared machine. */
+  trainCpuSamplesPerSec: number;
   inferenceMicros: number;
   note: string;
   /** Extra: the timed run's size and wall time. */
@@ -130,12 +133,16 @@ export async function runPeers(opts: RunPeersOptions): Promise<PeerResult[]> {
     const peer = await spec.make(opts.flatWeights, lr);
     if (spec.key.startsWith('tfjs') && tf.getBackend() !== 'wasm') throw new Error('TF.js peer would not be timed on wasm');
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await peer.trainSamples(images, labels, indices);
     const trainMs = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
     const inferenceMicros = inferenceMedianMicros(peer, digit, runs);
     const r: PeerResult = {
       name: spec.name, batch: spec.batch,
-      trainSamplesPerSec: samples / (trainMs / 1000), inferenceMicros, note: spec.note(), samples, trainMs,
+      trainSamplesPerSec: samples / (trainMs / 1000),
+      trainCpuSamplesPerSec: samples / ((cpu.user + cpu.system) / 1e6),
+      inferenceMicros, note: spec.note(), samples, trainMs,
     };
     if (opts.evaluate) {
       const e = evaluatePeer(peer, opts.evaluate.images, opts.evaluate.labels, opts.evaluate.count);

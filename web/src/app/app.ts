@@ -429,7 +429,7 @@ export class App {
 
   private onReady(e: EventOf<'ready'>): void {
     this.pretrained = e.pretrained;
-    this.kernelNote.textContent = `WebAssembly kernel: ${e.kernel === 'vec8' ? 'vec8 (SIMD)' : e.kernel} · ${formatCount(e.paramCount)} parameters`;
+    this.kernelNote.textContent = `WebAssembly kernel: ${e.kernel === 'scalar' ? e.kernel : `${e.kernel} (SIMD)`} · ${formatCount(e.paramCount)} parameters`;
     this.drawPanel.pretrainedInfo(e.pretrained);
     this.refreshPredictions();
   }

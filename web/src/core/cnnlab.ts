@@ -94,7 +94,7 @@ function fail(message: string): never {
 export class Cnnlab {
   constructor(readonly raw: CnnlabRawModule) {}
 
-  /** The 5×5 kernels compiled in ("vec8": SIMD, or "scalar"). */
+  /** The 5×5 kernels compiled in ("v128": SIMD, or "scalar"). */
   get kernelName(): string {
     return this.raw.kernelName;
   }

@@ -76,6 +76,30 @@ export interface RawModel extends Deletable {
   toBinary(): Fallible<Uint8Array>;
 }
 
+/** One stage of a training step, timed inside the module (cpp/bench/kernel_bench.h). */
+export interface StepStageFigure {
+  name: string;
+  code: string;
+  /** One of the three 5×5 kernels. */
+  kernel: boolean;
+  /** Useful multiply-adds per call (0: not counted). */
+  macs: number;
+  nsPerCall: number;
+}
+
+export interface StepProfile {
+  kernelName: string;
+  /** Multiply + add on 4-lane vectors in registers, GMAC/s. */
+  ceilingGmacs: number;
+  stages: StepStageFigure[];
+  /** Model::train of one sample (per-sample SGD). */
+  stepNs: number;
+  /** Network load_input + forward + backward. */
+  forwardBackwardNs: number;
+  /** Model::predict of one image, without the JS copies. */
+  predictNs: number;
+}
+
 export interface CnnlabRawModule {
   Dataset: new (count: number) => RawDataset;
   Model: { create(config: NetworkConfig, seed: number, options: TrainOptions): Fallible<RawModel> };
@@ -95,6 +119,8 @@ export interface CnnlabRawModule {
   explodingLoss: number;
   weightBound: number;
   heapBytesInUse(): number;
+  /** For the benchmark: times each stage of a step for ≈ millisPerFigure ms (images 0..count−1 of data). */
+  benchKernels(data: RawDataset, count: number, millisPerFigure: number): Fallible<StepProfile>;
   HEAPU8: Uint8Array;
 }
 
