@@ -80,7 +80,10 @@ function summary(events: Timing[]): string {
 }
 
 describe('responsive while training', () => {
-  it('input is handled within 100 ms while the worker trains at full speed (and reported with a 4× slower CPU)', async () => {
+  // One retry: on a 2-core machine shared with other builds (load 9 seen), the OS can
+  // leave the page's main thread waiting for 100 ms while it has nothing to do; a page
+  // that is really slow to answer fails both tries.
+  it('input is handled within 100 ms while the worker trains at full speed (and reported with a 4× slower CPU)', { retry: 1 }, async () => {
     const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
     try {
       // 20 epochs: the run lasts much longer than the measurement.
