@@ -2,16 +2,22 @@
 // weights, icons) in public/, the build goes to dist/. A relative base makes dist/
 // work from any static host and any sub-path. The training worker is an ES module
 // worker; the .wasm is emitted as a file and found by URL (never inlined).
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { serviceWorkerPlugin } from './web/scripts/service-worker-plugin';
+import { woff2OnlyPlugin } from './web/scripts/woff2-only-plugin';
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
 export default defineConfig({
   root: 'web',
+  // The version the "Embed this" dialog pins in its CDN snippet.
+  define: { __CNNLAB_VERSION__: JSON.stringify(version) },
   publicDir: '../public',
   base: './',
-  // dist/sw.js: the page offline after one visit (built site only).
-  plugins: [serviceWorkerPlugin()],
+  // dist/sw.js: the page offline after one visit (built site only). KaTeX's fonts: woff2 only.
+  plugins: [woff2OnlyPlugin(), serviceWorkerPlugin()],
   build: {
     outDir: '../dist',
     emptyOutDir: true,

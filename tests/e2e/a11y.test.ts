@@ -69,10 +69,13 @@ describe('accessibility', () => {
     const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
     try {
       const { page, errors } = await openPage(context, env.server.url);
-      await page.waitForFunction(() => window.__cnnlab?.dataState() === 'ready', null, { timeout: 60_000 });
-      // The page evaluates the pretrained weights at start: wait for its matrix and gallery (more buttons).
+      await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 60_000 });
+      // Evaluate the pretrained weights from the keyboard (this loads the test set): its matrix and gallery add buttons.
+      await tabTo(page, 'eval-pretrained');
+      await page.keyboard.press('Enter');
       await page.getByTestId('confusion-matrix').waitFor({ timeout: 60_000 });
-      await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 30_000 });
+      await page.getByTestId('mistakes').locator('button').first().waitFor({ timeout: 30_000 });
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
 
       // 1. Tab through the whole page.
       const expected = await tagControls(page);

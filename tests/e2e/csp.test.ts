@@ -3,7 +3,7 @@
 // securitypolicyviolation events in window.__csp, and the console) and no console
 // error. The service worker registers under the same policy (worker-src 'self').
 import { describe, expect, it } from 'vitest';
-import { browserAndServer, drawDigit, openPage, screenshotPath, STRICT_CSP } from './helpers';
+import { browserAndServer, drawDigit, openPage, screenshotPath, STRICT_CSP, waitForIdle } from './helpers';
 
 const env = browserAndServer({ csp: STRICT_CSP });
 
@@ -14,7 +14,7 @@ describe('strict CSP', () => {
       const { page, errors, cspViolations } = await openPage(context, env.server.url);
       const header = await page.evaluate(async () => (await fetch(location.href)).headers.get('content-security-policy'));
       expect(header).toBe(STRICT_CSP);
-      await page.waitForFunction(() => window.__cnnlab?.dataState() === 'ready', null, { timeout: 60_000 });
+      await waitForIdle(page);
 
       await page.getByTestId('start').click();
       await page.waitForFunction(() => (window.__cnnlab?.lossSeries().length ?? 0) >= 5, null, { timeout: 60_000 });

@@ -80,8 +80,10 @@ describe('<cnn-lab> on a course page', () => {
     const { page, errors } = await openPage(context, `${server.url}course/lesson.html`);
     const a = page.locator('#lab-a');
     const b = page.locator('#lab-b');
+    // A (autoplay, in view) downloads MNIST and trains; B (no autoplay) downloads nothing until asked.
     await expect.poll(() => dataOf(page, 'lab-a'), { timeout: 60_000 }).toBe('ready');
-    await expect.poll(() => dataOf(page, 'lab-b'), { timeout: 60_000 }).toBe('ready');
+    await expect.poll(() => stateOf(page, 'lab-b'), { timeout: 60_000 }).toBe('idle');
+    expect(await dataOf(page, 'lab-b')).toBe('none');
 
     // The attributes: panels, seed and settings per element.
     expect(await shownPanels(a)).toEqual(['training', 'draw', 'network']);
@@ -159,7 +161,8 @@ describe('<cnn-lab> on a course page', () => {
     });
     await expect.poll(() => shownPanels(b)).toEqual(['draw']);
     expect(await b.getByTestId('seed').inputValue()).toBe('11');
-    await expect.poll(() => dataOf(page, 'lab-b'), { timeout: 30_000 }).toBe('ready');
+    await expect.poll(() => stateOf(page, 'lab-b'), { timeout: 30_000 }).toBe('idle');
+    expect(await dataOf(page, 'lab-b')).toBe('none'); // a new worker: MNIST only when training is asked for
     expect(await lossOf(page, 'lab-b')).toBe(0);
 
     expect(await cspOf(page)).toEqual([]);
@@ -171,7 +174,7 @@ describe('<cnn-lab> on a course page', () => {
     const context = await browser.newContext({ viewport: { width: 900, height: 760 }, deviceScaleFactor: 1 });
     const { page, errors } = await openPage(context, `${server.url}course/cnnlab/embed.html?panels=draw,network&seed=3&autoplay`);
     const lab = page.locator('cnn-lab');
-    await expect.poll(() => lab.evaluate((e) => (e as Hooked).dataState()), { timeout: 60_000 }).toBe('ready');
+    await expect.poll(() => lab.evaluate((e) => (e as Hooked).dataState()), { timeout: 60_000 }).toBe('ready'); // autoplay
     expect(await shownPanels(lab)).toEqual(['draw', 'network']);
     expect(await lab.getByTestId('seed').inputValue()).toBe('3');
     await expect.poll(() => lab.evaluate((e) => (e as Hooked).state()), { timeout: 15_000 }).toBe('running');
@@ -230,7 +233,7 @@ describe('<cnn-lab> on a course page', () => {
       const { page, errors } = await openPage(context, `${site.url}lesson.html`);
       expect(new URL(site.url).origin).not.toBe(new URL(cdn.url).origin);
       const lab = page.locator('#lab');
-      await expect.poll(() => dataOf(page, 'lab'), { timeout: 60_000 }).toBe('ready');
+      await expect.poll(() => stateOf(page, 'lab'), { timeout: 60_000 }).toBe('idle');
       expect(await shownPanels(lab)).toEqual(['draw', 'backprop']);
       expect(await predictOn(page, lab, 2)).toBe('2');
       await page.waitForTimeout(500);
@@ -260,7 +263,7 @@ describe('<cnn-lab> on a course page', () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
     const { page, errors } = await openPage(context, `${server.url}course/narrow.html`);
     const lab = page.locator('#lab');
-    await expect.poll(() => dataOf(page, 'lab'), { timeout: 60_000 }).toBe('ready');
+    await expect.poll(() => stateOf(page, 'lab'), { timeout: 60_000 }).toBe('idle');
     const columns = await lab.locator('.app-grid').evaluate((g) => getComputedStyle(g).gridTemplateColumns.split(' ').length);
     expect(columns).toBe(1);
     expect(await page.evaluate(() => document.getElementById('lab')!.getBoundingClientRect().width)).toBeLessThanOrEqual(600);
@@ -287,6 +290,7 @@ describe('<cnn-lab> on a course page', () => {
       const status = await page.locator('#lab').getByTestId('status').textContent();
       expect(status).toMatch(/did not start/);
       expect(status).toMatch(/worker-src/);
+      expect(status).toContain(`Its script comes from ${cdnOrigin}. That site must send Access-Control-Allow-Origin`);
       await page.screenshot({ path: screenshotPath('embed-blocked') });
     } finally {
       await context.close();

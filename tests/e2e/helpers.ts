@@ -31,6 +31,9 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.webmanifest': 'application/manifest+json',
   '.md': 'text/markdown; charset=utf-8',
+  '.woff2': 'font/woff2',
+  '.tgz': 'application/gzip',
+  '.bin': 'application/octet-stream',
 };
 
 export interface StaticServer {
@@ -39,6 +42,13 @@ export interface StaticServer {
   override(path: string, body: Uint8Array | null | undefined): void;
   /** Answer every request with a network failure (offline tests). */
   setOffline(offline: boolean): void;
+  /** Hold the answers for a path until `until` settles (e.g. keep sw.js back). */
+  hold(path: string, until: Promise<unknown>): void;
+  /** What was served since the start (or the last reset): requests and body bytes per URL path. */
+  served(): Map<string, { requests: number; bytes: number }>;
+  /** Body bytes served in all, since the start or the last reset. */
+  bytesServed(): number;
+  resetServed(): void;
   close(): Promise<void>;
 }
 
@@ -57,6 +67,12 @@ export async function serveDist(options: ServeOptions = {}): Promise<StaticServe
   const root = options.root ?? DIST;
   if (!existsSync(join(root, 'index.html'))) throw new Error(`${root}/index.html missing: run npm run build`);
   const overrides = new Map<string, Uint8Array | null>();
+  const served = new Map<string, { requests: number; bytes: number }>();
+  const count = (path: string, bytes: number): void => {
+    const entry = served.get(path) ?? { requests: 0, bytes: 0 };
+    served.set(path, { requests: entry.requests + 1, bytes: entry.bytes + bytes });
+  };
+  const holds = new Map<string, Promise<unknown>>();
   let offline = false;
   const server: Server = createServer((req, res) => {
     if (offline) {
@@ -66,6 +82,14 @@ export async function serveDist(options: ServeOptions = {}): Promise<StaticServe
     const url = new URL(req.url ?? '/', 'http://localhost');
     let path = decodeURIComponent(url.pathname);
     if (path.endsWith('/')) path += 'index.html';
+    const held = holds.get(path);
+    if (held) {
+      void held.finally(() => {
+        holds.delete(path);
+        server.emit('request', req, res);
+      });
+      return;
+    }
     const headers: Record<string, string> = { 'Cache-Control': 'no-cache' };
     if (options.csp) headers['Content-Security-Policy'] = options.csp;
     if (options.cors) headers['Access-Control-Allow-Origin'] = '*';
@@ -76,6 +100,7 @@ export async function serveDist(options: ServeOptions = {}): Promise<StaticServe
         return;
       }
       res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream', 'Content-Length': String(body.length) });
+      count(path, body.length);
       res.end(body);
       return;
     }
@@ -89,11 +114,13 @@ export async function serveDist(options: ServeOptions = {}): Promise<StaticServe
       res.writeHead(404, headers).end('not found');
       return;
     }
+    const size = statSync(file).size;
     res.writeHead(200, {
       ...headers,
       'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'Content-Length': String(statSync(file).size),
+      'Content-Length': String(size),
     });
+    count(path, size);
     createReadStream(file).pipe(res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -108,6 +135,10 @@ export async function serveDist(options: ServeOptions = {}): Promise<StaticServe
     setOffline: (value) => {
       offline = value;
     },
+    hold: (path, until) => void holds.set(path, until),
+    served: () => new Map(served),
+    bytesServed: () => [...served.values()].reduce((sum, e) => sum + e.bytes, 0),
+    resetServed: () => served.clear(),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -182,6 +213,35 @@ export async function openPage(
   });
   await page.goto(url);
   return { page, errors, cspViolations };
+}
+
+/**
+ * Records layout shifts from the start of every page of `page` (PerformanceObserver
+ * 'layout-shift', the entries Chrome counts in CLS: none within 500 ms of an input).
+ */
+export async function recordLayoutShifts(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __shifts: { value: number; at: number; nodes: string[] }[] };
+    w.__shifts = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean; sources?: { node?: Node }[] })[]) {
+        if (e.hadRecentInput) continue;
+        const nodes = (e.sources ?? []).map((s) => (s.node instanceof Element ? `${s.node.tagName.toLowerCase()}.${s.node.className}` : String(s.node?.nodeName)));
+        w.__shifts.push({ value: e.value, at: Math.round(e.startTime), nodes });
+      }
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+}
+
+/** The cumulative layout shift so far (the sum over all shifts: a page's CLS is at most this) and the shifts. */
+export async function layoutShift(page: Page): Promise<{ cls: number; shifts: { value: number; at: number; nodes: string[] }[] }> {
+  const shifts = await page.evaluate(() => (window as unknown as { __shifts: { value: number; at: number; nodes: string[] }[] }).__shifts);
+  return { cls: shifts.reduce((sum, s) => sum + s.value, 0), shifts };
+}
+
+/** The page's worker has loaded its module and weights (MNIST is fetched later, when training is first asked for). */
+export async function waitForIdle(page: Page): Promise<void> {
+  await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 60_000 });
 }
 
 export function screenshotPath(name: string): string {

@@ -17,8 +17,7 @@ async function run(hash: string, screenshot?: string): Promise<{ loss: number[];
   const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
   try {
     const { page, errors } = await openPage(context, `${env.server.url}#${hash}`);
-    await page.waitForFunction(() => window.__cnnlab?.dataState() === 'ready', null, { timeout: 60_000 });
-    await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 30_000 });
+    await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 60_000 });
     const params = new URLSearchParams(hash);
     const shown = {
       lr: await page.getByTestId('lr').inputValue(),

@@ -215,10 +215,8 @@ async function pageEvaluation(json: string): Promise<{ ready: WorkerEvent; evalu
   const t = mnist('train');
   const session = new Session({
     loadCore: async () => core,
-    loadMnist: async () => ({
-      train: { count: 1000, images: t.images.subarray(0, 1000 * 784), labels: t.labels.subarray(0, 1000) },
-      test: mnist('t10k'),
-    }),
+    loadMnist: async (_url, split) =>
+      split === 'train' ? { count: 1000, images: t.images.subarray(0, 1000 * 784), labels: t.labels.subarray(0, 1000) } : mnist('t10k'),
     fetchText: async () => json,
     now: () => performance.now(),
     schedule: (task) => void tasks.push(task),
@@ -226,6 +224,7 @@ async function pageEvaluation(json: string): Promise<{ ready: WorkerEvent; evalu
   try {
     await session.handle({ type: 'init', dataUrl: 'http://cnnlab.test/data/mnist/', weightsUrl: 'http://cnnlab.test/models/pytorch.json',
       settings: { ...DEFAULT_SETTINGS, trainSize: 1000 }, resume: null, run: 0 });
+    await session.handle({ type: 'evaluate', model: 'pretrained' }); // loads the test set, as the page's button does
     const full = () => events.find((e): e is Extract<WorkerEvent, { type: 'evaluation' }> =>
       e.type === 'evaluation' && e.evaluation.model === 'pretrained' && e.evaluation.kind === 'full');
     for (let n = 0; tasks.length > 0 && !full() && n < 100_000; n++) tasks.shift()!();

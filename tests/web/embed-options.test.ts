@@ -1,11 +1,13 @@
 // The options of <cnn-lab> and embed.html, and the style sheets rewritten for its shadow root.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { attributes, cdnBase, elementSnippet, FALLBACK_TEXT, iframeSnippet, NARROW_MAX_WIDTH, RESIZE_LISTENER, type EmbedChoice } from '../../web/src/embed/snippets';
 import { DEFAULT_SETTINGS } from '../../web/src/worker/protocol';
 import { parseEmbedOptions } from '../../web/src/embed/options';
 import { fontFaces, scopeCss, withoutFontFaces } from '../../web/src/embed/scope-css';
 
 const from = (attrs: Record<string, string>) => (name: string) => attrs[name] ?? null;
-const KNOWN = ['training', 'plots', 'draw', 'network', 'test', 'backprop'];
+const KNOWN = ['training', 'plots', 'draw', 'weights', 'network', 'test', 'backprop'];
 
 describe('parseEmbedOptions', () => {
   it('no options: every panel, the default settings, no autoplay', () => {
@@ -22,7 +24,7 @@ describe('parseEmbedOptions', () => {
   it('panels: the listed ones in the page order; the rest hidden (by App or by the element)', () => {
     const o = parseEmbedOptions(from({ panels: 'network, draw' }), KNOWN);
     expect(o.panels).toEqual(['draw', 'network']);
-    expect(o.options.hidden).toEqual(['training', 'plots', 'backprop', 'test']);
+    expect(o.options.hidden).toEqual(['training', 'plots', 'weights', 'backprop', 'test']);
     expect(o.alsoHidden).toEqual([]); // every panel of the page is one App can hide (#hide= too)
     expect(parseEmbedOptions(from({ panels: 'backprop DRAW' }), KNOWN).panels).toEqual(['draw', 'backprop']);
   });
@@ -78,3 +80,66 @@ describe('fontFaces / withoutFontFaces', () => {
     expect(fontFaces('.a{}')).toBe('');
   });
 });
+
+describe('test-image', () => {
+  it('a test image number from 0 to 9,999, else none', () => {
+    expect(parseEmbedOptions(from({ 'test-image': '42' }), KNOWN).testImage).toBe(42);
+    expect(parseEmbedOptions(from({ 'test-image': ' 0 ' }), KNOWN).testImage).toBe(0);
+    for (const bad of ['10000', '-1', '3.5', 'seven', ''])
+      expect(parseEmbedOptions(from({ 'test-image': bad }), KNOWN).testImage, bad).toBeNull();
+    expect(parseEmbedOptions(from({}), KNOWN).testImage).toBeNull();
+  });
+});
+
+describe('the snippets of "Embed this" (embed/snippets.ts)', () => {
+  const choice: EmbedChoice = {
+    panels: ['training', 'draw', 'network'],
+    settings: { learningRate: 0.02, activation: 'tanh', pooling: 'max', seed: 7, trainSize: 10000 },
+    testImage: 5,
+    autoplay: true,
+  };
+  const heights = { wide: 2345.4, narrow: 4012 };
+  const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+  it('the element: the reserving rule per panel set, the module pinned to the version, the options, fallback text', () => {
+    const html = elementSnippet(choice, cdnBase(version), heights);
+    expect(html).toContain(`<script type="module" src="https://cdn.jsdelivr.net/npm/cnnlab@${version}/dist/cnn-lab.js"></script>`);
+    expect(html).toContain('<cnn-lab panels="training,draw,network" seed="7" lr="0.02" activation="tanh" pooling="max" train-size="10000" test-image="5" autoplay>');
+    expect(html).toContain('cnn-lab:not(:defined)[panels="training,draw,network"] { min-height: 2345px; }');
+    expect(html).toContain(`@media (max-width: ${NARROW_MAX_WIDTH}px) { cnn-lab:not(:defined)[panels="training,draw,network"] { min-height: 4012px; } }`);
+    expect(html).toContain(`<p>${FALLBACK_TEXT}</p>`);
+    // Read back by the element's own parser: the same options.
+    const doc = new DOMParserLite(html);
+    const o = parseEmbedOptions((name) => doc.attribute(name), ['training', 'plots', 'draw', 'weights', 'network', 'backprop', 'test']);
+    expect(o.panels).toEqual(['training', 'draw', 'network']);
+    expect(o.options.settings).toMatchObject({ learningRate: 0.02, activation: 'tanh', pooling: 'max', seed: 7, trainSize: 10000 });
+    expect(o.testImage).toBe(5);
+    expect(o.autoplay).toBe(true);
+  });
+
+  it('defaults are left out; a test image only with "Inside the network"', () => {
+    const plain: EmbedChoice = { panels: ['draw'], settings: { ...DEFAULT_SETTINGS }, testImage: 3, autoplay: false };
+    expect(attributes(plain)).toEqual([['panels', 'draw']]);
+  });
+
+  it('the iframe: embed.html with the options as its query, its height, the resize listener', () => {
+    const html = iframeSnippet(choice, 'https://course.example/cnnlab/', heights.wide);
+    expect(html).toContain(
+      '<iframe src="https://course.example/cnnlab/embed.html?panels=training,draw,network&amp;seed=7&amp;lr=0.02&amp;activation=tanh&amp;pooling=max&amp;train-size=10000&amp;test-image=5&amp;autoplay"',
+    );
+    expect(html).toContain('height="2345"');
+    expect(html).toContain(RESIZE_LISTENER);
+  });
+});
+
+/** The first <cnn-lab> start tag of a snippet, read as a browser would (attributes, entities). */
+class DOMParserLite {
+  private readonly attrs = new Map<string, string>();
+  constructor(html: string) {
+    const tag = /<cnn-lab\b([^>]*)>/.exec(html)?.[1] ?? '';
+    for (const m of tag.matchAll(/([a-z-]+)(?:="([^"]*)")?/g)) this.attrs.set(m[1]!, (m[2] ?? '').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&amp;/g, '&'));
+  }
+  attribute(name: string): string | null {
+    return this.attrs.get(name) ?? null;
+  }
+}

@@ -205,11 +205,11 @@ describe('loadMnist on small served files', () => {
     expect(Array.from(mnist.test.labels)).toEqual([7, 2]);
   });
 
-  it('missing file (HTTP 404): says where it looked and how to make the data', async () => {
+  it('missing file (HTTP 404): says where it looked (what to do is the page\'s to say: the checkout\'s command or the host\'s duty)', async () => {
     const server = fakeServer(tinySet({ 'train-labels-idx1-ubyte.gz': 404 }));
     const error = await loadError({ baseUrl: BASE, fetch: server.fetch });
     expect(error.message).toBe(
-      'http://cnnlab.test/data/mnist/train-labels-idx1-ubyte.gz not found (HTTP 404) — run `npm run prepare:data`',
+      'http://cnnlab.test/data/mnist/train-labels-idx1-ubyte.gz not found (HTTP 404)',
     );
     expect(error.file).toBe('train-labels-idx1-ubyte.gz');
     expect(error.name).toBe('MnistLoadError');

@@ -1,8 +1,10 @@
 // The service worker's routes and cache names (web/src/worker/sw-policy.ts) and
 // where the page registers it (web/src/app/offline.ts).
 import { describe, expect, it } from 'vitest';
-import { cacheNames, looksLikeGzip, route, staleCaches } from '../../web/src/worker/sw-policy';
+import { readFileSync } from 'node:fs';
+import { cacheNames, isDataPath, looksLikeGzip, precacheMode, route, staleCaches } from '../../web/src/worker/sw-policy';
 import { serviceWorkerUrls } from '../../web/src/app/offline';
+import { woff2Only } from '../../web/scripts/woff2-only-plugin';
 
 const SCOPE = 'https://example.org/course/cnnlab/';
 const get = (path: string, mode = 'cors') => ({ url: new URL(path, SCOPE).href, method: 'GET', mode });
@@ -27,6 +29,29 @@ describe('service worker policy', () => {
       'cnnlab-shell-old',
       'cnnlab-data-old',
     ]);
+  });
+
+  it('never precaches MNIST; takes hashed assets from the HTTP cache, fonts only if the page used them', () => {
+    expect(isDataPath('data/mnist/train-images-idx3-ubyte.gz')).toBe(true);
+    expect(isDataPath('models/cnnlab-default.json')).toBe(false);
+    expect(precacheMode('assets/cnnlab-KGSOD7Qf.wasm')).toBe('force-cache');
+    expect(precacheMode('assets/app-C9fEkP0q.js')).toBe('force-cache');
+    expect(precacheMode('assets/train.worker-6OhiefU4.js')).toBe('force-cache');
+    expect(precacheMode('assets/KaTeX_Main-Regular-B22Nviop.woff2')).toBe('if-used');
+    expect(precacheMode('index.html')).toBe('no-cache');
+    expect(precacheMode('cnn-lab.js')).toBe('no-cache'); // a stable name: its content changes per deploy
+    expect(precacheMode('models/cnnlab-default.json')).toBe('no-cache');
+  });
+
+  it("keeps only the woff2 source of KaTeX's fonts", () => {
+    const css = readFileSync(new URL('../../node_modules/katex/dist/katex.min.css', import.meta.url), 'utf8');
+    const out = woff2Only(css);
+    const faces = out.match(/@font-face\{[^}]*\}/g) ?? [];
+    expect(faces).toHaveLength(20);
+    for (const face of faces) expect(face).toMatch(/src:url\(fonts\/KaTeX_[A-Za-z0-9_-]+\.woff2\) format\("woff2"\)\}$/);
+    expect(out).not.toMatch(/\.woff\)|\.ttf\)/);
+    // The rest of the sheet is untouched.
+    expect(out.replace(/@font-face\{[^}]*\}/g, '')).toBe(css.replace(/@font-face\{[^}]*\}/g, ''));
   });
 
   it('keeps only files that look like gzip', () => {

@@ -2,7 +2,9 @@
 // and the plot series (smoothing, truncation after a worker restart).
 import { describe, expect, it } from 'vitest';
 import { AccuracySeries, LossSeries } from '../../web/src/app/series';
-import { formatHash, parseHash } from '../../web/src/app/settings';
+import { formatHash, PANELS, parseHash, type Panel } from '../../web/src/app/settings';
+import { backpropNoInput, backpropSourceHint, dataFix, networkEmptyCaption, readyText } from '../../web/src/app/texts';
+import { DATA_FIX } from '../../web/src/worker/session';
 import { LIMITS } from '../../web/src/core/limits';
 import { formatDuration } from '../../web/src/ui/format';
 import { DEFAULT_SETTINGS, SETTING_CHECKS } from '../../web/src/worker/protocol';
@@ -94,5 +96,45 @@ describe('plot series', () => {
     expect(full[1]).toBeCloseTo(92, 10);
     a.truncateAfter(2000);
     expect(a.points).toHaveLength(3);
+  });
+});
+
+describe('texts that name only the panels shown (app/texts.ts)', () => {
+  const shown = (...panels: Panel[]) => new Set(panels);
+  const PANEL_WORDS: [Panel, RegExp][] = [
+    ['training', /\bStart\b/],
+    ['draw', /draw a digit|your drawing|Drawing with/i],
+    ['network', /Inside the network/],
+  ];
+
+  it('the ready line: what can be done first, with the controls that are there', () => {
+    expect(readyText(shown(...PANELS))).toBe('Ready: press Start to train the network, or draw a digit.');
+    expect(readyText(shown('training', 'plots'))).toBe('Ready: press Start to train the network.');
+    expect(readyText(shown('draw', 'network'))).toBe('Ready: draw a digit.');
+    expect(readyText(shown('network'))).toBe('Ready: choose a test image in “Inside the network”.');
+    expect(readyText(shown('backprop'))).toBe('Ready: press “Step one sample” to watch backprop.');
+    expect(readyText(shown('test'))).toBe('Ready: evaluate a network on the 10,000 test images.');
+    expect(readyText(shown('plots'))).toBe('Ready.');
+  });
+
+  it('never names a panel or control that is hidden, for every set of panels', () => {
+    for (let mask = 1; mask < 1 << PANELS.length; mask++) {
+      const set = shown(...PANELS.filter((_, i) => mask & (1 << i)));
+      const texts = [
+        readyText(set),
+        networkEmptyCaption(set),
+        set.has('draw') || set.has('network') ? backpropNoInput(set) : '',
+        backpropSourceHint(set) ?? '',
+        dataFix('embed', DATA_FIX, set),
+        dataFix('page', DATA_FIX, set),
+      ].join(' | ');
+      for (const [panel, words] of PANEL_WORDS) if (!set.has(panel)) expect(texts, `panels ${[...set].join(',')}`).not.toMatch(words);
+    }
+  });
+
+  it('the fix for missing MNIST: the checkout\'s command on the page, the host\'s duty in an embed', () => {
+    expect(dataFix('page', DATA_FIX, shown(...PANELS))).toBe(DATA_FIX);
+    expect(dataFix('page', DATA_FIX, shown('training'))).toBe(DATA_FIX.replace(' Drawing with the pretrained weights still works meanwhile.', ''));
+    expect(dataFix('embed', DATA_FIX, shown('training', 'draw'))).toMatch(/^The site that serves cnn-lab\.js must also serve data\/mnist\/\*\.gz next to it .*Access-Control-Allow-Origin.*Drawing with the pretrained weights still works meanwhile\.$/);
   });
 });

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Cnnlab } from '../../web/src/core/cnnlab';
-import { loadMnist, type Mnist } from '../../web/src/data/mnist';
+import { LIMITS } from '../../web/src/core/limits';
+import { loadMnist, loadMnistSplit, type Mnist } from '../../web/src/data/mnist';
 import {
   DEFAULT_SETTINGS,
   resetReasons,
@@ -67,7 +68,7 @@ function harness(overrides: Partial<SessionDeps> = {}, timing: Partial<SessionTi
   const tasks: (() => void)[] = [];
   const deps: SessionDeps = {
     loadCore: async () => core,
-    loadMnist: async () => data,
+    loadMnist: async (_url, split) => data[split],
     fetchText: async () => null,
     now: () => performance.now(),
     schedule: (task) => void tasks.push(task),
@@ -123,14 +124,45 @@ function lossPoints(h: Harness): { x: number[]; y: number[] } {
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 
 describe('Session', () => {
-  it('starts: ready (6070 parameters, no pretrained weights), MNIST loaded, idle', async () => {
-    const h = await ready();
+  it('starts: ready (6070 parameters, no pretrained weights), idle, and no MNIST until training is asked for', async () => {
+    const asked: string[] = [];
+    const h = await ready(SMALL, {
+      loadMnist: async (_url, split) => {
+        asked.push(split);
+        await new Promise((resolve) => setTimeout(resolve, 20)); // a download takes a while
+        return data[split];
+      },
+    });
     const r = h.last('ready');
     expect(r.kernel).toBe('v128');
     expect(r.paramCount).toBe(6070);
     expect(r.pretrained).toEqual({ ok: false, message: 'pretrained weights not found' });
-    expect(h.last('data')).toEqual({ type: 'data', ok: true, trainCount: 6000, testCount: 2000 });
     expect(h.last('state').state).toBe('idle');
+    expect(h.last('state').message).toBe(''); // the page words the hint for its panels
+    expect(h.of('data')).toEqual([]);
+    expect(asked).toEqual([]);
+    expect(h.session.dataState('train')).toBe('none');
+    // Drawing needs no data.
+    await h.send({ type: 'predict', id: 1, image: imageFloats(mnist('t10k'), 0), model: 'training', snapshot: true });
+    expect(h.last('prediction').snapshot).not.toBeNull();
+    expect(asked).toEqual([]);
+    // A test image loads the test set only.
+    await h.send({ type: 'inspect', id: 2, index: 3, model: 'training' });
+    expect(h.last('inspection').label).toBe(mnist('t10k').labels[3]);
+    expect(asked).toEqual(['test']);
+    expect(h.of('data')).toEqual([{ type: 'data', split: 'test', ok: true, count: 2000 }]);
+    expect(h.session.dataState('train')).toBe('none');
+    // Start (pressed twice while the download runs) and a step load the training set, once.
+    const pressed = [h.send({ type: 'start' }), h.send({ type: 'start' })];
+    expect(h.session.dataState('train')).toBe('loading');
+    expect(h.last('state').message).toBe('Loading MNIST to train on…');
+    await Promise.all(pressed);
+    expect(asked).toEqual(['test', 'train']);
+    expect(h.last('data')).toEqual({ type: 'data', split: 'train', ok: true, count: 6000 });
+    expect(h.session.currentState).toBe('running');
+    await h.send({ type: 'pause' });
+    await h.send({ type: 'step' });
+    expect(asked).toEqual(['test', 'train']);
     // the untrained network is evaluated at 0 samples: about chance
     h.pump(() => h.of('evaluation').length > 0);
     const e = h.last('evaluation').evaluation;
@@ -267,7 +299,9 @@ describe('Session', () => {
     expect(Array.from(p.probs)).toEqual(Array.from(reference.predict(image)));
     reference.dispose();
     expect(p.probs.indexOf(Math.max(...p.probs))).toBe(7);
-    // the pretrained model is evaluated on the test set once the data is there
+    // asked for, the pretrained model is evaluated on the whole test set (loaded for it)
+    expect(h.of('evaluation')).toEqual([]);
+    await h.send({ type: 'evaluate', model: 'pretrained' });
     h.pump(() => h.of('evaluation').some((e) => e.evaluation.model === 'pretrained'));
     const e = h.of('evaluation').find((x) => x.evaluation.model === 'pretrained')!.evaluation;
     expect(e.kind).toBe('full');
@@ -313,7 +347,8 @@ describe('Session', () => {
   it('applies λ, batch and epochs live; a new activation, pooling, seed or size starts a new run', async () => {
     const h = await ready({ ...SMALL, epochs: 3 });
     await h.send({ type: 'start' });
-    h.pump(undefined, 20);
+    // A few slices: mid-run (20 slices could finish all 6,000 samples with the v128 kernels).
+    h.pump(undefined, 4);
     const before = h.last('progress').progress;
     await h.send({ type: 'configure', settings: { ...SMALL, epochs: 3, learningRate: 0.005, batchSize: 4 } });
     const live = h.last('state');
@@ -462,29 +497,44 @@ describe('Session', () => {
     resumed.session.dispose();
   });
 
-  it('survives missing MNIST: says how to fix it, and still predicts', async () => {
+  it('survives missing MNIST: says how to fix it, still predicts, and tries again at the next Start', async () => {
+    let missing = true;
     const h = await ready(SMALL, {
-      loadMnist: (url, onProgress) => loadMnist({ baseUrl: 'http://cnnlab.test/nowhere/', fetch: async () => new Response(null, { status: 404 }), onProgress }),
+      loadMnist: (_url, split, onProgress) =>
+        missing
+          ? loadMnistSplit({ baseUrl: 'http://cnnlab.test/nowhere/', split, fetch: async () => new Response(null, { status: 404 }), onProgress })
+          : Promise.resolve(data[split]),
       fetchText: async () => pretrainedJson,
     });
+    await h.send({ type: 'start' });
+    expect(h.session.dataState('train')).toBe('failed');
     const d = h.last('data');
     expect(d.ok).toBe(false);
     if (!d.ok) {
       expect(d.message).toMatch(/not found \(HTTP 404\)/);
       expect(d.fix).toMatch(/npm run prepare:data/);
     }
-    await h.send({ type: 'start' });
     expect(h.last('notice').message).toBe('Cannot train: MNIST could not be loaded.');
+    expect(h.session.currentState).toBe('idle');
     await h.send({ type: 'predict', id: 1, image: imageFloats(mnist('t10k'), 0), model: 'pretrained', snapshot: false });
     expect(h.last('prediction').model).toBe('pretrained');
+    await h.send({ type: 'inspect', id: 2, index: 0, model: 'pretrained' });
+    expect(h.last('reply-error').message).toMatch(/^the MNIST test images could not be loaded: .*not found \(HTTP 404\)/);
+    // The files are back (the teacher uploaded them): Start tries again.
+    missing = false;
+    await h.send({ type: 'start' });
+    expect(h.of('data').slice(-2).map((e) => `${e.split} ${e.ok}`).sort()).toEqual(['test true', 'train true']);
+    expect(h.session.currentState).toBe('running');
     h.session.dispose();
   });
 
   it('survives corrupt MNIST with the loader message', async () => {
     const h = await ready(SMALL, {
-      loadMnist: (url, onProgress) =>
-        loadMnist({ baseUrl: url, fetch: async () => new Response(new Uint8Array([1, 2, 3, 4])), onProgress }),
+      loadMnist: (url, split, onProgress) =>
+        loadMnistSplit({ baseUrl: url, split, fetch: async () => new Response(new Uint8Array([1, 2, 3, 4])), onProgress }),
     });
+    await h.send({ type: 'evaluate', model: 'training' });
+    expect(h.last('notice')).toMatchObject({ level: 'error', message: expect.stringMatching(/^the MNIST test images could not be loaded: .*not valid gzip/) });
     const d = h.last('data');
     expect(d.ok).toBe(false);
     if (!d.ok) expect(d.message).toMatch(/not valid gzip/);
@@ -515,6 +565,106 @@ describe('Session', () => {
         message: 'The WebAssembly module could not be loaded: CompileError: WebAssembly.instantiate(): BufferSource argument is empty',
       },
     ]);
+  });
+});
+
+describe('weights files in and out of the session', () => {
+  const SHIPPED = readFileSync(fileURLToPath(new URL('../../public/models/cnnlab-default.json', import.meta.url)), 'utf8');
+
+  /** Sends a request with an id and returns its reply, or throws the reply-error's message. */
+  async function ask<T extends WorkerEvent['type']>(h: Harness, request: Request, type: T): Promise<EventOf<T>> {
+    const n = h.events.length;
+    await h.send(request);
+    const fresh = h.events.slice(n);
+    const error = fresh.find((e) => e.type === 'reply-error');
+    if (error?.type === 'reply-error') throw new Error(error.message);
+    const reply = fresh.find((e): e is EventOf<T> => e.type === type);
+    if (!reply) throw new Error(`no ${type}; got ${fresh.map((e) => e.type).join(', ')}`);
+    return reply;
+  }
+  const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+  const exported = async (h: Harness, model: 'pretrained' | 'training', format: 'json' | 'binary') =>
+    (await ask(h, { type: 'export-weights', id: 90, model, format }, 'weights-file')).bytes;
+  const paramsOf = (bytes: Uint8Array) =>
+    bytes[0] === 0x43 ? core.parseWeightsBinary(bytes).params : core.parseWeightsJson(new TextDecoder().decode(bytes)).params;
+
+  it('exports either network as JSON and binary, bit for bit the same parameters', async () => {
+    const h = await ready(SMALL, { fetchText: async () => SHIPPED });
+    const shipped = core.parseWeightsJson(SHIPPED).params;
+    const json = await exported(h, 'pretrained', 'json');
+    const binary = await exported(h, 'pretrained', 'binary');
+    expect(bits(paramsOf(json))).toEqual(bits(shipped));
+    expect(bits(paramsOf(binary))).toEqual(bits(shipped));
+    expect(binary.length).toBe(28 + 4 * 6070);
+    // The network being trained, after 300 samples: its file says so and holds its θ.
+    await h.send({ type: 'start' });
+    h.pump(() => (h.of('progress').at(-1)?.progress.samplesSeen ?? 0) >= 300);
+    await h.send({ type: 'pause' });
+    const reply = await ask(h, { type: 'export-weights', id: 91, model: 'training', format: 'binary' }, 'weights-file');
+    expect(reply.samplesSeen).toBe(h.last('state').progress.samplesSeen);
+    const trained = await exported(h, 'training', 'json');
+    expect(bits(paramsOf(trained))).toEqual(bits(paramsOf(reply.bytes)));
+    expect(bits(paramsOf(trained))).not.toEqual(bits(shipped));
+    h.session.dispose();
+  });
+
+  it('loads a file into the draw pad\'s network: its predictions are the file\'s; teach-reset goes back to the file', async () => {
+    const h = await ready(SMALL, { fetchText: async () => SHIPPED });
+    const image = imageFloats(mnist('t10k'), 0);
+    const other = core.modelFromWeights(pretrainedJson); // trained differently (3,000 samples, seed 42)
+    const bytes = other.toBinary().slice();
+    const loaded = await ask(h, { type: 'import-weights', id: 1, model: 'pretrained', name: 'other.bin', bytes }, 'weights-loaded');
+    expect(loaded).toMatchObject({ model: 'pretrained', format: 'binary', paramCount: 6070, config: { activation: 'relu', pooling: 'average' } });
+    const p = await ask(h, { type: 'predict', id: 2, image, model: 'pretrained', snapshot: false }, 'prediction');
+    expect(Array.from(p.probs)).toEqual(Array.from(other.predict(image)));
+    await ask(h, { type: 'teach', id: 3, image, label: 3, steps: 5, learningRate: 0.1, model: 'pretrained' }, 'taught');
+    await ask(h, { type: 'teach-reset', id: 4 }, 'teach-reset-done');
+    expect(bits(paramsOf(await exported(h, 'pretrained', 'binary')))).toEqual(bits(other.getParams()));
+    other.dispose();
+    h.session.dispose();
+  });
+
+  it('loads a file as the network being trained: a new run from its weights, with its f and pooling', async () => {
+    const h = await ready(SMALL);
+    const tanh = core.createModel({ activation: 'tanh', pooling: 'max' }, 9);
+    const json = new TextEncoder().encode(tanh.toJson());
+    const runBefore = h.last('state').progress.run;
+    const loaded = await ask(h, { type: 'import-weights', id: 1, model: 'training', name: 'tanh.json', bytes: json }, 'weights-loaded');
+    expect(loaded).toMatchObject({ model: 'training', format: 'json', config: { activation: 'tanh', pooling: 'max' } });
+    const state = h.last('state');
+    expect(state.state).toBe('idle');
+    expect(state.message).toBe('Loaded tanh.json: training starts from its weights at the next Start.');
+    expect(state.progress.run).toBe(runBefore + 1);
+    expect(state.progress.samplesSeen).toBe(0);
+    expect(state.settings).toMatchObject({ activation: 'tanh', pooling: 'max', learningRate: SMALL.learningRate, seed: SMALL.seed });
+    expect(bits(paramsOf(await exported(h, 'training', 'binary')))).toEqual(bits(tanh.getParams()));
+    // It trains from there.
+    await h.send({ type: 'start' });
+    h.pump(() => (h.of('progress').at(-1)?.progress.samplesSeen ?? 0) >= 200);
+    expect(h.last('progress').progress.run).toBe(runBefore + 1);
+    expect(bits(paramsOf(await exported(h, 'training', 'binary')))).not.toEqual(bits(tanh.getParams()));
+    tanh.dispose();
+    h.session.dispose();
+  });
+
+  it('a wrong, truncated, non-text or too large file is refused with the reason, and both networks stay as they were', async () => {
+    const h = await ready(SMALL, { fetchText: async () => SHIPPED });
+    const before = { pretrained: await exported(h, 'pretrained', 'binary'), training: await exported(h, 'training', 'binary') };
+    const good = before.pretrained;
+    const bad: [string, Uint8Array, RegExp][] = [
+      ['truncated.bin', good.slice(0, good.length - 100), /file is 24208 bytes, expected 24308 for 6070 parameters \(truncated\)/],
+      ['notes.txt', new TextEncoder().encode('these are my notes'), /^invalid JSON at 1:1/],
+      ['photo.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0xfe]), /neither a binary cnnlab weights file .* nor JSON text \(it is not UTF-8\)/],
+      ['shape.json', new TextEncoder().encode(SHIPPED.replace('"shape":[4,1,5,5]', '"shape":[4,1,5,4]')), /conv1\.weight/],
+      ['huge.json', new Uint8Array(LIMITS.weightsFileBytes.max + 1).fill(0x20), /^weights JSON is 4\.0 MB \(4194305 bytes\); weights files are limited to 4 MB$/],
+    ];
+    for (const [name, bytes, message] of bad)
+      for (const model of ['pretrained', 'training'] as const)
+        await expect(ask(h, { type: 'import-weights', id: 5, model, name, bytes: bytes.slice() }, 'weights-loaded'), `${name} into ${model}`).rejects.toThrow(message);
+    expect(await exported(h, 'pretrained', 'binary')).toEqual(before.pretrained);
+    expect(await exported(h, 'training', 'binary')).toEqual(before.training);
+    expect(h.last('state').state).toBe('idle');
+    h.session.dispose();
   });
 });
 

@@ -38,7 +38,7 @@ async function ready(settings: Partial<TrainSettings> = {}) {
   const session = new Session(
     {
       loadCore: async () => core,
-      loadMnist: async () => data,
+      loadMnist: async (_url, split) => data[split],
       fetchText: async () => SHIPPED,
       now: () => performance.now(),
       schedule: () => {}, // no background slices: the tests call requests one by one

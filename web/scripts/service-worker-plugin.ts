@@ -10,6 +10,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Plugin, ResolvedConfig } from 'vite';
+import { isDataPath } from '../src/worker/sw-policy';
 
 export const SW_FILE = 'sw.js';
 const SOURCE = new URL('../src/worker/service-worker.ts', import.meta.url);
@@ -45,8 +46,9 @@ export function serviceWorkerPlugin(): Plugin {
     async closeBundle() {
       const outDir = resolve(config.root, config.build.outDir);
       const files = listFiles(outDir).filter((f) => f !== SW_FILE);
-      const data = files.filter((f) => /^data\/mnist\/[^/]+\.gz$/.test(f));
-      // Everything else the page may fetch; not the docs beside the weights.
+      const data = files.filter((f) => isDataPath(f));
+      // Everything else the page may fetch; not the docs beside the weights. MNIST is
+      // not precached: only its version (the data cache's name) is needed.
       const shell = files.filter((f) => !data.includes(f) && !f.endsWith('.md') && !f.startsWith('data/'));
       const versions = { shell: hashFiles(outDir, shell), data: hashFiles(outDir, data) };
       const result = await build({
@@ -59,7 +61,6 @@ export function serviceWorkerPlugin(): Plugin {
         legalComments: 'none',
         define: {
           __CNNLAB_SHELL__: JSON.stringify(['./', ...shell]),
-          __CNNLAB_DATA__: JSON.stringify(data),
           __CNNLAB_VERSIONS__: JSON.stringify(versions),
         },
       });

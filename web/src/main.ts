@@ -8,8 +8,9 @@ import './styles.css';
 import './ui/a11y.css';
 import { App } from './app/app';
 import { errorText } from './core/util';
-import { registerServiceWorker } from './app/offline';
-import { formatHash, parseHash } from './app/settings';
+import { keepDownloadsOffline, registerServiceWorker } from './app/offline';
+import { pageFiles } from './data/file-share';
+import { formatHash, PANELS, parseHash } from './app/settings';
 import type {} from './app/test-hooks'; // declares window.__cnnlab
 import { themeToggle } from './app/theme';
 
@@ -31,6 +32,18 @@ try {
   window.__cnnlab = app.hooks;
   // Back/Forward or an edited link: asks in the page before a running network is discarded.
   window.addEventListener('hashchange', () => void app.requestOptions(parseHash(location.hash)));
+  // "Embed this": the dialog (and <cnn-lab> for its previews) loads on the first click.
+  document.getElementById('embed-open')?.addEventListener('click', () => {
+    void import('./app/embed-dialog').then(({ openEmbedDialog }) => {
+      const { settings, hidden } = app.options;
+      openEmbedDialog({
+        settings,
+        panels: hidden.length > 0 ? PANELS.filter((p) => !hidden.includes(p)) : ['draw', 'network'],
+        siteBase: new URL('./', document.baseURI).href,
+        document,
+      });
+    });
+  });
 } catch (error) {
   const status = document.getElementById('status');
   const message = errorText(error);
@@ -43,3 +56,4 @@ try {
 
 // The built site keeps itself for offline use (dist/sw.js); `npm start` does not.
 registerServiceWorker();
+keepDownloadsOffline(pageFiles);

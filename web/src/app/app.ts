@@ -7,7 +7,8 @@
 // up inside that root): the full page (main.ts: the document, options in the URL
 // hash) and the <cnn-lab> element (embed/cnn-lab.ts: a shadow root, options from
 // attributes) are its two users. Each App owns its own training worker.
-import type { EventOf, ModelChoice, PretrainedInfo, ProgressInfo, Checkpoint, WorkerEvent, TrainSettings } from '../worker/protocol';
+import type { EventOf, ModelChoice, PretrainedInfo, ProgressInfo, Checkpoint, DataSplit, WorkerEvent, TrainSettings } from '../worker/protocol';
+import { pageFiles, type FileProgress } from '../data/file-share';
 import { Controls, type PageState } from '../ui/controls';
 import { DIVERGENCE } from '../core/limits';
 import { capitalise, formatCount, formatNumber } from '../ui/format';
@@ -28,8 +29,11 @@ import { Teaching } from './teaching';
 import { discardsRun, dueForSave, offerText, runKey, runStore, toSaved, worthKeeping, type SavedRun } from './run-store';
 import { askInPage } from '../ui/confirm-dialog';
 import { formatHash as hashOf } from './settings';
+import { WeightsPanel } from './weights-panel';
+import { dataFix, readyText, shownPanels, wasmFix, workerBlockedText, type Shown } from './texts';
 
-type DataState = 'loading' | 'ready' | 'failed';
+/** A split of MNIST as the page knows it: not asked for, on its way, there, failed (tried again when asked again). */
+type DataState = 'none' | 'loading' | 'ready' | 'failed';
 
 /** Why training is paused by the app rather than by the user. */
 export type SuspendReason = 'hidden' | 'offscreen';
@@ -45,7 +49,7 @@ export interface AppOptions {
   assetBase: string;
   /** Absolute URL of the pretrained weights (default: models/cnnlab-default.json under assetBase). */
   weightsUrl?: string;
-  /** Start training as soon as MNIST is loaded (when not hidden or off screen). */
+  /** Start training once the demo is in view (MNIST is downloaded then, not before). */
   autoplay?: boolean;
   /** The demo's name where several share a page ('cnnlab 2'): it makes the status landmark's name unique. */
   name?: string;
@@ -54,6 +58,14 @@ export interface AppOptions {
    * reload; ask before Back/Forward discards it (the page, not <cnn-lab>).
    */
   keepRun?: boolean;
+  /** The element: off screen until its IntersectionObserver says otherwise (autoplay waits for it). */
+  startsOffscreen?: boolean;
+  /** The full page (a developer's checkout) or an embed (a teacher's host): the wording of fixes. */
+  where?: 'page' | 'embed';
+  /** "Inside the network" starts from this test image (loads the test set, 1.6 MB), not the drawing. */
+  testImage?: number | null;
+  /** Called once the first view is complete (the worker is ready, the test image shown): the element stops holding its reserved space. */
+  onSettled?(): void;
   /** The options changed through the controls (the page writes them to the hash). */
   onOptionsChange?(options: PageOptions): void;
 }
@@ -65,7 +77,12 @@ export class App {
   readonly hooks: TestHooks;
   private page: PageOptions;
   private state: PageState = 'starting';
-  private dataState: DataState = 'loading';
+  private readonly data: Record<DataSplit, DataState> = { train: 'none', test: 'none' };
+  /** Downloads this app waits for (MNIST through the page's shared downloads), by URL. */
+  private readonly downloads = new Map<string, FileProgress>();
+  private readonly where: 'page' | 'embed';
+  private testImage: number | null;
+  private onSettled: (() => void) | null;
   private pretrained: PretrainedInfo | null = null;
   private run = 0;
   private checkpoint: Checkpoint | null = null;
@@ -96,6 +113,9 @@ export class App {
   private readonly drawPanel: DrawPanel;
   private readonly networkPanel: NetworkPanel;
   private readonly kernelNote: HTMLElement;
+  private readonly teaching: Teaching | null;
+  /** A weights file loaded as the draw pad's network: a restarted worker gets it again. */
+  private pretrainedFile: File | null = null;
 
   private readonly dataUrl: string;
   private readonly weightsUrl: string;
@@ -109,6 +129,10 @@ export class App {
     this.onOptionsChange = options.onOptionsChange ?? (() => {});
     this.autoplayPending = options.autoplay ?? false;
     this.keepRun = options.keepRun ?? false;
+    this.where = options.where ?? 'page';
+    this.testImage = options.testImage ?? null;
+    this.onSettled = options.onSettled ?? null;
+    if (options.startsOffscreen) this.suspended.add('offscreen');
     this.dataUrl = new URL('data/mnist/', options.assetBase).href;
     this.weightsUrl = options.weightsUrl ?? new URL('models/cnnlab-default.json', options.assetBase).href;
     const byId = (id: string): HTMLElement => this.byId(id);
@@ -140,10 +164,10 @@ export class App {
     this.networkPanel = new NetworkPanel(byId('network'), {
       request,
       ready: () => this.client.running && this.state !== 'starting',
-      dataState: () => this.dataState,
       model: () => this.page.model,
       testCount: () => this.testCount,
       wantDrawing: () => this.drawPanel.predict(),
+      shown: () => this.shown(),
     });
     this.drawPanel = new DrawPanel(
       byId('draw'),
@@ -161,8 +185,9 @@ export class App {
 
     // Backprop step by step, the gradient check and "teach it your digit" (app/teaching.ts).
     const backpropHost = this.root.querySelector<HTMLElement>('#backprop');
-    if (backpropHost)
-      new Teaching(
+    this.teaching = !backpropHost
+      ? null
+      : new Teaching(
         { backprop: backpropHost, draw: this.drawPanel.host },
         {
           request,
@@ -173,6 +198,7 @@ export class App {
           drawing: () => this.drawPanel.drawing,
           model: () => this.page.model,
           modelChanged: () => this.refreshPredictions(),
+          shown: () => this.shown(),
         },
       );
 
@@ -182,9 +208,10 @@ export class App {
         return { indices: r.indices, labels: r.labels, pixels: r.pixels };
       },
       inspect: (index) => {
-        this.networkPanel.showTestImage(index);
+        void this.networkPanel.showTestImage(index);
         this.byId('panel-network').scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
       },
+      canInspect: () => this.shown().has('network'),
     });
     const evalButton = (model: ModelChoice, label: string) => {
       const b = h('button', { type: 'button', class: 'app-button', testid: `eval-${model}` }, label);
@@ -195,13 +222,30 @@ export class App {
 
     this.kernelNote = byId('kernel');
 
-    this.client = new WorkerClient(createTrainingWorker, { onEvent: (e) => this.onEvent(e), onCrash: (reason) => this.onCrash(reason) });
+    new WeightsPanel(byId('weights'), {
+      request,
+      ready: () => this.client.running && this.state !== 'starting' && this.state !== 'crashed' && this.state !== 'fatal',
+      loaded: (model, file, config) => {
+        if (model === 'pretrained') {
+          this.pretrained = { ok: true, activation: config.activation, pooling: config.pooling };
+          this.pretrainedFile = file;
+          this.drawPanel.pretrainedInfo(this.pretrained, file.name);
+        }
+        this.refreshPredictions();
+      },
+    });
+
+    this.client = new WorkerClient(createTrainingWorker, {
+      onEvent: (e) => this.onEvent(e),
+      onCrash: (reason) => this.onCrash(reason),
+      fetchFile: (url) => this.fetchFile(url),
+    });
 
     this.hooks = {
       lossSeries: () => [...this.loss.raw],
       accuracySeries: () => this.accuracy.points.map((p) => p.accuracy),
       state: () => this.state,
-      dataState: () => this.dataState,
+      dataState: () => this.dataState(),
       checkpointSamples: () => this.checkpoint?.samplesSeen ?? -1,
       configure: (settings: Partial<TrainSettings>) => this.client.send({ type: 'configure', settings: { ...this.controls.current, ...settings } }),
     };
@@ -317,7 +361,7 @@ export class App {
   // ------------------------------------------------------------ worker lifecycle
 
   private startWorker(resume: Checkpoint | null): void {
-    this.dataState = 'loading';
+    this.data.train = this.data.test = 'none';
     this.workerAnswered = false;
     this.client.start({
       type: 'init',
@@ -346,6 +390,7 @@ export class App {
   }
 
   private onCrash(reason: string): void {
+    this.settled();
     this.setState('crashed');
     this.drawPanel.workerStopped();
     this.networkPanel.workerStopped();
@@ -359,7 +404,7 @@ export class App {
       this.status.show('crash', {
         level: 'error',
         title: 'The training worker did not start: its script did not load.',
-        text: 'When cnnlab comes from another site, that site must send `Access-Control-Allow-Origin`, and this page\'s Content-Security-Policy must name it in script-src, worker-src and connect-src.',
+        text: workerBlockedText(new URL(this.dataUrl).origin, location.origin),
         actions: [{ label: 'Try again', testid: 'restart-worker', primary: true, run: () => this.restart() }],
       });
       return;
@@ -380,6 +425,7 @@ export class App {
       case 'ready':
         return this.onReady(e);
       case 'fatal':
+        this.settled();
         this.setState('fatal');
         this.status.say(e.kind === 'unsupported' ? 'cnnlab cannot run in this browser.' : 'cnnlab could not start.');
         this.status.show('wasm', {
@@ -389,7 +435,7 @@ export class App {
           fix:
             e.kind === 'unsupported'
               ? 'Open the page in a current Chrome, Edge, Firefox or Safari.'
-              : 'Reload the page. If it persists, check that the server sends assets/*.wasm (as application/wasm) next to the page.',
+              : wasmFix(this.where),
         });
         this.drawPanel.fatal();
         return;
@@ -432,53 +478,124 @@ export class App {
     this.kernelNote.textContent = `WebAssembly kernel: ${e.kernel === 'scalar' ? e.kernel : `${e.kernel} (SIMD)`} · ${formatCount(e.paramCount)} parameters`;
     this.drawPanel.pretrainedInfo(e.pretrained);
     this.refreshPredictions();
-  }
-
-  private readonly files = new Map<string, { phase: string; loaded: number; total: number | null }>();
-
-  private onDataProgress(e: EventOf<'data-progress'>): void {
-    this.files.set(e.file, { phase: e.phase, loaded: e.loaded, total: e.total });
-    const all = [...this.files.values()];
-    const downloading = all.filter((f) => f.phase === 'download');
-    if (downloading.length > 0 && downloading.every((f) => f.total !== null) && this.files.size === 4) {
-      const loaded = downloading.reduce((s, f) => s + f.loaded, 0);
-      const total = downloading.reduce((s, f) => s + (f.total ?? 0), 0);
-      this.status.meterValue(total > 0 ? loaded / total : NaN);
-      this.status.say(`Downloading MNIST: ${(loaded / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB…`);
-    } else {
-      this.status.meterValue(NaN);
-      this.status.say(downloading.length > 0 ? 'Downloading MNIST…' : 'Unpacking MNIST…');
+    const file = this.pretrainedFile;
+    if (file) {
+      // A restarted worker read the shipped weights: the file loaded in their place comes back.
+      void file
+        .arrayBuffer()
+        .then((buffer) => this.client.request({ type: 'import-weights', model: 'pretrained', name: file.name, bytes: new Uint8Array(buffer) }))
+        .then((r) => {
+          this.pretrained = { ok: true, activation: r.config.activation, pooling: r.config.pooling };
+          this.drawPanel.pretrainedInfo(this.pretrained, file.name);
+          this.refreshPredictions();
+        })
+        .catch(() => undefined); // the worker is gone again: its crash says so
     }
   }
 
+  /** After the worker's first state: the embed's test image, then the first view is complete. */
+  private firstView(): void {
+    const index = this.testImage;
+    this.testImage = null;
+    if (index !== null && this.shown().has('network')) void this.networkPanel.showTestImage(index).finally(() => this.settled());
+    else requestAnimationFrame(() => this.settled());
+  }
+
+  /** The first view is complete (once). */
+  private settled(): void {
+    const done = this.onSettled;
+    this.onSettled = null;
+    done?.();
+  }
+
+  /** MNIST for training: 'ready' when both splits are there (the test hooks' dataState). */
+  private dataState(): DataState {
+    const { train, test } = this.data;
+    if (train === 'failed' || test === 'failed') return 'failed';
+    if (train === 'ready' && test === 'ready') return 'ready';
+    return train === 'loading' || test === 'loading' ? 'loading' : 'none';
+  }
+
+  /** The page's panels shown now (texts name only what is there). */
+  private shown(): Shown {
+    return shownPanels(this.page.hidden, PANELS);
+  }
+
+  /** A file the worker asks for: downloaded once for the whole page; MNIST's progress shows here. */
+  private fetchFile(url: string): Promise<Blob> {
+    if (!url.startsWith(this.dataUrl)) return pageFiles.get(url);
+    const split: DataSplit = /\/t10k-[^/]*$/.test(url) ? 'test' : 'train';
+    if (this.data[split] !== 'ready') {
+      this.data[split] = 'loading';
+      this.setState(this.state);
+    }
+    this.downloads.set(url, { url, loaded: 0, total: null });
+    return pageFiles.get(url, (p) => {
+      this.downloads.set(url, p);
+      // Chunks arrive by the hundred: the status follows once a frame.
+      if (this.downloadFrame === 0)
+        this.downloadFrame = requestAnimationFrame(() => {
+          this.downloadFrame = 0;
+          this.showDownloads();
+        });
+    });
+  }
+
+  private downloadFrame = 0;
+
+  private showDownloads(): void {
+    const all = [...this.downloads.values()];
+    const busy = all.filter((d) => d.total === null || d.loaded < d.total);
+    if (busy.length === 0) return;
+    const known = all.every((d) => d.total !== null);
+    const loaded = all.reduce((sum, d) => sum + d.loaded, 0);
+    const total = all.reduce((sum, d) => sum + (d.total ?? 0), 0);
+    this.status.meterValue(known && total > 0 ? loaded / total : NaN);
+    this.status.say(known ? `Downloading MNIST: ${(loaded / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB…` : 'Downloading MNIST…');
+  }
+
+  private onDataProgress(e: EventOf<'data-progress'>): void {
+    if (e.phase === 'download') return; // the page's own download progress says more (showDownloads)
+    this.status.meterValue(NaN);
+    this.status.say('Unpacking MNIST…');
+  }
+
   private onData(e: EventOf<'data'>): void {
-    this.status.meterValue(null);
+    this.data[e.split] = e.ok ? 'ready' : 'failed';
+    if (this.data.train !== 'loading' && this.data.test !== 'loading') {
+      this.downloads.clear();
+      this.status.meterValue(null);
+    }
     if (e.ok) {
-      this.dataState = 'ready';
-      this.testCount = e.testCount;
-      this.status.hide('data');
-      if (!this.drawPanel.drawing) this.networkPanel.dataReady(e.testCount);
-      if (this.autoplayPending) {
-        this.autoplayPending = false;
-        if (this.suspended.size === 0) this.start();
-        else this.autoPaused = true; // starts when it comes into view
+      if (e.split === 'test') {
+        this.testCount = e.count;
+        this.networkPanel.dataReady(e.count);
       }
+      if (this.dataState() !== 'failed') this.status.hide('data');
     } else {
-      this.dataState = 'failed';
-      this.status.show('data', { level: 'error', title: 'MNIST could not be loaded.', text: e.message, fix: e.fix });
+      this.status.show('data', { level: 'error', title: 'MNIST could not be loaded.', text: e.message, fix: dataFix(this.where, e.fix, this.shown()) });
     }
     this.setState(this.state);
   }
 
   private onState(e: EventOf<'state'>): void {
     this.followRun(e.progress.run);
+    const first = this.state === 'starting';
     this.setState(e.state);
+    if (first && this.onSettled) this.firstView();
     this.controls.setSettings(e.settings);
     this.page = { ...this.page, settings: e.settings };
     this.writeHash();
     this.updateProgress(e.progress);
     if (e.state === 'diverged') this.status.say('Paused: training diverged.');
     else if (e.message) this.status.say(e.message);
+    else if (e.state === 'idle') this.status.say(readyText(this.shown()));
+    if (this.autoplayPending && e.state === 'idle') {
+      // Autoplay: training (and MNIST's download) begins once the demo is in view.
+      this.autoplayPending = false;
+      if (this.suspended.size === 0) this.start();
+      else this.autoPaused = true;
+    }
     if (e.state === 'running') this.status.hide('resume'); // started afresh: the new run takes the link's place
     if (e.state === 'diverged' && e.diverged) this.showDiverged(e.message, e.diverged, e.settings.learningRate);
     else this.status.hide('diverged');
@@ -587,7 +704,7 @@ export class App {
 
   private setState(state: PageState): void {
     this.state = state;
-    this.controls.setState(state, this.dataState === 'ready');
+    this.controls.setState(state, this.data.train === 'loading');
     this.stateHost.dataset['state'] = state;
   }
 
@@ -630,6 +747,11 @@ export class App {
     }
   }
 
+  /** The settings, model and hidden panels now. */
+  get options(): PageOptions {
+    return this.page;
+  }
+
   /** New options from outside (the page: a hash change). */
   setOptions(next: PageOptions): void {
     if (formatHash(next) === formatHash(this.page)) return;
@@ -652,5 +774,9 @@ export class App {
       if (section) section.hidden = hidden.includes(panel);
     }
     this.root.querySelector('.app-grid')?.classList.toggle('app-grid-flow', hidden.length > 0);
+    // (The first call comes before the panels exist; they read the panels when they are made.)
+    this.teaching?.panelsChanged();
+    this.networkPanel?.panelsChanged();
+    if (this.state === 'idle' && this.status) this.status.say(readyText(this.shown()));
   }
 }

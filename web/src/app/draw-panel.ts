@@ -81,10 +81,14 @@ export class DrawPanel {
     this.radios[model].checked = true;
   }
 
-  /** What the worker said about the pretrained weights. */
-  pretrainedInfo(info: PretrainedInfo): void {
+  /** What the worker said about the pretrained weights (`file`: a weights file loaded in their place). */
+  pretrainedInfo(info: PretrainedInfo, file?: string): void {
     this.radios.pretrained.disabled = !info.ok;
-    this.modelNote.textContent = info.ok ? '' : `${capitalise(info.message)}: predictions use the network being trained.`;
+    this.modelNote.textContent = info.ok
+      ? file
+        ? `“Pretrained weights” are now those of ${file}.`
+        : ''
+      : `${capitalise(info.message)}: predictions use the network being trained.`;
     this.modelNote.classList.toggle('app-note-warning', !info.ok);
   }
 
@@ -107,7 +111,6 @@ export class DrawPanel {
       return;
     }
     this.drawing = input.image.slice();
-    this.network.drawingStarted();
     this.predict();
   }
 

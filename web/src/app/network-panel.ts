@@ -10,6 +10,7 @@ import { h } from '../ui/dom';
 import { formatCount, formatPercent, modelName } from '../ui/format';
 import { NetworkView } from '../ui/network-view';
 import type { Ask, ReplyMap } from './worker-client';
+import { networkEmptyCaption, type Shown } from './texts';
 
 export type NetworkSource = { kind: 'drawing' } | { kind: 'test'; index: number };
 
@@ -17,30 +18,30 @@ export interface NetworkPanelPort {
   request<A extends Ask>(ask: A, timeoutMs?: number): Promise<ReplyMap[A['type']]>;
   /** The worker runs and has loaded its module. */
   ready(): boolean;
-  dataState(): 'loading' | 'ready' | 'failed';
   model(): ModelChoice;
   testCount(): number;
   /** The drawing was chosen as the input again: predict it (with tensors). */
   wantDrawing(): void;
+  /** The panels shown (the drawing is an input only with the Draw panel). */
+  shown(): Shown;
 }
 
 export class NetworkPanel {
   private sourceNow: NetworkSource = { kind: 'drawing' };
-  /** Until the user picks an input, the view shows test image #0 and switches to the first drawing. */
-  private autoSource = true;
   private inspecting = false;
+  private painted: Promise<void> = Promise.resolve();
   private pending: NetworkSnapshot | null = null;
   private readonly view: NetworkView;
   private readonly caption: HTMLElement;
   private readonly radios: Record<'drawing' | 'test', HTMLInputElement>;
   private readonly testIndex: HTMLInputElement;
   private readonly preview: HTMLCanvasElement;
+  private readonly fromDrawing: HTMLElement;
 
   constructor(host: HTMLElement, private readonly port: NetworkPanelPort) {
     const source = (kind: 'drawing' | 'test', label: string) => {
       const input = h('input', { type: 'radio', name: 'network-source', value: kind, testid: `source-${kind}` });
       input.addEventListener('change', () => {
-        this.autoSource = false;
         if (input.checked) this.choose(kind);
       });
       return { input, label: h('label', { class: 'app-switch-option' }, input, h('span', {}, label)) };
@@ -50,18 +51,13 @@ export class NetworkPanel {
     this.radios = { drawing: fromDrawing.input, test: fromTest.input };
     fromDrawing.input.checked = true;
     this.testIndex = h('input', { type: 'number', min: '0', max: '9999', step: '1', value: '0', testid: 'test-index', 'aria-label': 'Test image number', class: 'app-index' });
-    this.testIndex.addEventListener('change', () => {
-      this.autoSource = false;
-      this.showTestImage(Number(this.testIndex.value));
-    });
+    this.testIndex.addEventListener('change', () => void this.showTestImage(Number(this.testIndex.value)));
     const random = h('button', { type: 'button', class: 'app-button', testid: 'random-test' }, 'Random');
-    random.addEventListener('click', () => {
-      this.autoSource = false;
-      this.showTestImage(Math.floor(Math.random() * this.port.testCount()));
-    });
+    random.addEventListener('click', () => void this.showTestImage(Math.floor(Math.random() * this.port.testCount())));
     this.preview = pixelCanvas(28, 28, 1, 'app-test-preview');
     this.preview.hidden = true;
-    this.caption = h('p', { class: 'app-network-caption', testid: 'network-caption', 'aria-live': 'polite' }, 'Draw a digit, or choose a test image.');
+    this.fromDrawing = fromDrawing.label;
+    this.caption = h('p', { class: 'app-network-caption', testid: 'network-caption', 'aria-live': 'polite' }, networkEmptyCaption(port.shown()));
     const viewHost = h('div', { class: 'app-network-host' });
     host.append(
       h('div', { class: 'app-network-bar' },
@@ -72,27 +68,28 @@ export class NetworkPanel {
       viewHost,
     );
     this.view = new NetworkView(viewHost);
+    this.panelsChanged();
+  }
+
+  /** Without the Draw panel the drawing is no input: a test image is the only one. */
+  panelsChanged(): void {
+    const drawing = this.port.shown().has('draw');
+    this.fromDrawing.hidden = !drawing;
+    if (!drawing && this.sourceNow.kind === 'drawing') {
+      this.radios.test.checked = true;
+      this.caption.textContent = networkEmptyCaption(this.port.shown());
+    }
   }
 
   get source(): NetworkSource {
     return this.sourceNow;
   }
 
-  /** MNIST arrived: test images can be shown (test image #0 until the first drawing). */
+  /** The MNIST test set arrived: its size. */
   dataReady(testCount: number): void {
     this.testIndex.max = String(testCount - 1);
-    if (this.autoSource && this.sourceNow.kind === 'drawing') this.showTestImage(0);
   }
 
-  /** The user draws: the view follows the drawing unless a test image was picked on purpose. */
-  drawingStarted(): void {
-    if (this.autoSource && this.sourceNow.kind === 'test') {
-      this.autoSource = false;
-      this.sourceNow = { kind: 'drawing' };
-      this.radios.drawing.checked = true;
-      this.preview.hidden = true;
-    }
-  }
 
   drawingCleared(): void {
     if (this.sourceNow.kind === 'drawing') this.caption.textContent = 'Draw a digit to see it pass through the network.';
@@ -111,18 +108,17 @@ export class NetworkPanel {
     if (this.sourceNow.kind === 'test') void this.inspect();
   }
 
-  /** A test image by number (from the test view's mistakes too). */
-  showTestImage(index: number): void {
-    this.autoSource = false;
+  /** A test image by number (from the test view's mistakes too); resolves once it is shown (or could not be). */
+  showTestImage(index: number): Promise<void> {
     const count = this.port.testCount();
     if (!Number.isInteger(index) || index < 0 || index >= count) {
       this.caption.textContent = `Test images are numbered 0 to ${formatCount(count - 1)}.`;
-      return;
+      return Promise.resolve();
     }
     this.sourceNow = { kind: 'test', index };
     this.radios.test.checked = true;
     this.testIndex.value = String(index);
-    void this.inspect();
+    return this.inspect();
   }
 
   /** A restarted worker: nothing is in flight any more. */
@@ -132,7 +128,7 @@ export class NetworkPanel {
 
   private choose(kind: 'drawing' | 'test'): void {
     if (kind === 'test') {
-      this.showTestImage(Number(this.testIndex.value) || 0);
+      void this.showTestImage(Number(this.testIndex.value) || 0);
       return;
     }
     this.sourceNow = { kind: 'drawing' };
@@ -143,13 +139,10 @@ export class NetworkPanel {
 
   private async inspect(): Promise<void> {
     if (this.sourceNow.kind !== 'test' || this.inspecting || !this.port.ready()) return;
-    const data = this.port.dataState();
-    if (data !== 'ready') {
-      this.caption.textContent = data === 'failed' ? 'The test images are not available (MNIST could not be loaded).' : 'The test images are still loading…';
-      return;
-    }
     this.inspecting = true;
     const index = this.sourceNow.index;
+    // The first test image loads MNIST's test set (1.6 MB), not the training set.
+    const slow = window.setTimeout(() => (this.caption.textContent = 'Loading the 10,000 MNIST test images…'), 150);
     try {
       const r = await this.port.request({ type: 'inspect', index, model: this.port.model() });
       if (this.sourceNow.kind !== 'test' || this.sourceNow.index !== r.index) return;
@@ -157,23 +150,30 @@ export class NetworkPanel {
       this.preview.hidden = false;
       const best = argmax(r.probs);
       this.caption.textContent = `Test image #${r.index}: true digit ${r.label}; ${modelName(r.model)} says ${best} (${formatPercent(r.probs[best]!)})${best === r.label ? '' : ' ✗'}.`;
-      this.render(r.snapshot);
+      await this.render(r.snapshot);
     } catch (error) {
       this.caption.textContent = `Could not show test image #${index}: ${errorText(error)}`;
     } finally {
+      window.clearTimeout(slow);
       this.inspecting = false;
+      // Another test image chosen meanwhile: show that one.
+      if (this.sourceNow.kind === 'test' && this.sourceNow.index !== index) void this.inspect();
     }
   }
 
-  /** At most one paint per frame, of the newest snapshot. */
-  private render(snapshot: NetworkSnapshot): void {
+  /** At most one paint per frame, of the newest snapshot; resolves once it is painted. */
+  private render(snapshot: NetworkSnapshot): Promise<void> {
     const first = this.pending === null;
     this.pending = snapshot;
-    if (!first) return;
-    requestAnimationFrame(() => {
-      const s = this.pending;
-      this.pending = null;
-      if (s) this.view.render(s);
-    });
+    if (!first) return this.painted;
+    this.painted = new Promise((resolve) =>
+      requestAnimationFrame(() => {
+        const s = this.pending;
+        this.pending = null;
+        if (s) this.view.render(s);
+        resolve();
+      }),
+    );
+    return this.painted;
   }
 }

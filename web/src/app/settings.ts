@@ -3,7 +3,7 @@
 import { DEFAULT_SETTINGS, SETTING_CHECKS, type ModelChoice, type TrainSettings } from '../worker/protocol';
 
 /** The panels a teacher can hide with `hide=` in the hash. */
-export const PANELS = ['training', 'plots', 'draw', 'network', 'backprop', 'test'] as const;
+export const PANELS = ['training', 'plots', 'draw', 'weights', 'network', 'backprop', 'test'] as const;
 export type Panel = (typeof PANELS)[number];
 
 export interface PageOptions {

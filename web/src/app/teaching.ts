@@ -11,6 +11,7 @@ import { modelName } from '../ui/format';
 import { BackpropView } from '../ui/backprop-view';
 import { GradcheckView } from '../ui/gradcheck-view';
 import { TeachView, type TeachRequest } from '../ui/teach-view';
+import { backpropNoInput, backpropSourceHint, type Shown } from './texts';
 
 export type TeachingSource = { kind: 'drawing'; image: Float32Array | null } | { kind: 'test'; index: number };
 
@@ -24,6 +25,8 @@ export interface TeachingPort {
   model(): ModelChoice;
   /** The answering model's weights changed: predictions should be refreshed. */
   modelChanged(): void;
+  /** The panels shown (hints name only those). */
+  shown(): Shown;
 }
 
 export interface TeachingHosts {
@@ -45,6 +48,8 @@ export class Teaching {
   private readonly traceButton: HTMLButtonElement;
   private readonly checkButton: HTMLButtonElement;
   private readonly drawingLabel: HTMLSelectElement;
+  private readonly traceRow: HTMLElement;
+  private readonly traceHint: HTMLElement;
   private shown: { image: Float32Array; label: number; model: ModelChoice; kind: 'step' | 'trace' } | null = null;
   private busy = false;
   private taughtPretrained = false;
@@ -61,6 +66,8 @@ export class Teaching {
     this.sample.setAttribute('role', 'img');
     this.sample.setAttribute('aria-label', 'The sample of the backward pass');
     this.caption = h('p', { class: 'bp-caption', testid: 'bp-caption', 'aria-live': 'polite' }, 'No sample yet.');
+    this.traceHint = h('span', { testid: 'bp-trace-hint' });
+    this.traceRow = h('div', { class: 'bp-actions' }, this.traceButton, h('label', { class: 'bp-hint' }, this.traceHint, ' ', this.drawingLabel));
     const bar = h(
       'div',
       { class: 'bp-bar' },
@@ -68,10 +75,7 @@ export class Teaching {
         this.stepButton,
         h('span', { class: 'bp-hint' }, 'trains the network being trained on exactly one sample, then shows it'),
       ),
-      h('div', { class: 'bp-actions' },
-        this.traceButton,
-        h('label', { class: 'bp-hint' }, 'for the input of “Inside the network”; the label Y of a drawing: ', this.drawingLabel),
-      ),
+      this.traceRow,
       h('div', { class: 'bp-sample-row' }, this.sample, this.caption),
     );
     hosts.backprop.append(bar);
@@ -93,6 +97,16 @@ export class Teaching {
       reset: () => void this.resetPretrained(),
     });
     this.teachView.setDrawing(true);
+    this.panelsChanged();
+  }
+
+  /** The panels shown changed: the "without training" row names its input, or goes when there is none. */
+  panelsChanged(): void {
+    const shown = this.port.shown();
+    const hint = backpropSourceHint(shown);
+    this.traceRow.hidden = hint === null;
+    this.traceHint.textContent = hint ?? '';
+    this.drawingLabel.hidden = !shown.has('draw');
   }
 
   private setBusy(busy: boolean): void {
@@ -138,7 +152,7 @@ export class Teaching {
     } else {
       const drawing = this.port.drawing();
       if (!drawing) {
-        this.caption.textContent = 'Draw a digit first (or choose a test image in “Inside the network”).';
+        this.caption.textContent = backpropNoInput(this.port.shown());
         return;
       }
       if (this.drawingLabel.value === '') {

@@ -9,7 +9,7 @@ export interface TestHooks {
   accuracySeries(): number[];
   /** starting | idle | running | paused | done | diverged | crashed | fatal */
   state(): string;
-  /** loading | ready | failed */
+  /** MNIST for training (both splits): none (not asked for yet) | loading | ready | failed */
   dataState(): string;
   /** Samples seen at the newest checkpoint the page keeps (−1: none yet). */
   checkpointSamples(): number;

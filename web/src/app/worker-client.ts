@@ -2,10 +2,18 @@
 // transferred), replies matched by id, and a watchdog. A worker that throws
 // ('error' event) or stops answering pings is reported through onCrash; the app
 // then offers a restart, which makes a fresh worker.
+import { errorText } from '../core/util';
+import { FileShareError } from '../data/file-share';
 import { transferables, type EventOf, type Request, type WorkerEvent } from '../worker/protocol';
 
 export interface WorkerClientHandlers {
   onEvent(event: WorkerEvent): void;
+  /**
+   * A file the worker asks for (MNIST, the weights), shared by every worker of the
+   * page (data/file-share.ts). Rejects with a FileShareError (its HTTP status) or any
+   * Error (a failed request).
+   */
+  fetchFile(url: string): Promise<Blob>;
   /** `reason` completes "The training worker …", e.g. "crashed (Uncaught Error: …)". */
   onCrash(reason: string): void;
 }
@@ -33,7 +41,12 @@ export interface ReplyMap {
   gradcheck: EventOf<'gradcheck-result'>;
   teach: EventOf<'taught'>;
   'teach-reset': EventOf<'teach-reset-done'>;
+  'export-weights': EventOf<'weights-file'>;
+  'import-weights': EventOf<'weights-loaded'>;
 }
+
+/** Requests that may wait for MNIST's download (the first test image, the first step): a long timeout. */
+const NEEDS_DATA: ReadonlySet<Ask['type']> = new Set(['inspect', 'test-images', 'backprop-step']);
 
 interface Pending {
   resolve(event: WorkerEvent): void;
@@ -94,7 +107,7 @@ export class WorkerClient {
   }
 
   /** Sends a request with a fresh id and resolves with the reply carrying that id. */
-  request<A extends Ask>(ask: A, timeoutMs = 10000): Promise<ReplyMap[A['type']]> {
+  request<A extends Ask>(ask: A, timeoutMs = NEEDS_DATA.has(ask.type) ? 120_000 : 10_000): Promise<ReplyMap[A['type']]> {
     const id = this.nextId++;
     return new Promise<ReplyMap[A['type']]>((resolve, reject) => {
       if (!this.worker || this.crashed) {
@@ -131,6 +144,10 @@ export class WorkerClient {
   private receive(event: WorkerEvent): void {
     this.lastPong = performance.now(); // any message shows the worker is alive
     if (event.type === 'pong' && event.id === 0) return;
+    if (event.type === 'fetch-file') {
+      this.serveFile(event);
+      return;
+    }
     if ('id' in event) {
       const pending = this.pending.get(event.id);
       if (pending) {
@@ -141,6 +158,27 @@ export class WorkerClient {
       }
     }
     this.handlers.onEvent(event);
+  }
+
+  /** Answers a worker's fetch-file; a reply for a worker that was replaced meanwhile is dropped. */
+  private serveFile(event: EventOf<'fetch-file'>): void {
+    const worker = this.worker;
+    const { fetchId, url } = event;
+    const reply = (message: Request): void => {
+      if (this.worker === worker && !this.crashed) this.send(message);
+    };
+    this.handlers.fetchFile(url).then(
+      (file) => reply({ type: 'file', fetchId, ok: true, file }),
+      (error: unknown) =>
+        reply({
+          type: 'file',
+          fetchId,
+          ok: false,
+          status: error instanceof FileShareError ? error.status : 0,
+          statusText: error instanceof FileShareError ? error.statusText : '',
+          message: errorText(error),
+        }),
+    );
   }
 
   private crash(reason: string): void {

@@ -32,10 +32,31 @@ export { nearestByActivation } from './nearest';
 export const IMAGE_SIZE = 784;
 
 export interface LoadOptions {
-  /** The .wasm bytes (Node, tests). */
+  /** The .wasm bytes (skips the download or file read). */
   wasmBinary?: ArrayBuffer | Uint8Array;
-  /** Where the .wasm is (browser); default: next to the glue code. */
+  /** Where the .wasm is; default: `../wasm/cnnlab.wasm` relative to this module. */
   wasmUrl?: string | URL;
+}
+
+/**
+ * The .wasm relative to this module: web/src/wasm/ beside web/src/core/ in the source,
+ * lib/wasm/ beside lib/core/ in the npm package, and wherever a bundler (Vite) puts
+ * it, since it rewrites this very pattern.
+ */
+export const WASM_URL = new URL('../wasm/cnnlab.wasm', import.meta.url);
+
+/** Node's fs, only when running under Node (never bundled: the name is not a literal). */
+interface NodeFs {
+  readFile(path: URL): Promise<Uint8Array>;
+}
+function isNode(): boolean {
+  const g = globalThis as { process?: { versions?: { node?: string } }; window?: unknown; WorkerGlobalScope?: unknown };
+  return typeof g.process?.versions?.node === 'string' && g.window === undefined && g.WorkerGlobalScope === undefined;
+}
+async function readFileInNode(url: URL): Promise<Uint8Array> {
+  const name = 'node:fs/promises';
+  const fs = (await import(/* @vite-ignore */ name)) as NodeFs;
+  return fs.readFile(url);
 }
 
 /** Features the module needs; an Error names the first one missing. */
@@ -63,15 +84,19 @@ export function checkWasmSupport(): void {
 
 let cached: Promise<Cnnlab> | null = null;
 
-/** Loads the module once (per realm: page, worker or Node process). */
+/**
+ * Loads the module once (per realm: page, worker or Node process). With no options
+ * the .wasm is found relative to this module: fetched in a browser or a worker, read
+ * from disk in Node.
+ */
 export function loadCnnlab(options: LoadOptions = {}): Promise<Cnnlab> {
   if (!cached) {
     cached = (async () => {
       checkWasmSupport();
-      const raw = await createCnnlabModule({
-        ...(options.wasmBinary ? { wasmBinary: options.wasmBinary } : {}),
-        ...(options.wasmUrl ? { locateFile: () => String(options.wasmUrl) } : {}),
-      });
+      const url = options.wasmUrl ? new URL(options.wasmUrl, WASM_URL) : WASM_URL;
+      // Node has no fetch for file: URLs: the bytes are read from disk (the glue targets web and worker only).
+      const wasmBinary = options.wasmBinary ?? (isNode() && url.protocol === 'file:' ? await readFileInNode(url) : undefined);
+      const raw = await createCnnlabModule(wasmBinary ? { wasmBinary } : { locateFile: () => url.href });
       return new Cnnlab(raw);
     })();
     cached.catch(() => {

@@ -97,6 +97,13 @@ export function within(limit: Limit, v: number): boolean {
   return v >= Math.fround(limit.min) && v <= Math.fround(limit.max);
 }
 
+/** "4,194,304 bytes (4 MB)": the core's size limit for a weights file, in words (MB of 2^20 bytes, as the core says it). */
+export function weightsFileLimitText(): string {
+  const max = LIMITS.weightsFileBytes.max;
+  const mb = max / 2 ** 20;
+  return `${max.toLocaleString('en-US')} bytes (${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB)`;
+}
+
 /** "Epochs must be a whole number from 1 to 1000." */
 export function rangeText(limit: Limit, what: string): string {
   const n = (x: number) => (limit.integer ? Math.round(x).toLocaleString('en-US') : String(x));

@@ -7,6 +7,10 @@
 // labels stay per element) and its own training worker. Training pauses while the
 // element is off screen or the tab hidden. Changing an attribute later starts it
 // afresh with the new options (a new worker, as a new seed or f needs anyway).
+// A page may reserve the element's height before this module runs (README:
+// `cnn-lab:not(:defined)`); the element keeps that height as a minimum until its
+// first view is complete, so the text below it moves at most once, by the error of
+// the reservation (no layout shift from a view that fills in later).
 import katexCss from 'katex/dist/katex.min.css?inline';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import { App } from '../app/app';
@@ -88,9 +92,14 @@ export class CnnLabElement extends HTMLElement {
   private app: App | null = null;
   private observer: IntersectionObserver | null = null;
   private remountQueued = false;
+  /** The height the page reserved for the element before it was defined (0: none). */
+  private reserved = 0;
 
   constructor() {
     super();
+    // An element upgraded in place (the usual case: in the HTML before the module ran)
+    // still has its reserved size here, as :not(:defined) matches until the constructor returns.
+    if (this.isConnected) this.reserved = this.getBoundingClientRect().height;
     // A landmark for screen-reader users, without sprouting role/aria attributes on the
     // teacher's tag (the only attribute it sets is data-state, for :host([data-state])).
     this.internals = this.attachInternals();
@@ -131,7 +140,10 @@ export class CnnLabElement extends HTMLElement {
     shadow.adoptedStyleSheets = [styleSheet()];
     const name = this.demoName();
     this.internals.ariaLabel = `${name}: a convolutional network learning in your browser`;
-    shadow.replaceChildren(buildSkeleton(name));
+    const skeleton = buildSkeleton(name);
+    // (CSSOM, not a style attribute: allowed under any style-src.)
+    if (this.reserved > 0) skeleton.style.minHeight = `${this.reserved}px`;
+    shadow.replaceChildren(skeleton);
     this.applyTheme();
     const embed = parseEmbedOptions((name) => this.getAttribute(name), panelNames());
     for (const name of embed.alsoHidden) {
@@ -148,6 +160,13 @@ export class CnnLabElement extends HTMLElement {
         weightsUrl: embed.weights ? new URL(embed.weights, document.baseURI).href : undefined,
         autoplay: embed.autoplay,
         name,
+        startsOffscreen: true, // until the IntersectionObserver's first report
+        where: 'embed',
+        testImage: embed.testImage,
+        onSettled: () => {
+          skeleton.style.minHeight = '';
+          this.reserved = 0; // a later restart (new attributes) holds nothing
+        },
       });
     } catch (error) {
       shadow.replaceChildren(`cnnlab could not start: ${errorText(error)}`);
@@ -194,9 +213,9 @@ export class CnnLabElement extends HTMLElement {
   state(): string {
     return this.app?.hooks.state() ?? 'detached';
   }
-  /** loading | ready | failed */
+  /** MNIST for training: none (not asked for yet) | loading | ready | failed */
   dataState(): string {
-    return this.app?.hooks.dataState() ?? 'loading';
+    return this.app?.hooks.dataState() ?? 'none';
   }
   lossSeries(): number[] {
     return this.app?.hooks.lossSeries() ?? [];

@@ -17,8 +17,11 @@ const TO_HASH = {
   model: 'model',
 } as const;
 
+/** MNIST's test set: images 0 to 9,999. */
+export const TEST_IMAGES = 10000;
+
 /** Every option <cnn-lab> and embed.html understand. */
-export const OPTION_NAMES = ['panels', 'autoplay', 'weights', ...Object.keys(TO_HASH)] as const;
+export const OPTION_NAMES = ['panels', 'autoplay', 'weights', 'test-image', ...Object.keys(TO_HASH)] as const;
 
 export interface EmbedOptions {
   /** Settings, model and hidden panels, as App takes them. */
@@ -27,10 +30,12 @@ export interface EmbedOptions {
   panels: string[];
   /** Panels of the skeleton that the page's hash cannot name (App leaves them alone): hidden by the element. */
   alsoHidden: string[];
-  /** Start training once MNIST is loaded. */
+  /** Start training (and download MNIST) once the demo is in view. */
   autoplay: boolean;
   /** The weights file as written (relative to the page), or null for the shipped ones. */
   weights: string | null;
+  /** "Inside the network" starts from this MNIST test image (0–9,999), or null: the drawing. */
+  testImage: number | null;
 }
 
 /**
@@ -53,11 +58,15 @@ export function parseEmbedOptions(get: (name: string) => string | null, known: r
   const isPanel = (p: string): p is Panel => (PANELS as readonly string[]).includes(p);
   const autoplay = get('autoplay');
   const weights = get('weights')?.trim() || null;
+  const testText = get('test-image')?.trim() ?? '';
+  const testNumber = Number(testText);
+  const testImage = /^\d+$/.test(testText) && testNumber < TEST_IMAGES ? testNumber : null;
   return {
     options: { ...parsed, hidden: PANELS.filter((p) => !panels.includes(p)) },
     panels,
     alsoHidden: known.filter((p) => !isPanel(p) && !panels.includes(p)),
     autoplay: autoplay !== null && !/^(false|0|no|off)$/i.test(autoplay.trim()),
     weights,
+    testImage,
   };
 }

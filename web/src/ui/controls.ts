@@ -127,12 +127,12 @@ export class Controls {
     return { ...this.settings };
   }
 
-  /** Enables what makes sense now. */
-  setState(state: PageState, dataReady: boolean): void {
+  /** Enables what makes sense now (`loading`: MNIST's training set is on its way after a Start or Step). */
+  setState(state: PageState, loading: boolean): void {
     const alive = state !== 'starting' && state !== 'crashed' && state !== 'fatal';
-    const canTrain = alive && dataReady && state !== 'diverged' && state !== 'done';
+    const canTrain = alive && !loading && state !== 'diverged' && state !== 'done';
     this.buttons.start.disabled = !canTrain || state === 'running';
-    this.buttons.pause.disabled = state !== 'running';
+    this.buttons.pause.disabled = state !== 'running' && !(loading && alive); // while MNIST loads for a Start: cancels it
     this.buttons.step.disabled = !canTrain;
     this.buttons.reset.disabled = !alive;
     for (const { field } of this.fields.values()) field.disabled = !alive;

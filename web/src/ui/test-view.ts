@@ -22,6 +22,8 @@ export interface TestViewDeps {
   images(indices: number[]): Promise<TestImages>;
   /** Shows test image `index` in "Inside the network". */
   inspect(index: number): void;
+  /** Whether "Inside the network" is shown (else test images are pictures, not buttons). */
+  canInspect(): boolean;
 }
 
 const CELL_IMAGES = 60;
@@ -203,13 +205,9 @@ export class TestView {
         const pixels = this.cache.get(index);
         if (pixels) paintSlice(canvas, pixels, 0, 28, 28, SEQUENTIAL, { min: 0, max: 255 });
         const [line1, line2] = caption(index).split('\n');
-        const button = h(
-          'button',
-          { type: 'button', class: 'app-thumb', title: `Test image #${index}: open it in "Inside the network"` },
-          canvas,
-          h('span', { class: 'app-thumb-caption' }, line1 ?? ''),
-          line2 ? h('span', { class: 'app-thumb-caption app-muted' }, line2) : null,
-        );
+        const parts = [canvas, h('span', { class: 'app-thumb-caption' }, line1 ?? ''), line2 ? h('span', { class: 'app-thumb-caption app-muted' }, line2) : null];
+        if (!this.deps.canInspect()) return h('figure', { class: 'app-thumb', title: `Test image #${index}` }, ...parts);
+        const button = h('button', { type: 'button', class: 'app-thumb', title: `Test image #${index}: open it in "Inside the network"` }, ...parts);
         button.addEventListener('click', () => this.deps.inspect(index));
         return button;
       }),

@@ -7,7 +7,7 @@
 // comes back. Large buffers travel as transfers (see `transferables`).
 import { LIMITS, rangeText, within, type Limit } from '../core/limits';
 import { ACTIVATIONS, POOLINGS } from '../core/types';
-import type { Activation, Divergence, GradCheckGroup, NetworkSnapshot, Pooling, Tensor, TraceResult } from '../core/types';
+import type { Activation, Divergence, GradCheckGroup, NetworkConfig, NetworkSnapshot, Pooling, Tensor, TraceResult } from '../core/types';
 
 
 /** Which network answers a prediction: the pretrained weights file or the model being trained. */
@@ -155,11 +155,23 @@ export type PretrainedInfo =
 
 export type DataPhase = 'download' | 'decompress' | 'parse';
 
+/** The two weights-file formats (README, "Weights files"). */
+export type WeightsFormat = 'json' | 'binary';
+
+/** MNIST's two halves, loaded when first needed: `test` for a test image or an evaluation, both to train. */
+export type DataSplit = 'train' | 'test';
+
+/** The page's answer to a worker's `fetch-file`: the file (a Blob: nothing is copied on the page), or why not. */
+export type FileReply =
+  | { type: 'file'; fetchId: number; ok: true; file: Blob }
+  /** status: the HTTP status, 0 when the request itself failed. */
+  | { type: 'file'; fetchId: number; ok: false; status: number; statusText: string; message: string };
+
 // ---------------------------------------------------------------- page → worker
 
 export interface InitRequest {
   type: 'init';
-  /** Absolute URL of the directory with the MNIST .gz files. */
+  /** Absolute URL of the directory with the MNIST .gz files (nothing is fetched before it is needed). */
   dataUrl: string;
   /** Absolute URL of the pretrained weights (JSON). */
   weightsUrl: string;
@@ -172,6 +184,7 @@ export interface InitRequest {
 
 export type Request =
   | InitRequest
+  | FileReply
   | { type: 'start' }
   | { type: 'pause' }
   | { type: 'step' }
@@ -194,7 +207,16 @@ export type Request =
   /** `steps` SGD steps on one image and label; changes the answering model (pretrained: until teach-reset). */
   | { type: 'teach'; id: number; image: Float32Array; label: number; steps: number; learningRate: number; model: ModelChoice }
   /** Restores the pretrained weights as loaded. */
-  | { type: 'teach-reset'; id: number };
+  | { type: 'teach-reset'; id: number }
+  // Weights files (README, "Weights files"): out of the page and into it.
+  /** The network's weights as a file; replies 'weights-file'. */
+  | { type: 'export-weights'; id: number; model: ModelChoice; format: WeightsFormat }
+  /**
+   * A weights file's bytes (JSON or binary, told apart by content), as the network
+   * being trained (a new run from these weights) or as the draw pad's network (the
+   * pretrained slot); replies 'weights-loaded'. A bad file changes nothing.
+   */
+  | { type: 'import-weights'; id: number; model: ModelChoice; name: string; bytes: Uint8Array };
 
 // ---------------------------------------------------------------- worker → page
 
@@ -203,8 +225,11 @@ export type WorkerEvent =
   /** The WASM module could not be loaded: nothing works. `unsupported`: the browser lacks a feature. */
   | { type: 'fatal'; kind: 'unsupported' | 'load'; message: string }
   | { type: 'data-progress'; file: string; phase: DataPhase; loaded: number; total: number | null }
-  | { type: 'data'; ok: true; trainCount: number; testCount: number }
-  | { type: 'data'; ok: false; message: string; fix: string }
+  /** A split of MNIST is loaded (or failed to load: the next request that needs it tries again). */
+  | { type: 'data'; split: DataSplit; ok: true; count: number }
+  | { type: 'data'; split: DataSplit; ok: false; message: string; fix: string }
+  /** The worker needs a file: the page downloads it once for all its workers (data/file-share.ts) and replies `file`. */
+  | { type: 'fetch-file'; fetchId: number; url: string }
   | {
       type: 'state';
       state: SessionState;
@@ -249,7 +274,9 @@ export type WorkerEvent =
   | { type: 'backprop'; id: number; trace: BackpropTrace }
   | { type: 'gradcheck-result'; id: number; model: ModelChoice; activation: Activation; groups: GradCheckGroup[] }
   | { type: 'taught'; id: number; result: TeachResult }
-  | { type: 'teach-reset-done'; id: number; restored: boolean };
+  | { type: 'teach-reset-done'; id: number; restored: boolean }
+  | { type: 'weights-file'; id: number; model: ModelChoice; format: WeightsFormat; bytes: Uint8Array; samplesSeen: number }
+  | { type: 'weights-loaded'; id: number; model: ModelChoice; format: WeightsFormat; config: NetworkConfig; paramCount: number };
 
 // ---------------------------------------------------------------- TEACHING
 
@@ -324,6 +351,9 @@ function arraysOf(message: WorkerEvent | Request): ArrayBufferView[] {
     case 'gradcheck':
     case 'teach':
       return [message.image];
+    case 'weights-file':
+    case 'import-weights':
+      return [message.bytes];
     default:
       return [];
   }

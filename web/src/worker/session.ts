@@ -2,7 +2,9 @@
 // globals), so Vitest can drive it in Node with the real WASM module.
 //
 // It owns the Cnnlab module, the MNIST datasets, the model being trained and the
-// pretrained model. The RUN (epoch, position, samples seen, λ after decay, the
+// pretrained model. MNIST is loaded when first needed, not at start: the test set
+// (1.6 MB of gzip) for a test image or an evaluation, the training set (9.6 MB) as
+// well for Start or Step. Drawing and "Inside the network" need neither. The RUN (epoch, position, samples seen, λ after decay, the
 // divergence rule) is the core's: the session reads it from the model and keeps no
 // counters of its own. Requests come in through `handle`; events go out through
 // `emit`. Training and evaluation (evaluator.ts) run in time-boxed slices (`work`,
@@ -10,9 +12,9 @@
 // worker answers any request between two slices.
 import type { Cnnlab, CnnDataset, CnnModel } from '../core/cnnlab';
 import { DIVERGENCE, LIMITS, rangeText, within } from '../core/limits';
-import type { ParamTensorInfo, RunProgress } from '../core/types';
+import type { LoadedWeights, ParamTensorInfo, RunProgress } from '../core/types';
 import { errorText } from '../core/util';
-import type { Mnist, MnistProgress } from '../data/mnist';
+import type { MnistProgress, MnistSplit } from '../data/mnist';
 import { Evaluator } from './evaluator';
 import { Pacer } from './pacer';
 import {
@@ -20,6 +22,7 @@ import {
   SPEEDS,
   resetReasons,
   type Checkpoint,
+  type DataSplit,
   type InitRequest,
   type ModelChoice,
   type PretrainedInfo,
@@ -27,6 +30,7 @@ import {
   type Request,
   type SessionState,
   type TrainSettings,
+  type WeightsFormat,
   type WorkerEvent,
 } from './protocol';
 import { backpropTrace, splitParams, teach, traceSample } from './teaching';
@@ -35,7 +39,8 @@ export interface SessionDeps {
   /** Throws an Error naming the missing browser feature (checkWasmSupport). */
   checkSupport?(): void;
   loadCore(): Promise<Cnnlab>;
-  loadMnist(dataUrl: string, onProgress: (progress: MnistProgress) => void): Promise<Mnist>;
+  /** One split of MNIST (the worker: through the page's shared downloads). */
+  loadMnist(dataUrl: string, split: DataSplit, onProgress: (progress: MnistProgress) => void): Promise<MnistSplit>;
   /** The file's text, or null when it does not exist (HTTP 404). */
   fetchText(url: string): Promise<string | null>;
   /** Milliseconds, monotonic. */
@@ -69,10 +74,31 @@ export const DEFAULT_TIMING: Readonly<SessionTiming> = {
 };
 
 export const DATA_FIX =
-  'Run `npm run prepare:data` in the project folder (it writes public/data/mnist/*.gz), then reload the page. ' +
+  'Run `npm run prepare:data` in the project folder (it writes public/data/mnist/*.gz), then try again. ' +
   'Drawing with the pretrained weights still works meanwhile.';
 
+/** What the page sees of a split: not asked for yet, on its way, there, or failed (asked again: tried again). */
+export type DataLoad = 'none' | 'loading' | 'ready' | 'failed';
+
 const MAX_TEST_IMAGES = 200;
+
+/** A binary weights file starts with these 8 bytes, "CNNLAB\0W" (README, "Binary"); anything else is read as JSON. */
+const BINARY_MAGIC = [0x43, 0x4e, 0x4e, 0x4c, 0x41, 0x42, 0x00, 0x57];
+
+/**
+ * A weights file's contents, JSON or binary told apart by content; throws the core's
+ * message for a bad file (the core also refuses a file over its size limit).
+ */
+export function readWeightsFile(core: Cnnlab, bytes: Uint8Array): { loaded: LoadedWeights; format: WeightsFormat } {
+  if (bytes.length >= BINARY_MAGIC.length && BINARY_MAGIC.every((b, i) => bytes[i] === b)) return { loaded: core.parseWeightsBinary(bytes), format: 'binary' };
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new Error('it is neither a binary cnnlab weights file (it does not start with "CNNLAB") nor JSON text (it is not UTF-8)');
+  }
+  return { loaded: core.parseWeightsJson(text), format: 'json' };
+}
 /** A quick evaluation below this after this many samples: the network is not learning. */
 const CHANCE_ACCURACY = 0.2;
 const CHANCE_AFTER = 4000;
@@ -122,7 +148,16 @@ export class Session {
   private lastCheckpoint = 0;
   private checkpointSeen = -1;
   private pumpScheduled = false;
-  private dataFailed = false;
+  private dataUrl = '';
+  private readonly loads: Record<DataSplit, { state: DataLoad; promise: Promise<boolean> | null; error: string }> = {
+    train: { state: 'none', promise: null, error: '' },
+    test: { state: 'none', promise: null, error: '' },
+  };
+  /** Start was pressed while MNIST loads: train once it is there (Pause cancels). */
+  private startWanted = false;
+  /** The run whose accuracy at 0 samples was measured. */
+  private zeroEvaluated = -1;
+  private disposed = false;
 
   readonly timing: SessionTiming;
 
@@ -147,11 +182,11 @@ export class Session {
         case 'ping':
           return this.emit({ type: 'pong', id: request.id });
         case 'start':
-          return this.start();
+          return await this.start();
         case 'pause':
           return this.pause('Paused.');
         case 'step':
-          return void this.step();
+          return void (await this.step());
         case 'reset':
           return this.reset(request.settings, 'New network: ready to train.');
         case 'configure':
@@ -161,13 +196,18 @@ export class Session {
         case 'predict':
           return this.predict(request.id, request.image, request.model, request.snapshot);
         case 'inspect':
+          await this.needTestData();
           return this.inspect(request.id, request.index, request.model);
         case 'test-images':
+          await this.needTestData();
           return this.sendTestImages(request.id, request.indices);
         case 'evaluate':
+          await this.needTestData();
           return this.queueFullEvaluation(request.model);
         case 'backprop-step':
-          return this.backpropStep(request.id);
+          return await this.backpropStep(request.id);
+        case 'file':
+          return; // answered by the worker's file bridge, never by the session
         case 'backprop-trace': {
           const { model, used } = this.modelFor(request.model);
           return this.emit({ type: 'backprop', id: request.id, trace: traceSample(model, request.image, request.label, used) });
@@ -187,6 +227,14 @@ export class Session {
           if (restored) this.pretrained!.setParams(this.pretrainedOriginal!);
           return this.emit({ type: 'teach-reset-done', id: request.id, restored });
         }
+        case 'export-weights': {
+          const { model, used } = this.modelFor(request.model);
+          const bytes = request.format === 'json' ? new TextEncoder().encode(model.toJson()) : model.toBinary().slice();
+          const samplesSeen = used === 'training' ? this.seen() : 0;
+          return this.emit({ type: 'weights-file', id: request.id, model: used, format: request.format, bytes, samplesSeen });
+        }
+        case 'import-weights':
+          return this.importWeights(request.id, request.model, request.name, request.bytes);
       }
     } catch (error) {
       if ('id' in request) this.emit({ type: 'reply-error', id: request.id, message: errorText(error) });
@@ -199,8 +247,14 @@ export class Session {
     return this.state;
   }
 
+  /** Where each split of MNIST is, for tests. */
+  dataState(split: DataSplit): DataLoad {
+    return this.loads[split].state;
+  }
+
   /** Frees the WASM objects. */
   dispose(): void {
+    this.disposed = true;
     this.model?.dispose();
     this.pretrained?.dispose();
     this.train?.dispose();
@@ -227,6 +281,7 @@ export class Session {
     const pretrained = await this.loadPretrained(request.weightsUrl);
 
     const resume = request.resume;
+    this.dataUrl = request.dataUrl;
     this.run = resume ? resume.run : request.run;
     if (resume) this.resumeModel(resume);
     else this.createModel(request.settings);
@@ -238,8 +293,18 @@ export class Session {
       pretrained,
       resumed: resume !== null,
     });
-    this.emitState(resume ? `Resumed from the checkpoint at ${resume.samplesSeen.toLocaleString('en-US')} samples.` : 'Loading MNIST…');
-    await this.loadData(request.dataUrl, resume === null);
+    this.emitProgress(true);
+    if (!resume) {
+      this.emitState(''); // nothing to say: the page words the hint for the panels it shows
+      return;
+    }
+    // A restarted worker: the run goes on where the checkpoint was, so its data comes
+    // back at once (from the page's copy: nothing is downloaded again).
+    this.emitState(`Resumed from the checkpoint at ${resume.samplesSeen.toLocaleString('en-US')} samples.`);
+    if (await this.loadSplits(['train', 'test'])) {
+      this.emitProgress(true);
+      this.emitState(this.stateMessage);
+    }
   }
 
   private async loadPretrained(url: string): Promise<PretrainedInfo> {
@@ -260,39 +325,79 @@ export class Session {
     }
   }
 
-  private async loadData(dataUrl: string, fresh: boolean): Promise<void> {
+  /** Loads the splits not loaded yet (at most one load of each at a time); true when all are there. */
+  private async loadSplits(splits: DataSplit[]): Promise<boolean> {
+    const results = await Promise.all(splits.map((split) => this.loadSplit(split)));
+    return results.every(Boolean);
+  }
+
+  private loadSplit(split: DataSplit): Promise<boolean> {
+    const load = this.loads[split];
+    if (load.state === 'ready') return Promise.resolve(true);
+    if (load.promise) return load.promise;
+    load.state = 'loading';
+    load.promise = this.fetchSplit(split).then((ok) => {
+      load.promise = null;
+      return ok;
+    });
+    return load.promise;
+  }
+
+  private async fetchSplit(split: DataSplit): Promise<boolean> {
+    const load = this.loads[split];
     let lastReport = -Infinity;
-    let mnist: Mnist;
+    let dataset: CnnDataset;
+    let data: MnistSplit;
     try {
-      mnist = await this.deps.loadMnist(dataUrl, (p) => {
+      data = await this.deps.loadMnist(this.dataUrl, split, (p) => {
         const t = this.deps.now();
         if (t - lastReport < 100 && p.loaded !== p.total) return;
         lastReport = t;
         this.emit({ type: 'data-progress', file: p.file, phase: p.phase, loaded: p.loaded, total: p.total });
       });
-      this.train = this.core!.createDataset(mnist.train.images, mnist.train.labels);
-      this.test = this.core!.createDataset(mnist.test.images, mnist.test.labels);
+      if (this.disposed) return false;
+      dataset = this.core!.createDataset(data.images, data.labels);
     } catch (error) {
-      this.dataFailed = true;
-      this.emit({ type: 'data', ok: false, message: errorText(error), fix: DATA_FIX });
-      this.emitState('Training is off until MNIST loads.');
-      return;
+      load.state = 'failed';
+      load.error = errorText(error);
+      this.emit({ type: 'data', split, ok: false, message: load.error, fix: DATA_FIX });
+      return false;
     }
-    this.testImages = mnist.test.images;
-    this.testLabels = mnist.test.labels;
-    try {
-      this.attachData();
-    } catch (error) {
-      // A checkpoint that does not fit this data: say so and start afresh.
-      this.emit({ type: 'notice', level: 'error', message: `The checkpoint could not be restored: ${errorText(error)}` });
-      this.createModel(this.settings);
-      this.state = 'idle';
+    load.state = 'ready';
+    if (split === 'test') {
+      this.test = dataset;
+      this.testImages = data.images;
+      this.testLabels = data.labels;
+    } else {
+      this.train = dataset;
+      try {
+        this.attachData();
+      } catch (error) {
+        // A checkpoint that does not fit this data: say so and start afresh.
+        this.emit({ type: 'notice', level: 'error', message: `The checkpoint could not be restored: ${errorText(error)}` });
+        this.createModel(this.settings);
+        this.state = 'idle';
+      }
     }
-    this.emit({ type: 'data', ok: true, trainCount: this.train.count, testCount: this.test.count });
-    if (this.pretrained) this.queueFullEvaluation('pretrained');
-    if (fresh) this.queueQuick(); // the untrained network's accuracy, at 0 samples
-    this.emitProgress(true);
-    this.emitState(this.state === 'idle' ? 'Ready: press Start to train the network, or draw a digit.' : this.stateMessage);
+    this.emit({ type: 'data', split, ok: true, count: dataset.count });
+    return true;
+  }
+
+  /** The test set, loaded if it is not yet; an Error saying why it is not there. */
+  private async needTestData(): Promise<void> {
+    if (!(await this.loadSplit('test'))) throw new Error(`the MNIST test images could not be loaded: ${this.loads.test.error}`);
+  }
+
+  /** Both splits for training; on a failure a notice `Cannot <what>: …` and false. */
+  private async needTrainingData(what: string): Promise<boolean> {
+    if (!this.model) return false;
+    if (!(await this.loadSplits(['train', 'test']))) {
+      this.emit({ type: 'notice', level: 'warning', message: `Cannot ${what}: MNIST could not be loaded.` });
+      return false;
+    }
+    // The untrained network's accuracy, at 0 samples: once per run, the first time its data is there.
+    if (this.seen() === 0 && this.zeroEvaluated !== this.run) this.queueQuick();
+    return true;
   }
 
   /** Gives the model being trained its data: a new run, or the checkpoint's run restored. */
@@ -345,20 +450,24 @@ export class Session {
 
   // ------------------------------------------------------------ commands
 
-  private requireData(what: string): boolean {
-    if (this.train && this.model) return true;
-    const why = this.dataFailed ? 'MNIST could not be loaded' : 'MNIST is still loading';
-    this.emit({ type: 'notice', level: 'warning', message: `Cannot ${what}: ${why}.` });
-    return false;
-  }
-
-  private start(): void {
-    if (!this.requireData('train')) return;
+  private async start(): Promise<void> {
     if (this.state === 'running') return;
     if (this.state === 'diverged') {
       this.emit({ type: 'notice', level: 'warning', message: 'Training diverged: go back to a checkpoint, lower the learning rate or reset first.' });
       return;
     }
+    if (!this.train || !this.test) {
+      this.startWanted = true;
+      this.emitState('Loading MNIST to train on…');
+      if (!(await this.needTrainingData('train'))) {
+        this.startWanted = false;
+        this.emitState('Training is off until MNIST loads.');
+        return;
+      }
+      if (!this.startWanted) return; // paused (or reset) meanwhile
+      this.startWanted = false;
+      if ((this.state as SessionState) === 'running' || (this.state as SessionState) === 'diverged') return; // changed meanwhile
+    } else if (!(await this.needTrainingData('train'))) return;
     if (this.progress().status === 'done') {
       this.emit({ type: 'notice', level: 'info', message: `All ${this.settings.epochs} epochs are done: raise Epochs or press Reset.` });
       return;
@@ -371,6 +480,11 @@ export class Session {
   }
 
   private pause(text: string): void {
+    if (this.startWanted && this.state !== 'running') {
+      this.startWanted = false;
+      this.emitState('Paused before training began.');
+      return;
+    }
     if (this.state !== 'running') return;
     this.flushPoint();
     this.state = 'paused';
@@ -380,11 +494,12 @@ export class Session {
   }
 
   /** The Step command, then the trained sample's tensors (from before the update) for the backprop view. */
-  private backpropStep(id: number): void {
+  private async backpropStep(id: number): Promise<void> {
     const model = this.model;
-    if (!model || !this.train) throw new Error(this.dataFailed ? 'MNIST could not be loaded' : 'MNIST is still loading');
+    if (!model) throw new Error('the WASM module is not loaded yet');
+    if (!(await this.loadSplits(['train', 'test']))) throw new Error('MNIST could not be loaded');
     const params = model.getParams();
-    const r = this.step();
+    const r = await this.step();
     if (!r || r.samples === 0) throw new Error('nothing was trained: reset the network, or raise Epochs');
     const t = { ...model.tensors(), loss: r.lossSum };
     const trace = backpropTrace(t, 'step', 'training', r.lastLabel, splitParams(params, this.paramTable), {
@@ -394,8 +509,8 @@ export class Session {
     this.emit({ type: 'backprop', id, trace });
   }
 
-  private step(): ReturnType<CnnModel['train']> | null {
-    if (!this.requireData('step')) return null;
+  private async step(): Promise<ReturnType<CnnModel['train']> | null> {
+    if (!(await this.needTrainingData('step'))) return null;
     if (this.state === 'running') this.pause('Paused.');
     if (this.state === 'diverged' || this.progress().status === 'done') {
       this.emit({ type: 'notice', level: 'info', message: 'Nothing to step: reset, or raise Epochs.' });
@@ -425,7 +540,8 @@ export class Session {
     this.lossY = [];
     this.checkpointSeen = -1;
     this.state = 'idle';
-    if (this.test) this.queueQuick();
+    this.startWanted = false;
+    if (this.test && this.train) this.queueQuick();
     this.emitProgress(true);
     this.emitState(text);
     this.emitCheckpoint();
@@ -498,6 +614,57 @@ export class Session {
     this.emitState(
       `Back at the checkpoint from ${target.samplesSeen.toLocaleString('en-US')} samples, with λ = ${learningRate}: press Continue.`,
     );
+    this.emitCheckpoint();
+  }
+
+  /**
+   * A weights file as the draw pad's network (the pretrained slot: "teach it your
+   * digit" restores to it) or as the network being trained (a new run from these
+   * weights, with the current λ, batch, epochs and seed). Everything is checked before
+   * anything changes: a bad file throws and the networks stay as they were.
+   */
+  private importWeights(id: number, target: ModelChoice, name: string, bytes: Uint8Array): void {
+    const core = this.core;
+    if (!core) throw new Error('the WASM module is not loaded yet');
+    const { loaded, format } = readWeightsFile(core, bytes);
+    if (target === 'pretrained') {
+      const model = core.createModel(loaded.config);
+      try {
+        model.setParams(loaded.params);
+      } catch (error) {
+        model.dispose();
+        throw error;
+      }
+      this.pretrained?.dispose();
+      this.pretrained = model;
+      this.pretrainedOriginal = loaded.params.slice();
+      this.emit({ type: 'weights-loaded', id, model: 'pretrained', format, config: model.config, paramCount: model.paramCount });
+      return;
+    }
+    const s = this.settings;
+    const model = core.createModel(loaded.config, s.seed, { learningRate: s.learningRate, batchSize: s.batchSize, epochs: s.epochs });
+    try {
+      model.setParams(loaded.params);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    if (this.state === 'running') this.pause('Paused.');
+    this.useModel(model, { ...s, activation: loaded.config.activation, pooling: loaded.config.pooling });
+    this.run++;
+    this.startWanted = false;
+    this.evaluator.dropTraining();
+    this.pointLoss = this.pointCount = 0;
+    this.lossX = [];
+    this.lossY = [];
+    this.checkpointSeen = -1;
+    this.nextQuick = this.timing.quickEvery;
+    this.attachData();
+    this.state = 'idle';
+    this.emit({ type: 'weights-loaded', id, model: 'training', format, config: model.config, paramCount: model.paramCount });
+    if (this.test && this.train) this.queueQuick();
+    this.emitProgress(true);
+    this.emitState(`Loaded ${name}: training starts from its weights at the next Start.`);
     this.emitCheckpoint();
   }
 
@@ -699,6 +866,7 @@ export class Session {
 
   private queueQuick(): void {
     if (!this.test) return;
+    if (this.seen() === 0) this.zeroEvaluated = this.run;
     const p = this.progressInfo();
     this.evaluator.queue('quick', 'training', Math.min(this.timing.quickCount, this.test.count), p);
     this.ensurePump();

@@ -1,11 +1,13 @@
 // What the service worker (service-worker.ts) does with each request, and the
-// names of its caches. Pure: no globals, tested under Node (tests/web/sw-policy.test.ts).
+// names of its caches. Pure: no globals, tested under Node (tests/web/offline.test.ts).
 //
 // Two caches, each named after a hash of its contents (computed at build time by
 // web/scripts/service-worker-plugin.ts), so a new deploy replaces what changed:
-//   cnnlab-shell-<hash>  the page, its hashed JS/CSS/.wasm, the icon, the weights
-//   cnnlab-data-<hash>   the four MNIST .gz files (≈ 11 MB), kept across deploys
-//                        as long as the data itself does not change
+//   cnnlab-shell-<hash>  the page, its hashed JS/CSS/.wasm, the icon, the weights,
+//                        the KaTeX fonts the page used
+//   cnnlab-data-<hash>   the MNIST .gz files the page downloaded (≈ 11 MB once
+//                        trained), kept across deploys as long as the data itself
+//                        does not change
 
 export const CACHE_PREFIX = 'cnnlab-';
 
@@ -35,11 +37,38 @@ export function route(request: { url: string; method: string; mode: string }, sc
   if (request.method !== 'GET' || !request.url.startsWith(scope)) return 'pass';
   if (request.mode === 'navigate') return 'page';
   const path = new URL(request.url).pathname.slice(new URL(scope).pathname.length);
-  if (/^data\/mnist\/[^/]+\.gz$/.test(path)) return 'data';
+  if (isDataPath(path)) return 'data';
   return 'shell';
+}
+
+/** An MNIST file, relative to the site's root: never precached. */
+export function isDataPath(path: string): boolean {
+  return /^data\/mnist\/[^/]+\.gz$/.test(path);
+}
+
+/**
+ * How the install step gets a shell file (a path relative to the site):
+ * - `force-cache`: a hashed asset (assets/name-HASH.ext): the copy the page just
+ *   loaded is the right one, so the HTTP cache answers without a download;
+ * - `if-used`: a font: kept only if the HTTP cache has it (the page showed it);
+ * - `no-cache`: anything else (index.html, the weights, the icon): asked again.
+ */
+export type PrecacheMode = 'force-cache' | 'if-used' | 'no-cache';
+
+export function precacheMode(path: string): PrecacheMode {
+  if (/\.(woff2?|ttf)$/.test(path)) return 'if-used';
+  if (/^assets\/[^/]+-[A-Za-z0-9_-]{8}\.[a-z0-9]+$/.test(path)) return 'force-cache';
+  return 'no-cache';
 }
 
 /** A complete gzip file starts with 1f 8b: a cached MNIST file must at least look like one. */
 export function looksLikeGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 18 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** The page → service worker message that hands over a MNIST file downloaded before the worker controlled the page. */
+export interface KeepDataMessage {
+  type: 'cnnlab:keep-data';
+  url: string;
+  file: Blob;
 }

@@ -1,15 +1,15 @@
 /// <reference lib="webworker" />
 // The training worker: a thin shell around Session (session.ts). Messages in →
 // session.handle; session events → postMessage with their buffers transferred.
-import { checkWasmSupport, loadCnnlab } from '../core/cnnlab';
-import { loadMnist } from '../data/mnist';
+// Files (the .wasm, the pretrained weights, MNIST) come through the page
+// (file-bridge.ts), which downloads each once for all the workers on it.
+import { checkWasmSupport, loadCnnlab, WASM_URL } from '../core/cnnlab';
+import { loadMnistSplit } from '../data/mnist';
+import { FileBridge } from './file-bridge';
 import { transferables, type Request, type WorkerEvent } from './protocol';
 import { Session } from './session';
 
 declare const self: DedicatedWorkerGlobalScope;
-
-// Vite emits the .wasm as an asset and rewrites this URL.
-const wasmUrl = new URL('../wasm/cnnlab.wasm', import.meta.url);
 
 // A MessageChannel runs the next slice after the messages already queued, with no
 // 4 ms clamp (setTimeout(0) nested deeply is clamped).
@@ -21,13 +21,19 @@ function post(event: WorkerEvent): void {
   self.postMessage(event, transferables(event));
 }
 
+const files = new FileBridge(post);
+
 const session = new Session(
   {
     checkSupport: checkWasmSupport,
-    loadCore: () => loadCnnlab({ wasmUrl }),
-    loadMnist: (dataUrl, onProgress) => loadMnist({ baseUrl: dataUrl, onProgress }),
+    loadCore: async () => {
+      const response = await files.fetch(WASM_URL.href);
+      if (!response.ok) throw new Error(`HTTP ${response.status} for ${WASM_URL.href}`);
+      return loadCnnlab({ wasmBinary: new Uint8Array(await response.arrayBuffer()) });
+    },
+    loadMnist: (dataUrl, split, onProgress) => loadMnistSplit({ baseUrl: dataUrl, split, fetch: files.fetch as typeof fetch, onProgress }),
     fetchText: async (url) => {
-      const response = await fetch(url);
+      const response = await files.fetch(url);
       if (response.status === 404) return null;
       if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
       const text = await response.text();
@@ -48,4 +54,7 @@ const session = new Session(
   post,
 );
 
-self.onmessage = (e: MessageEvent<Request>) => void session.handle(e.data);
+self.onmessage = (e: MessageEvent<Request>) => {
+  if (e.data.type === 'file') files.receive(e.data);
+  else void session.handle(e.data);
+};
