@@ -50,7 +50,7 @@ describe('keep the run', () => {
     let reference: Kept;
     try {
       const { page } = await openPage(refContext, `${env.server.url}#${LINK}`);
-      await page.waitForFunction(() => window.__cnnlab?.dataState() === 'ready', null, { timeout: 60_000 });
+      await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 60_000 }); // MNIST loads on Start
       await page.getByTestId('start').click();
       await expect.poll(() => state(page), { timeout: 60_000 }).toBe('done');
       await expect.poll(async () => (await kept(page))?.samplesSeen, { timeout: 10_000 }).toBe(10000);
@@ -62,7 +62,7 @@ describe('keep the run', () => {
     const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
     try {
       const { page, errors } = await openPage(context, `${env.server.url}#${LINK}`);
-      await page.waitForFunction(() => window.__cnnlab?.dataState() === 'ready', null, { timeout: 60_000 });
+      await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 60_000 }); // MNIST loads on Start
       expect(await page.getByTestId('resume-run').count()).toBe(0); // nothing kept yet
       await page.getByTestId('start').click();
       // Until a checkpoint from the middle of the run is kept, then reload while it runs.
@@ -98,7 +98,7 @@ describe('keep the run', () => {
     const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
     try {
       const { page, errors } = await openPage(context, `${env.server.url}#${B}`);
-      await page.waitForFunction(() => window.__cnnlab?.dataState() === 'ready', null, { timeout: 60_000 });
+      await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 60_000 }); // MNIST loads on Start
       await page.evaluate((a) => (location.hash = a), A); // a new history entry, nothing trained yet: no question
       await expect.poll(() => page.getByTestId('seed').inputValue()).toBe('5');
       expect(await page.getByTestId('confirm-dialog').count()).toBe(0);

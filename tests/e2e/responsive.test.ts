@@ -12,8 +12,10 @@ import { browserAndServer, DEVICES, drawDigit, drawDigitTouch, openPage, screens
 
 const env = browserAndServer();
 
+/** The worker is up; the pretrained weights evaluated (MNIST's test set loads on that click), so the matrix is there. */
 async function ready(page: Page): Promise<void> {
-  await page.waitForFunction(() => window.__cnnlab?.dataState() === 'ready', null, { timeout: 60_000 });
+  await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 60_000 });
+  await page.getByTestId('eval-pretrained').click();
   await page.getByTestId('confusion-matrix').waitFor({ timeout: 60_000 });
 }
 

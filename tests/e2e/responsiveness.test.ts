@@ -90,9 +90,8 @@ describe('responsive while training', () => {
       const { page, errors } = await openPage(context, `${env.server.url}#epochs=20`);
       await instrument(page);
       await page.reload();
-      await page.waitForFunction(() => window.__cnnlab?.dataState() === 'ready', null, { timeout: 60_000 });
-      await page.getByTestId('confusion-matrix').waitFor({ timeout: 60_000 });
-      await page.getByTestId('start').click();
+      await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 60_000 });
+      await page.getByTestId('start').click(); // MNIST loads, then training runs
       await page.waitForFunction(() => window.__cnnlab?.state() === 'running', null, { timeout: 30_000 });
 
       const full = await useWhileTraining(page, 8);
