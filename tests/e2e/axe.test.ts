@@ -136,9 +136,26 @@ describe('axe-core: 0 serious or critical violations', () => {
     });
   }
 
+  for (const size of ['laptop', 'phone'] as const) {
+    it(`the "Embed this" dialog, ${size}, light and dark`, async () => {
+      const ctx = await context(size);
+      try {
+        const { page, errors } = await openPage(ctx, server.url);
+        await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 60_000 });
+        await page.getByTestId('embed-open').click();
+        await page.locator('dialog[open]').waitFor({ timeout: 30_000 });
+        await page.waitForTimeout(1500); // its previews load
+        await axeBoth(page, 'embed-dialog', size);
+        expect(errors).toEqual([]);
+      } finally {
+        await ctx.close();
+      }
+    });
+  }
+
   it('prints the counts', () => {
     console.log(`axe-core summary:\n${results.join('\n')}`);
-    expect(results.length).toBe(12);
+    expect(results.length).toBe(16);
   });
 });
 
