@@ -98,6 +98,7 @@ export class App {
   private readonly onVisibilityChange = (): void => this.setSuspended('hidden', document.hidden);
   private testCount = TEST_COUNT_FALLBACK;
   private readonly keepRun: boolean;
+  private offeredSaved = false;
   private lastSavedAt = 0;
   private savedKey: string | null = null;
   private samplesSeen = 0;
@@ -257,10 +258,7 @@ export class App {
     this.setState('starting');
     this.status.say('Starting the training worker…');
     this.startWorker(null);
-    if (this.keepRun) {
-      window.addEventListener('pagehide', this.onPageHide);
-      void this.offerSavedRun();
-    }
+    if (this.keepRun) window.addEventListener('pagehide', this.onPageHide);
   }
 
   /** An element of the skeleton, looked up inside the root. */
@@ -475,6 +473,13 @@ export class App {
 
   private onReady(e: EventOf<'ready'>): void {
     this.pretrained = e.pretrained;
+    // A kept run is looked up once the worker is up (its module downloaded): opening
+    // IndexedDB earlier, during the first load, made the .wasm download twice (the page's
+    // and the service worker's precache raced).
+    if (this.keepRun && !this.offeredSaved && !e.resumed) {
+      this.offeredSaved = true;
+      void this.offerSavedRun();
+    }
     this.kernelNote.textContent = `WebAssembly kernel: ${e.kernel === 'scalar' ? e.kernel : `${e.kernel} (SIMD)`} · ${formatCount(e.paramCount)} parameters`;
     this.drawPanel.pretrainedInfo(e.pretrained);
     this.refreshPredictions();
