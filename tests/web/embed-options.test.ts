@@ -57,10 +57,11 @@ describe('parseEmbedOptions', () => {
 });
 
 describe('scopeCss', () => {
-  it('page-level selectors become :host; width media queries become container queries', () => {
+  it('page-level selectors become :host (:root also the top element, for the theme); width media queries become container queries', () => {
     const css = ":root{--a:1}\nhtml {\n  x: 1;\n}\nbody {\n  margin: 0;\n}\nbody[data-state='running'] .dot::before{color:red}\n@media (max-width: 700px) {\n  body { font-size: 15px; }\n  .app-grid { gap: 1px; }\n}\n@media (prefers-reduced-motion: reduce) { * { x: 0 } }\n.tbody { y: 1 } .card body-text {}";
     const out = scopeCss(css);
-    expect(out).toContain(':host{--a:1}');
+    expect(out).toContain(':host, .cnnlab-root{--a:1}');
+    expect(scopeCss(":root[data-theme='dark']{--a:2}")).toBe(".cnnlab-root[data-theme='dark']{--a:2}");
     expect(out).toContain(':host {\n  x: 1;');
     expect(out).toContain(':host {\n  margin: 0;');
     expect(out).toContain(":host([data-state='running']) .dot::before");

@@ -28,6 +28,9 @@ import type { TestHooks } from './test-hooks';
 import { WorkerClient } from './worker-client';
 import { createTrainingWorker } from './training-worker';
 import { Teaching } from './teaching';
+import { discardsRun, dueForSave, offerText, runKey, runStore, toSaved, worthKeeping, type SavedRun } from './run-store';
+import { askInPage } from '../ui/confirm-dialog';
+import { formatHash as hashOf } from './settings';
 import { WeightsPanel } from './weights-panel';
 import { WhyPanel } from './why-panel';
 import { dataFix, readyText, shownPanels, wasmFix, workerBlockedText, type Shown } from './texts';
@@ -51,6 +54,13 @@ export interface AppOptions {
   weightsUrl?: string;
   /** Start training once the demo is in view (MNIST is downloaded then, not before). */
   autoplay?: boolean;
+  /** The demo's name where several share a page ('cnnlab 2'): it makes the status landmark's name unique. */
+  name?: string;
+  /**
+   * Keep the run in IndexedDB (app/run-store.ts) and offer to resume it after a
+   * reload; ask before Back/Forward discards it (the page, not <cnn-lab>).
+   */
+  keepRun?: boolean;
   /** The element: off screen until its IntersectionObserver says otherwise (autoplay waits for it). */
   startsOffscreen?: boolean;
   /** The full page (a developer's checkout) or an embed (a teacher's host): the wording of fixes. */
@@ -90,6 +100,12 @@ export class App {
   private workerAnswered = false;
   private readonly onVisibilityChange = (): void => this.setSuspended('hidden', document.hidden);
   private testCount = TEST_COUNT_FALLBACK;
+  private readonly keepRun: boolean;
+  private offeredSaved = false;
+  private lastSavedAt = 0;
+  private savedKey: string | null = null;
+  private samplesSeen = 0;
+  private readonly onPageHide = (): void => this.saveRun(true);
 
   private readonly client: WorkerClient;
   private readonly status: StatusArea;
@@ -119,6 +135,7 @@ export class App {
     this.stateHost = options.stateHost;
     this.onOptionsChange = options.onOptionsChange ?? (() => {});
     this.autoplayPending = options.autoplay ?? false;
+    this.keepRun = options.keepRun ?? false;
     this.where = options.where ?? 'page';
     this.testImage = options.testImage ?? null;
     this.onSettled = options.onSettled ?? null;
@@ -129,7 +146,7 @@ export class App {
     this.page = options.options;
     this.applyHidden(this.page.hidden);
 
-    this.status = new StatusArea(byId('status'));
+    this.status = new StatusArea(byId('status'), options.name ? `Status of ${options.name}` : 'Status');
     this.controls = new Controls(byId('training'), this.page.settings, {
       start: () => this.start(),
       pause: () => {
@@ -145,6 +162,7 @@ export class App {
     });
     this.progressView = new ProgressView(byId('training'));
     this.augmentView = new AugmentView(byId('training'), LIMITS.augmentPreviewCount.default);
+    if (!this.page.hidden.includes('training')) this.status.addAction(this.controls.quick);
 
     const plots = byId('plots');
     this.lossPlot = new LossPlot(plots);
@@ -282,6 +300,7 @@ export class App {
     this.setState('starting');
     this.status.say('Starting the training worker…');
     this.startWorker(null);
+    if (this.keepRun) window.addEventListener('pagehide', this.onPageHide);
   }
 
   /** An element of the skeleton, looked up inside the root. */
@@ -296,6 +315,87 @@ export class App {
     this.client.stop();
     for (const t of this.timers) window.clearInterval(t);
     document.removeEventListener('visibilitychange', this.onVisibilityChange);
+    window.removeEventListener('pagehide', this.onPageHide);
+  }
+
+  // ------------------------------------------------------------ keep the run (app/run-store.ts)
+
+  /** A run kept for this link: offer to resume it, or to start fresh. */
+  private async offerSavedRun(): Promise<void> {
+    const saved = await runStore.load(runKey(this.controls.current));
+    if (!saved || !worthKeeping(saved.checkpoint) || this.samplesSeen > 0 || this.state === 'running') return;
+    this.status.show('resume', {
+      level: 'info',
+      title: `${offerText(saved, Date.now())}?`,
+      text: 'This browser kept the network being trained for this link, with its curves and settings. Resuming goes on from there exactly.',
+      actions: [
+        { label: 'Resume the run', testid: 'resume-run', primary: true, run: () => this.resumeSaved(saved) },
+        {
+          label: 'Start fresh',
+          testid: 'fresh-run',
+          run: () => {
+            this.status.hide('resume');
+            void runStore.remove(saved.key);
+          },
+        },
+      ],
+    });
+  }
+
+  /** A new worker from the kept checkpoint (the crash-restart path), the curves put back. */
+  private resumeSaved(saved: SavedRun): void {
+    this.status.hide('resume');
+    const cp = saved.checkpoint;
+    this.run = cp.run;
+    this.checkpoint = cp;
+    this.savedKey = saved.key;
+    this.lastSavedAt = Date.now();
+    this.loss.clear();
+    this.loss.pushAll(saved.loss.x, saved.loss.y);
+    this.accuracy.clear();
+    for (const p of saved.accuracy) this.accuracy.add(p);
+    this.plotsDirty = true;
+    this.controls.setSettings(cp.settings);
+    this.page = { ...this.page, settings: cp.settings };
+    this.setState('starting');
+    this.status.say(`Resuming the run at ${formatCount(cp.samplesSeen)} samples…`);
+    this.startWorker(cp);
+  }
+
+  /** Keeps the newest checkpoint with the curves; while running at most every 5 s. */
+  private saveRun(force = false): void {
+    const cp = this.checkpoint;
+    if (!this.keepRun || !cp || cp.run !== this.run || !worthKeeping(cp)) return;
+    const now = Date.now();
+    if (!force && !dueForSave(this.lastSavedAt, now, this.state === 'running')) return;
+    this.lastSavedAt = now;
+    const record = toSaved(cp, { x: this.loss.x, y: this.loss.raw }, this.accuracy.points, now);
+    // λ, batch or epochs changed mid-run: the run lives on under its new link.
+    if (this.savedKey !== null && this.savedKey !== record.key) void runStore.remove(this.savedKey);
+    this.savedKey = record.key;
+    void runStore.save(record);
+  }
+
+  /**
+   * Options from outside (the page: Back/Forward or an edited link). When they need a
+   * new network and this one has trained, ask in the page before discarding it.
+   */
+  async requestOptions(next: PageOptions): Promise<void> {
+    if (hashOf(next) === hashOf(this.page)) return;
+    if (this.keepRun && discardsRun(this.page.settings, next.settings, this.samplesSeen)) {
+      const keep = !(await askInPage(this.stateHost, {
+        title: 'Discard the network being trained?',
+        text: `This link's settings need a new network. Your run at ${formatCount(this.samplesSeen)} samples stays saved in this browser and comes back with its link.`,
+        confirm: 'Switch to the link’s settings',
+        cancel: 'Keep my run',
+      }));
+      if (keep) {
+        this.writeHash(); // the address shows this run's settings again
+        return;
+      }
+      this.saveRun(true);
+    }
+    this.setOptions(next);
   }
 
   // ------------------------------------------------------------ worker lifecycle
@@ -401,7 +501,10 @@ export class App {
       case 'evaluation':
         return this.onEvaluation(e);
       case 'checkpoint':
-        if (e.checkpoint.run >= this.run) this.checkpoint = e.checkpoint;
+        if (e.checkpoint.run >= this.run) {
+          this.checkpoint = e.checkpoint;
+          this.saveRun();
+        }
         return;
       case 'notice':
         this.status.show('notice', { level: e.level, title: e.message, text: '' }, e.level === 'warning' ? 20000 : 6000);
@@ -416,6 +519,13 @@ export class App {
 
   private onReady(e: EventOf<'ready'>): void {
     this.pretrained = e.pretrained;
+    // A kept run is looked up once the worker is up (its module downloaded): opening
+    // IndexedDB earlier, during the first load, made the .wasm download twice (the page's
+    // and the service worker's precache raced).
+    if (this.keepRun && !this.offeredSaved && !e.resumed) {
+      this.offeredSaved = true;
+      void this.offerSavedRun();
+    }
     this.kernelNote.textContent = `WebAssembly kernel: ${e.kernel === 'scalar' ? e.kernel : `${e.kernel} (SIMD)`} · ${formatCount(e.paramCount)} parameters`;
     this.drawPanel.pretrainedInfo(e.pretrained);
     this.refreshPredictions();
@@ -539,6 +649,7 @@ export class App {
       if (this.suspended.size === 0) this.start();
       else this.autoPaused = true;
     }
+    if (e.state === 'running') this.status.hide('resume'); // started afresh: the new run takes the link's place
     if (e.state === 'diverged' && e.diverged) this.showDiverged(e.message, e.diverged, e.settings.learningRate);
     else this.status.hide('diverged');
   }
@@ -608,6 +719,7 @@ export class App {
 
   private reset(): void {
     this.autoPaused = false;
+    if (this.keepRun) void runStore.remove(runKey(this.controls.current)); // a fresh start is not offered back
     this.client.send({ type: 'reset', settings: this.controls.current });
   }
 
@@ -674,6 +786,7 @@ export class App {
   }
 
   private updateProgress(p: ProgressInfo): void {
+    this.samplesSeen = p.samplesSeen;
     this.progressView.update(p, this.state);
     if (this.state === 'running') {
       const e = Math.min(p.epoch + 1, p.epochs);

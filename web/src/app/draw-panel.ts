@@ -66,8 +66,18 @@ export class DrawPanel {
     this.whyButton = h('button', { type: 'button', class: 'app-button app-why-link', testid: 'why-link' }, 'Why this answer? ↓');
     this.whyButton.hidden = true;
     this.whyButton.addEventListener('click', () => port.showWhy());
-    host.append(padHost, switchBox, this.modelNote, barsHost, this.answerNote, this.whyButton);
-    this.pad = new DrawPad(padHost, { onChange: (input) => this.onDraw(input) });
+    const stagesHost = h('div', { class: 'app-stages-host' });
+    // The pad and its answer side by side where there is room, the bars right under a
+    // smaller pad on a phone (styles.css .app-draw); the recipe's stages after them.
+    const more = h('div', { class: 'app-draw-more' }, stagesHost, switchBox, this.modelNote);
+    host.append(
+      h('div', { class: 'app-draw' },
+        h('div', { class: 'app-draw-pad' }, padHost),
+        h('div', { class: 'app-draw-answer', testid: 'draw-answer' }, barsHost, this.answerNote, this.whyButton),
+        more,
+      ),
+    );
+    this.pad = new DrawPad(padHost, { onChange: (input) => this.onDraw(input), stagesHost });
     this.bars = new ProbabilityBars(barsHost);
     // Without a pointer: a test image onto the pad (ui/keyboard-digit.ts).
     const keyboardDigit = new KeyboardDigit({

@@ -17,7 +17,8 @@ import { canvasGeometry, cellHost, Tooltip, ValueMaps } from './cell-grid';
 import { formatValue } from './colormap';
 import { el, h } from './dom';
 import { Explainer } from './explain-view';
-import { numberGrid, symmetric, tensorMaps, tex, valuesJson, vectorCells } from './teaching-parts';
+import { watchOverflow } from './scroll-box';
+import { numberGrid, symmetric, tensorMaps, tex, valuesJson, vectorCells, vectorRows } from './teaching-parts';
 
 const F_PRIME: Record<string, string> = {
   relu: "f'(z) = 1 \\text{ if } z > 0 \\text{, else } 0 \\;(\\text{ReLU})",
@@ -26,11 +27,14 @@ const F_PRIME: Record<string, string> = {
 };
 
 function row(title: string, equation: string | string[], note: string | Node | null, ...displays: Node[]): HTMLElement {
+  // The tensors scroll sideways in their own box when wider than the column (a phone).
+  const show = h('div', { class: 'bp-show' }, ...displays);
+  watchOverflow(show, `${title}: the values`);
   return h(
     'section',
     { class: 'bp-row' },
     h('div', { class: 'bp-eq' }, h('h3', { class: 'bp-row-title' }, title), ...(Array.isArray(equation) ? equation : [equation]).map((e) => tex(e, true)), note ? h('p', { class: 'bp-note' }, note) : null),
-    h('div', { class: 'bp-show' }, ...displays),
+    show,
   );
 }
 
@@ -115,17 +119,22 @@ export class BackpropView {
     const cells = (key: TensorKey, table: HTMLElement, label: string) => values.cells(key, cellsOf(table), table, label);
 
     // δ = S − Y
-    const sTable = vectorCells('bp-probs', probs, (i) => String(i), { min: -1, max: 1 });
-    const deltaTable = vectorCells('bp-delta_out', d.delta_out.data, (i) => String(i), { min: -1, max: 1 });
-    cells('forward:probs', sTable, 'S, the probability of each digit');
-    cells('delta:delta_out', deltaTable, 'δ of each digit');
-    const sy = h(
-      'div',
-      { class: 'bp-sy' },
-      h('div', { class: 'bp-sy-row' }, h('span', { class: 'bp-sy-name' }, tex('S')), sTable),
-      h('div', { class: 'bp-sy-row' }, h('span', { class: 'bp-sy-name' }, tex('Y')), vectorCells('bp-y', y, (i) => String(i), { min: -1, max: 1 })),
-      h('div', { class: 'bp-sy-row' }, h('span', { class: 'bp-sy-name' }, tex('\\delta')), deltaTable),
+    // One table, so S, Y and δ line up column by column.
+    const unit = { min: -1, max: 1 };
+    const sy = vectorRows(
+      [
+        { testid: 'bp-probs', name: 'S', data: probs, range: unit },
+        { testid: 'bp-y', name: 'Y', data: y, range: unit },
+        { testid: 'bp-delta_out', name: 'δ', data: d.delta_out.data, range: unit },
+      ],
+      (i) => String(i),
+      'S, Y and δ = S − Y for the digits 0 to 9',
     );
+    // Each row of the table is a value map of its own (the row is the tab stop).
+    const syRow = (testid: string) => sy.querySelector<HTMLElement>(`[data-testid="${testid}"]`)!;
+    const rowCells = (key: TensorKey, tr: HTMLElement, label: string) => values.cells(key, Array.from(tr.querySelectorAll<HTMLElement>('td')), tr, label);
+    rowCells('forward:probs', syRow('bp-probs'), 'S, the probability of each digit');
+    rowCells('delta:delta_out', syRow('bp-delta_out'), 'δ of each digit');
     add(
       ['delta:delta_out', 'forward:probs'],
       row(

@@ -10,6 +10,11 @@
 // A tensor slice is painted at one canvas pixel per value (putImageData on a tiny
 // canvas); CSS scales it up with `image-rendering: pixelated`, so the upscale is
 // nearest-neighbour, crisp, and costs nothing on the main thread.
+//
+// Both maps are used unchanged in the dark theme: every tile has a frame
+// (--tile-frame, ≥ 3:1 against white and against the dark panel), so white still
+// reads as 0 there; legend numbers take the text colour of the theme.
+import { onThemeChange } from './theme';
 
 export interface ColorMap {
   readonly name: string;
@@ -87,6 +92,25 @@ export function cssColor(map: ColorMap, v: number, min: number, max: number): st
   const w = map.lut[lutIndex(v, min, max)]!;
   const [r, g, b] = LITTLE_ENDIAN ? [w & 255, (w >> 8) & 255, (w >> 16) & 255] : [w >>> 24, (w >> 16) & 255, (w >> 8) & 255];
   return `rgb(${r} ${g} ${b})`;
+}
+
+/** The map's colour at v of [min, max] as [r, g, b] 0..255. */
+export function rgbAt(map: ColorMap, v: number, min: number, max: number): [number, number, number] {
+  const w = map.lut[lutIndex(v, min, max)]!;
+  return LITTLE_ENDIAN ? [w & 255, (w >> 8) & 255, (w >> 16) & 255] : [w >>> 24, (w >> 16) & 255, (w >> 8) & 255];
+}
+
+/**
+ * Whether text on this background should be white: black and white text, the one
+ * with more contrast (WCAG relative luminance); one of them always reaches 4.58:1.
+ */
+export function needsLightInk([r, g, b]: readonly number[]): boolean {
+  const lin = (c: number) => {
+    const s = c / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  };
+  const L = 0.2126 * lin(r!) + 0.7152 * lin(g!) + 0.0722 * lin(b!);
+  return (1.05 / (L + 0.05)) > ((L + 0.05) / 0.05);
 }
 
 /** max |v| over data[start, end): the half-width of a symmetric diverging range (0 for all zeros). */
@@ -227,6 +251,8 @@ export interface LegendOptions {
  * height (default 160×30).
  */
 export function drawLegend(canvas: HTMLCanvasElement, min: number, max: number, options: LegendOptions = {}): void {
+  if (!legendArgs.has(canvas)) legends.add(new WeakRef(canvas));
+  legendArgs.set(canvas, { min, max, map: options.map });
   const map = options.map ?? (min < 0 ? DIVERGING : SEQUENTIAL);
   const dpr = typeof devicePixelRatio === 'number' && devicePixelRatio > 0 ? devicePixelRatio : 1;
   const cssWidth = parseFloat(canvas.style.width) || canvas.clientWidth || 160;
@@ -281,6 +307,26 @@ export function drawLegend(canvas: HTMLCanvasElement, min: number, max: number, 
   canvas.setAttribute('role', 'img');
   canvas.setAttribute('aria-label', `colour scale from ${formatValue(min)} to ${formatValue(max)}, ${map.name}`);
 }
+
+// Every legend drawn, to repaint its numbers in the new text colour after a change
+// of theme (the colour bar itself is the same in both themes).
+const legends = new Set<WeakRef<HTMLCanvasElement>>();
+const legendArgs = new WeakMap<HTMLCanvasElement, { min: number; max: number; map: ColorMap | undefined }>();
+let themeWatch: (() => void) | null = null;
+
+function repaintLegends(): void {
+  for (const ref of legends) {
+    const canvas = ref.deref();
+    const args = canvas && legendArgs.get(canvas);
+    if (!canvas || !args) {
+      legends.delete(ref);
+      continue;
+    }
+    if (canvas.isConnected) drawLegend(canvas, args.min, args.max, { map: args.map });
+  }
+}
+
+if (typeof window !== 'undefined') themeWatch ??= onThemeChange(repaintLegends);
 
 const ramps = new WeakMap<ColorMap, HTMLCanvasElement>();
 

@@ -29,6 +29,12 @@ export class Controls {
   private settings: TrainSettings;
   private readonly buttons: Record<'start' | 'pause' | 'step' | 'reset', HTMLButtonElement>;
   private readonly fields = new Map<keyof TrainSettings, { field: Field; error: HTMLElement }>();
+  /**
+   * Start / Pause in one button, for the status line at the top of the page (on a
+   * phone the Training panel is screens below the line that says "press Start").
+   */
+  readonly quick: HTMLButtonElement;
+  private running = false;
 
   constructor(container: HTMLElement, settings: TrainSettings, private readonly handlers: ControlsHandlers) {
     this.settings = { ...settings };
@@ -44,6 +50,8 @@ export class Controls {
     this.buttons.pause.addEventListener('click', () => handlers.pause());
     this.buttons.step.addEventListener('click', () => handlers.step());
     this.buttons.reset.addEventListener('click', () => handlers.reset());
+    this.quick = h('button', { type: 'button', class: 'app-button app-button-primary app-quick', testid: 'status-start' }, 'Start training');
+    this.quick.addEventListener('click', () => (this.running ? handlers.pause() : handlers.start()));
     const buttons = h('div', { class: 'app-buttons', role: 'group', 'aria-label': 'Training' }, ...Object.values(this.buttons));
 
     const lr = h('input', { type: 'number', inputmode: 'decimal', step: 'any', min: String(LIMITS.learningRate.min), max: String(LIMITS.learningRate.max), testid: 'lr' });
@@ -132,5 +140,9 @@ export class Controls {
     this.buttons.reset.disabled = !alive;
     for (const { field } of this.fields.values()) field.disabled = !alive;
     this.buttons.start.textContent = state === 'paused' ? 'Continue' : 'Start';
+    this.running = state === 'running';
+    this.quick.disabled = this.running ? false : this.buttons.start.disabled;
+    this.quick.textContent = this.running ? 'Pause training' : state === 'paused' ? 'Continue training' : 'Start training';
+    this.quick.classList.toggle('app-button-primary', !this.running);
   }
 }

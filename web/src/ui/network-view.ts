@@ -22,6 +22,7 @@
 // explanation follows each new snapshot (batched in a frame by the Explainer).
 import katex from 'katex';
 import { el } from './dom';
+import { onThemeChange } from './theme';
 import type { NetworkSnapshot, Tensor } from '../core/types';
 import type { CellRef, TensorKey } from '../explain';
 import { canvasGeometry, cellHost, Tooltip, ValueMaps } from './cell-grid';
@@ -286,6 +287,10 @@ export class NetworkView {
   private readonly values: ValueMaps;
 
   constructor(container: HTMLElement) {
+    // The legends' text colour is read once per theme (colormap.ts repaints drawn legends).
+    onThemeChange(() => {
+      this.textColor = '';
+    });
     this.element = el('div', 'cl-net');
     this.element.setAttribute('role', 'group');
     this.element.setAttribute('aria-label', 'Inside the network: every layer for the current input');
@@ -310,6 +315,12 @@ export class NetworkView {
     });
   }
 
+  /**
+   * Paints the snapshot row by row, at most ~6 ms of work per frame: a full paint
+   * (60 canvases, 10 legends) took up to 70 ms in one task on a 4× slower CPU while
+   * training, and held up input. A newer snapshot replaces the rest of an older one.
+   * The explanation reads the snapshot's numbers, not the canvases: it follows at once.
+   */
   render(snapshot: NetworkSnapshot): void {
     const s = shapesOf(snapshot);
     const key = JSON.stringify(s);
@@ -318,8 +329,27 @@ export class NetworkView {
       this.explainer.close();
       this.built = this.build(s, key);
     }
-    this.paint(this.built, snapshot);
+    this.steps = this.paintSteps(this.built, snapshot);
+    this.pump();
     this.explainer.setSource(snapshot);
+  }
+
+  private steps: Generator<void> | null = null;
+  private pumping = false;
+
+  private pump(): void {
+    const start = performance.now();
+    while (this.steps) {
+      if (this.steps.next().done) this.steps = null;
+      else if (performance.now() - start > 6) break;
+    }
+    if (this.steps && !this.pumping) {
+      this.pumping = true;
+      requestAnimationFrame(() => {
+        this.pumping = false;
+        this.pump();
+      });
+    }
   }
 
   /** Opens the explanation of a value (as a click on it does). */
@@ -375,7 +405,8 @@ export class NetworkView {
     root.append(intro);
 
     const row = (id: RowId, symbol: string, shape: string, tag: string): Row => {
-      const section = el('section', 'cl-net-row');
+      const section = el('div', 'cl-net-row');
+      section.setAttribute('role', 'group'); // not a landmark (two demos, one page)
       section.dataset['testid'] = `nv-${id}`;
       section.dataset['layer'] = id;
       const head = el('div', 'cl-net-head');
@@ -607,7 +638,7 @@ export class NetworkView {
 
   // ---- paint, every render -----------------------------------------------------
 
-  private paint(b: Built, snap: NetworkSnapshot): void {
+  private *paintSteps(b: Built, snap: NetworkSnapshot): Generator<void> {
     const { s, rows } = b;
     const f = snap.forward;
     const p = snap.params;
@@ -625,6 +656,7 @@ export class NetworkView {
     this.legend(rows.input, SEQUENTIAL, { min: 0, max: 1 });
     this.equation(rows.input, `I(i,j) = \\text{pixel}(i,j)/255 \\in [0,1], \\qquad i,j = 1..${s.inH}`, '', 'p. 2');
 
+    yield;
     // K¹ (stored [m][1][k][k]: as applied)
     const w1 = p['conv1.weight'].data;
     const kk = K * K;
@@ -639,18 +671,22 @@ export class NetworkView {
       'p. 2',
     );
 
+    yield;
     // C¹ before and after f, C_P¹, C², C_P²: one canvas per map, signed colours, one range per row
     const conv1 = `\\sum_{u=1}^{${K}}\\sum_{v=1}^{${K}} I(i+u-1,\\,j+v-1)\\,K^1_m(u,v) + b^1_m`;
     this.maps(rows.c1pre, b.c1pre, f.conv1_pre.data, s.c1, `C^1_m(i,j)\\big|_{\\text{before } f} = ${conv1}, \\qquad i,j = 1..${s.c1}`, 'the value f is applied to', 'p. 2');
+    yield;
     this.maps(rows.c1, b.c1, f.conv1.data, s.c1, `C^1_m(i,j) = f\\Big(${conv1}\\Big), \\qquad i,j = 1..${s.c1}`, `f = ${act}`, 'p. 2');
     const pool = (c: string, out: string, side: number) =>
       avg
         ? `${out}(i,j) = \\tfrac14 \\sum_{u=0}^{1}\\sum_{v=0}^{1} ${c}(2i-u,\\,2j-v), \\qquad i,j = 1..${side}`
         : `${out}(i,j) = \\max_{u,v \\in \\{0,1\\}} ${c}(2i-u,\\,2j-v), \\qquad i,j = 1..${side}`;
     const poolNote = avg ? 'average pooling' : 'the max over each 2×2 block (max pooling)';
+    yield;
     this.maps(rows.p1, b.p1, f.pool1.data, s.p1, pool('C^1_m', 'C^1_{P,m}', s.p1), poolNote, 'p. 2');
     rows.p1.tag.textContent = `2×2 ${pooling} pooling`;
 
+    yield;
     // K² (stored [n][m][k][k]: tile n·maps1 + m is K²ₘ,ₙ)
     const w2 = p['conv2.weight'].data;
     const r2 = sym(maxAbs(w2));
@@ -664,6 +700,7 @@ export class NetworkView {
       'p. 2',
     );
 
+    yield;
     this.maps(
       rows.c2,
       b.c2,
@@ -673,6 +710,7 @@ export class NetworkView {
       `f = ${act}`,
       'p. 3',
     );
+    yield;
     // C_P² and flatten (same colours)
     const p2n = s.p2 * s.p2;
     const rp2 = this.maps(rows.p2, b.p2, f.pool2.data, s.p2, pool('C^2_n', 'C^2_{P,n}', s.p2), poolNote, 'p. 3');
@@ -686,6 +724,7 @@ export class NetworkView {
       'p. 3',
     );
 
+    yield;
     // W₁ as the maps each unit reads
     const fc1w = p['fc1.weight'].data;
     const rw1 = sym(maxAbs(fc1w));
@@ -703,6 +742,7 @@ export class NetworkView {
       'p. 2',
     );
 
+    yield;
     // a₁
     const ra1 = sym(maxAbs(f.fc1.data));
     paintSlice(b.a1, f.fc1.data, 0, 1, s.hidden, DIVERGING, ra1);
@@ -714,6 +754,7 @@ export class NetworkView {
       'p. 3',
     );
 
+    yield;
     // W₂
     const fc2w = p['fc2.weight'].data;
     const rw2 = sym(maxAbs(fc2w));
@@ -726,6 +767,7 @@ export class NetworkView {
       'p. 2',
     );
 
+    yield;
     // S
     const probs = f.probs.data;
     paintSlice(b.out, probs, 0, 1, s.classes, SEQUENTIAL, { min: 0, max: 1 });
@@ -744,6 +786,7 @@ export class NetworkView {
       b.outTop = top;
     }
 
+    yield;
     // the parameter count, from the tensors
     const count = Object.values(p).reduce((n, t) => n + t.data.length, 0);
     setText(
