@@ -8,6 +8,7 @@
 // a few small canvases and rewrites ≤ 150 numbers; KaTeX, the expensive part, runs
 // only when the equation's text changes, at most every 120 ms while the numbers
 // change (a drawing), always in a requestAnimationFrame.
+import { recheckOverflow, watchOverflow } from './scroll-box';
 import katex from 'katex';
 import 'katex/dist/katex.min.css';
 import './explain.css';
@@ -682,6 +683,9 @@ export class Explainer {
     this.play.addEventListener('click', () => this.togglePlay());
     close.addEventListener('click', () => this.close(true));
     this.sentence = el('p', 'cl-ex-sentence');
+    // Wider than a phone: each scrolls in its own box, a focusable region while it does.
+    watchOverflow(this.equation, 'The equation of this value');
+    watchOverflow(this.pictureHost, 'Where the numbers come from');
     this.element = h(
       'section',
       { class: 'cl-ex', testid: o.testid, 'aria-label': 'How this value was computed' },
@@ -795,6 +799,7 @@ export class Explainer {
       this.structure = structure;
       this.picture = pictureView(ex, (c) => this.open(c, true, true));
       this.pictureHost.replaceChildren(this.picture.element);
+      recheckOverflow(this.pictureHost);
     }
     this.picture.update(ex);
 
@@ -846,6 +851,7 @@ export class Explainer {
   private renderTex(ex: Explanation): void {
     renderTex(this.title, `${ex.tex} = ${texNum(ex.value)}`, false);
     this.equation.replaceChildren(...ex.lines.map((line) => texEl(line, true, 'cl-ex-line')));
+    recheckOverflow(this.equation);
     if (ex.handout) this.handout.replaceChildren(`In the handout (${ex.page}): `, texEl(ex.handout), handoutNote(ex.cell.key));
     else this.handout.replaceChildren(`The same equation in the handout, ${ex.page}.`);
   }

@@ -22,6 +22,7 @@
 // explanation follows each new snapshot (batched in a frame by the Explainer).
 import katex from 'katex';
 import { el } from './dom';
+import { recheckOverflow, watchOverflow } from './scroll-box';
 import { onThemeChange } from './theme';
 import type { NetworkSnapshot, Tensor } from '../core/types';
 import type { CellRef, TensorKey } from '../explain';
@@ -420,6 +421,8 @@ export class NetworkView {
       const body = el('div', 'cl-net-body');
       const maps = el('div', 'cl-net-maps');
       const equation = el('div', 'cl-net-eq');
+      // An equation wider than a phone scrolls in this box (a focusable region while it does).
+      watchOverflow(equation, `Equation of ${mathText(symbol)}`);
       body.append(maps, equation);
       section.append(head, body);
       section.setAttribute('aria-label', `${mathText(symbol)}, ${shape}`);
@@ -824,6 +827,7 @@ export class NetworkView {
     if (note) foot.append(note);
     if (page) foot.append(el('span', 'cl-net-page', `handout ${page}`));
     row.equation.replaceChildren(eq, foot);
+    recheckOverflow(row.equation);
   }
 }
 
@@ -849,6 +853,7 @@ function conventionNote(s: Shapes): HTMLElement {
   const how = el('p', '');
   how.append('Click or tap any value (or Tab to a map, move with the arrow keys, press Enter) to see how it was computed.');
   box.append(lead, eq, handout, how);
+  watchOverflow(eq, 'The index convention as an equation');
   return box;
 }
 
