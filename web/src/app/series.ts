@@ -68,6 +68,12 @@ export class AccuracySeries {
     this.points.push(...keep);
   }
 
+  /** One line through every evaluation, sorted by x, in %: at an epoch's end the full one (all test images) stands for both. */
+  combined(): { x: number[]; y: number[] } {
+    const [x, quick, full] = this.aligned();
+    return { x, y: x.map((_, i) => (full[i] ?? quick[i])!) };
+  }
+
   /** uPlot's aligned data: sorted x, quick accuracy (%) or null, full accuracy (%) or null. */
   aligned(): [number[], (number | null)[], (number | null)[]] {
     const sorted = [...this.points].sort((a, b) => a.x - b.x || Number(a.full) - Number(b.full));
@@ -86,4 +92,19 @@ export class AccuracySeries {
     }
     return [x, quick, full];
   }
+}
+
+/**
+ * Runs' series on one x axis: the union of their x values, sorted, and per run its
+ * value at each x or null. `series[i]` is run i's (x, y) pairs, x ascending.
+ */
+export function alignSeries(series: readonly { x: readonly number[]; y: readonly number[] }[]): { x: number[]; columns: (number | null)[][] } {
+  const xs = [...new Set(series.flatMap((s) => s.x))].sort((a, b) => a - b);
+  const index = new Map(xs.map((v, i) => [v, i]));
+  const columns = series.map((s) => {
+    const column: (number | null)[] = new Array<number | null>(xs.length).fill(null);
+    for (let j = 0; j < s.x.length; j++) column[index.get(s.x[j]!)!] = s.y[j]!;
+    return column;
+  });
+  return { x: xs, columns };
 }

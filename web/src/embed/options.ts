@@ -15,6 +15,7 @@ const TO_HASH = {
   epochs: 'epochs',
   speed: 'speed',
   model: 'model',
+  compare: 'compare',
 } as const;
 
 /** MNIST's test set: images 0 to 9,999. */

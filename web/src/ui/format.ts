@@ -45,3 +45,8 @@ export function capitalise(text: string): string {
 export function modelName(model: 'pretrained' | 'training'): string {
   return model === 'pretrained' ? 'the pretrained network' : 'the network being trained';
 }
+
+/** f as the page writes it: ReLU, tanh, sigmoid. */
+export function activationName(activation: string): string {
+  return activation === 'relu' ? 'ReLU' : activation;
+}
