@@ -599,6 +599,7 @@ export class ComparePanel {
       d['rate'] = String(Math.round(rate));
       d['accuracy'] = run.current ? String(run.current.accuracy) : '';
       d['best'] = run.best ? String(run.best.accuracy) : '';
+      d['tested'] = run.current ? String(run.current.count) : '0';
       run.card.dataset['state'] = run.state;
       setText(run.status, capitalise(status));
       run.restart.hidden = run.state !== 'crashed';
@@ -637,7 +638,12 @@ export class ComparePanel {
     if (run.startWanted) return 'starting its worker…';
     if (run.loadingData) return 'loading MNIST…';
     if (run.state === 'running') return `training: epoch ${Math.min(run.epoch + 1, run.epochs)} of ${run.epochs}`;
-    if (run.state === 'done') return `done: ${run.epochs} epoch${run.epochs === 1 ? '' : 's'}`;
+    if (run.state === 'done') {
+      const done = `done: ${run.epochs} epoch${run.epochs === 1 ? '' : 's'}`;
+      // The epoch's end queues an evaluation on all the test images: it comes a moment later.
+      const final = run.current && run.current.samplesSeen === run.samplesSeen && run.current.count > 1000;
+      return final ? done : `${done}; testing on all the test images…`;
+    }
     if (run.notice) return `${STATE_WORDS[run.state]}. ${run.notice}`;
     return run.autoPaused ? 'paused while out of sight' : STATE_WORDS[run.state];
   }
