@@ -167,7 +167,7 @@ describe('Compare runs', () => {
     }
   }, 400_000);
 
-  it('on a 390×844 phone: the cards stack, nothing sticks out sideways, presets fill the cards and the link', async () => {
+  it('on a 390×844 phone: the cards are a strip that scrolls sideways, the page does not; presets fill the cards and the link', async () => {
     const context = await newContext(390, 844, { isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     try {
       const { page, errors } = await openPage(context, `${env.server.url}#compare=f:relu,epochs:1,train:10000|f:tanh,epochs:1,train:10000|f:sigmoid,epochs:1,train:10000|pool:max,epochs:1,train:10000`);
@@ -178,14 +178,26 @@ describe('Compare runs', () => {
       await page.waitForTimeout(500);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);
-      // The cards take the whole width, one under the other.
-      const boxes = await page.getByTestId('compare-run').evaluateAll((cards) => cards.map((c) => c.getBoundingClientRect()).map((r) => ({ left: r.left, right: r.right, top: r.top })));
+      // The cards side by side in a strip of their own, which scrolls (the next card peeks in); the page does not.
+      const boxes = await page.getByTestId('compare-run').evaluateAll((cards) => cards.map((c) => c.getBoundingClientRect()).map((r) => ({ left: r.left, top: r.top, width: r.width })));
       for (let i = 1; i < boxes.length; i++) {
-        expect(boxes[i]!.left).toBeCloseTo(boxes[0]!.left, 0);
-        expect(boxes[i]!.top).toBeGreaterThan(boxes[i - 1]!.top);
+        expect(boxes[i]!.top).toBeCloseTo(boxes[0]!.top, 0);
+        expect(boxes[i]!.left).toBeGreaterThan(boxes[i - 1]!.left + boxes[0]!.width);
       }
-      expect(boxes.every((b) => b.right <= 390)).toBe(true);
+      expect(boxes[0]!.width).toBeGreaterThan(250);
+      expect(boxes[1]!.left).toBeLessThan(390); // the next card shows its edge
+      const strip = page.locator('.cmp-cards');
+      expect(await strip.evaluate((e) => e.scrollWidth > e.clientWidth && getComputedStyle(e).overflowX === 'auto')).toBe(true);
+      // Every value of the table is readable without scrolling sideways.
+      const cells = await page.getByTestId('compare-row').locator('th, td').evaluateAll((list) => list.map((c) => c.getBoundingClientRect().right));
+      expect(Math.max(...cells)).toBeLessThanOrEqual(390);
       await page.locator('#panel-compare').screenshot({ path: screenshotPath('compare-4-runs-phone') });
+      // What a phone shows at a time: the first card, the plots, the table.
+      for (const [name, target] of [['cards', page.getByTestId('compare-run').first()], ['plots', page.getByTestId('compare-legend')], ['table', page.getByTestId('compare-table')]] as const) {
+        await target.evaluate((e) => e.scrollIntoView({ block: 'start' }));
+        await page.waitForTimeout(300);
+        await page.screenshot({ path: screenshotPath(`compare-phone-${name}`) });
+      }
       // A preset fills the cards (the runs reset) and the link.
       await page.getByTestId('compare-preset-batch').tap();
       expect(await page.getByTestId('compare-run').count()).toBe(2);

@@ -109,17 +109,18 @@ class Run {
       this.fields.element,
       h('div', { class: 'cmp-card-foot' }, this.status, h('div', { class: 'cmp-card-buttons' }, this.restart, this.toggle, this.remove)),
     );
-    const cell = (cls: string) => h('td', { class: cls });
+    // Explicit roles: on a phone the rows are laid out as blocks (compare.css), which would drop a table's semantics.
+    const cell = (cls: string, label: string) => h('td', { class: cls, role: 'cell', 'data-label': label });
     this.cells = {
-      name: h('th', { scope: 'row', class: 'cmp-cell-name' }),
-      settings: cell('cmp-cell-settings'),
-      samples: cell('cmp-num'),
-      rate: cell('cmp-num'),
-      accuracy: cell('cmp-num'),
-      best: cell('cmp-num'),
-      status: cell('cmp-cell-status'),
+      name: h('th', { scope: 'row', role: 'rowheader', class: 'cmp-cell-name' }),
+      settings: cell('cmp-cell-settings', 'Settings'),
+      samples: cell('cmp-num', 'Samples seen'),
+      rate: cell('cmp-num', 'Samples / s'),
+      accuracy: cell('cmp-num', 'Test accuracy'),
+      best: cell('cmp-num', 'Best'),
+      status: cell('cmp-cell-status', 'Status'),
     };
-    this.row = h('tr', { testid: 'compare-row' }, ...Object.values(this.cells));
+    this.row = h('tr', { testid: 'compare-row', role: 'row' }, ...Object.values(this.cells));
   }
 
   get training(): boolean {
@@ -194,23 +195,24 @@ export class ComparePanel {
     this.buttons.csv.addEventListener('click', () => this.downloadCsv());
 
     this.note = h('p', { class: 'app-note cmp-note', testid: 'compare-note' });
-    this.cards = h('div', { class: 'cmp-cards' });
+    // On a phone the cards are a strip that scrolls sideways (compare.css): the plots stay near.
+    this.cards = h('div', { class: 'cmp-cards', role: 'group', 'aria-label': 'The runs’ settings' });
     this.legend = h('ul', { class: 'cmp-legend', testid: 'compare-legend', 'aria-label': 'The runs’ lines' });
     const plots = h('div', { class: 'cmp-plots app-plots' });
     this.lossPlot = new OverlayPlot(plots, 'loss', 'compare-loss-plot', 'Training loss L (smoothed, log scale) against samples seen', 'The runs’ losses appear here once they train.');
     this.accuracyPlot = new OverlayPlot(plots, 'accuracy', 'compare-accuracy-plot', 'Test accuracy against samples seen', 'Test accuracy appears here after the first evaluations.');
-    this.tbody = h('tbody', {});
-    const head = (text: string, title = '') => h('th', { scope: 'col', title: title || undefined }, text);
+    this.tbody = h('tbody', { role: 'rowgroup' });
+    const head = (text: string, title = '') => h('th', { scope: 'col', role: 'columnheader', title: title || undefined }, text);
     const table = h(
       'table',
-      { class: 'cmp-table', testid: 'compare-table' },
+      { class: 'cmp-table', testid: 'compare-table', role: 'table' },
       h('caption', { class: 'app-sr' }, 'The runs side by side: settings, speed, test accuracy and state'),
       h(
         'thead',
-        {},
+        { role: 'rowgroup' },
         h(
           'tr',
-          {},
+          { role: 'row' },
           head('Run'),
           head('Settings'),
           head('Samples seen'),
@@ -231,12 +233,12 @@ export class ComparePanel {
           'MNIST is downloaded once for all of them. Starting them pauses the Training panel’s run, so they have the cores.',
       ),
       h('div', { class: 'cmp-presets', role: 'group', 'aria-label': 'Presets: the handout’s questions' }, h('span', { class: 'cmp-presets-label' }, 'Presets:'), ...this.presetButtons),
-      this.cards,
       h('div', { class: 'app-buttons cmp-actions', role: 'group', 'aria-label': 'All runs' }, ...Object.values(this.buttons)),
       this.note,
+      this.cards,
       this.legend,
       plots,
-      h('div', { class: 'cmp-table-box', tabindex: '0', role: 'region', 'aria-label': 'The runs side by side (scrolls sideways)' }, table),
+      h('div', { class: 'cmp-table-box' }, table),
       this.total,
     );
 
