@@ -113,6 +113,24 @@ describe('the curves', () => {
     ]);
   });
 
+  it('thinned to a point per pixel before aligning: the work does not grow with the runs; the last point kept', () => {
+    const n = 30000;
+    const x = Array.from({ length: n }, (_, i) => (i + 1) * 100);
+    const y = x.map((v) => 1 / v);
+    const { x: ax, columns } = alignSeries([{ x, y }, { x: x.slice(0, 1000), y: y.slice(0, 1000) }], 500);
+    expect(ax.length).toBeLessThanOrEqual(1000);
+    expect(ax[0]).toBe(100);
+    expect(ax[ax.length - 1]).toBe(n * 100);
+    expect(ax).toEqual([...ax].sort((a, b) => a - b));
+    expect(columns[0]!.filter((v) => v !== null)).toHaveLength(500);
+    expect(columns[1]!.filter((v) => v !== null)).toHaveLength(500);
+    ax.forEach((v, i) => {
+      if (columns[0]![i] !== null) expect(columns[0]![i]).toBe(1 / v);
+    });
+    // A repeated x (a point flushed twice at one count) keeps its last value.
+    expect(alignSeries([{ x: [1, 2, 2, 3], y: [5, 6, 7, 8] }]).columns).toEqual([[5, 7, 8]]);
+  });
+
   it('accuracy as one line per run: at an epoch\'s end the full evaluation stands for both', () => {
     const a = new AccuracySeries();
     a.add({ x: 0, accuracy: 0.1, full: false });

@@ -573,10 +573,14 @@ export class ComparePanel {
   private tick(): void {
     if (!this.dirty) return;
     this.dirty = false;
-    const loss = alignSeries(this.runs.map((r) => ({ x: r.loss.x, y: r.loss.smooth })));
-    this.lossPlot.set(loss.x, loss.columns, loss.x.length);
+    // Each run's loss thinned to a point per pixel before the lines are put on one axis: the work per redraw does not grow with the runs.
+    const loss = alignSeries(
+      this.runs.map((r) => ({ x: r.loss.x, y: r.loss.smooth })),
+      this.lossPlot.width,
+    );
+    this.lossPlot.set(loss.x, loss.columns);
     const accuracy = alignSeries(this.runs.map((r) => r.accuracy.combined()));
-    this.accuracyPlot.set(accuracy.x, accuracy.columns, accuracy.x.length);
+    this.accuracyPlot.set(accuracy.x, accuracy.columns);
 
     let total = 0;
     let running = 0;
@@ -593,21 +597,22 @@ export class ComparePanel {
       setText(c.accuracy, run.current ? formatAccuracy(run.current.accuracy) : '–');
       setText(c.best, run.best ? formatAccuracy(run.best.accuracy) : '–');
       setText(c.status, status);
-      c.accuracy.title = run.current ? `${formatCount(run.current.count)} test images after ${formatCount(run.current.samplesSeen)} samples` : '';
-      c.best.title = run.best ? `${formatCount(run.best.count)} test images after ${formatCount(run.best.samplesSeen)} samples` : '';
-      const d = run.row.dataset;
-      d['state'] = run.state;
-      d['samples'] = String(run.samplesSeen);
-      d['rate'] = String(Math.round(rate));
-      d['accuracy'] = run.current ? String(run.current.accuracy) : '';
-      d['best'] = run.best ? String(run.best.accuracy) : '';
-      d['tested'] = run.current ? String(run.current.count) : '0';
-      run.card.dataset['state'] = run.state;
+      const evaluated = (e: Evaluated | null) => (e ? `${formatCount(e.count)} test images after ${formatCount(e.samplesSeen)} samples` : '');
+      setAttr(c.accuracy, 'title', evaluated(run.current));
+      setAttr(c.best, 'title', evaluated(run.best));
+      // The row's figures as data, for scripts (and the browser tests): state, samples seen, samples/s, accuracy now and best, images of that test.
+      setAttr(run.row, 'data-state', run.state);
+      setAttr(run.row, 'data-samples', String(run.samplesSeen));
+      setAttr(run.row, 'data-rate', String(Math.round(rate)));
+      setAttr(run.row, 'data-accuracy', run.current ? String(run.current.accuracy) : '');
+      setAttr(run.row, 'data-best', run.best ? String(run.best.accuracy) : '');
+      setAttr(run.row, 'data-tested', run.current ? String(run.current.count) : '0');
+      setAttr(run.card, 'data-state', run.state);
       setText(run.status, capitalise(status));
       run.restart.hidden = run.state !== 'crashed';
       const label = run.training ? 'Pause' : run.state === 'paused' ? 'Continue' : 'Start';
       setText(run.toggle, label);
-      run.toggle.setAttribute('aria-label', `${label} run ${RUN_LETTERS[i]}`);
+      setAttr(run.toggle, 'aria-label', `${label} run ${RUN_LETTERS[i]}`);
       run.toggle.disabled = !run.training && !['new', 'idle', 'paused'].includes(run.state);
       run.remove.disabled = this.runs.length <= 1;
       run.fields.disabled = run.state === 'starting' || run.state === 'crashed' || run.state === 'fatal';
@@ -630,7 +635,7 @@ export class ComparePanel {
           ? `One run training: ${formatCount(total)} samples/s.`
           : `Each run trains in its own worker${coresText}: up to ${Math.min(MAX_RUNS, Math.max(1, cores))} at full speed side by side.`,
     );
-    this.total.dataset['total'] = String(Math.round(total));
+    setAttr(this.total, 'data-total', String(Math.round(total)));
     this.showDownloads();
   }
 
@@ -668,4 +673,9 @@ export class ComparePanel {
 
 function setText(e: HTMLElement, text: string): void {
   if (e.textContent !== text) e.textContent = text;
+}
+
+/** Sets an attribute only when it changes (a few times a second for every run: no needless style work). */
+function setAttr(e: HTMLElement, name: string, value: string): void {
+  if (e.getAttribute(name) !== value) e.setAttribute(name, value);
 }

@@ -95,16 +95,43 @@ export class AccuracySeries {
 }
 
 /**
- * Runs' series on one x axis: the union of their x values, sorted, and per run its
- * value at each x or null. `series[i]` is run i's (x, y) pairs, x ascending.
+ * Runs' series on one x axis for the overlaid plots: each series thinned to at most
+ * `limit` points (evenly by index, the last point kept: a plot shows no more than a
+ * point per pixel), then the union of their x values, sorted (a merge: each series'
+ * x ascending), and per series its value at each x or null. The work per call is
+ * bounded by `limit` and the number of series, however long the runs.
  */
-export function alignSeries(series: readonly { x: readonly number[]; y: readonly number[] }[]): { x: number[]; columns: (number | null)[][] } {
-  const xs = [...new Set(series.flatMap((s) => s.x))].sort((a, b) => a - b);
-  const index = new Map(xs.map((v, i) => [v, i]));
-  const columns = series.map((s) => {
-    const column: (number | null)[] = new Array<number | null>(xs.length).fill(null);
-    for (let j = 0; j < s.x.length; j++) column[index.get(s.x[j]!)!] = s.y[j]!;
-    return column;
+export function alignSeries(
+  series: readonly { x: readonly number[]; y: readonly number[] }[],
+  limit = Infinity,
+): { x: number[]; columns: (number | null)[][] } {
+  const thin = series.map(({ x, y }) => {
+    if (x.length <= limit) return { x, y };
+    const n = Math.max(2, Math.floor(limit));
+    const tx: number[] = [];
+    const ty: number[] = [];
+    for (let k = 0; k < n; k++) {
+      const i = k === n - 1 ? x.length - 1 : Math.floor((k * (x.length - 1)) / (n - 1));
+      tx.push(x[i]!);
+      ty.push(y[i]!);
+    }
+    return { x: tx, y: ty };
   });
+  const xs: number[] = [];
+  const columns: (number | null)[][] = thin.map(() => []);
+  const at = thin.map(() => 0);
+  for (;;) {
+    let next = Infinity;
+    thin.forEach((s, k) => {
+      if (at[k]! < s.x.length && s.x[at[k]!]! < next) next = s.x[at[k]!]!;
+    });
+    if (next === Infinity) break;
+    xs.push(next);
+    thin.forEach((s, k) => {
+      let value: number | null = null;
+      while (at[k]! < s.x.length && s.x[at[k]!] === next) value = s.y[at[k]!++]!; // a repeated x: its last value
+      columns[k]!.push(value);
+    });
+  }
   return { x: xs, columns };
 }

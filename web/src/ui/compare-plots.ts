@@ -164,25 +164,17 @@ export class OverlayPlot {
     );
   }
 
-  /**
-   * New data: the x values (sorted) and one column per run (null where a run has no
-   * point). Thinned to about two points per pixel column: a 3-epoch run has 1,800
-   * loss points, four runs on one axis more than a plot can show.
-   */
-  set(x: number[], columns: (number | null)[][], points: number): void {
+  /** The plot's width in CSS pixels (more points than this cannot be told apart). */
+  get width(): number {
+    return Math.max(100, Math.round(this.plot?.width ?? 400));
+  }
+
+  /** New data: the x values (sorted) and one column per run (null where a run has no point). */
+  set(x: number[], columns: (number | null)[][]): void {
     const floor = (v: number | null) => (v === null || !Number.isFinite(v) ? null : this.kind === 'loss' ? Math.max(v, LOSS_FLOOR) : v);
-    const limit = Math.max(100, 2 * Math.round(this.plot?.width ?? 400));
-    let keep: number[] | null = null;
-    if (x.length > limit) {
-      const step = x.length / limit;
-      keep = [];
-      for (let k = 0; k < limit; k++) keep.push(Math.floor(k * step));
-      if (keep[keep.length - 1] !== x.length - 1) keep.push(x.length - 1);
-    }
-    const pick = <T>(a: T[]): T[] => (keep ? keep.map((i) => a[i]!) : a);
-    this.data = [pick(x), ...columns.map((c) => pick(c).map(floor))];
+    this.data = [x, ...columns.map((c) => c.map(floor))];
     if (this.visible) this.plot?.setData(this.data);
     else this.stale = true;
-    this.empty.hidden = points > 0;
+    this.empty.hidden = x.length > 0;
   }
 }

@@ -118,6 +118,6 @@ export class SettingFields {
   }
 
   set disabled(disabled: boolean) {
-    for (const { field } of this.fields.values()) field.disabled = disabled;
+    for (const { field } of this.fields.values()) if (field.disabled !== disabled) field.disabled = disabled;
   }
 }
