@@ -238,4 +238,35 @@ describe('Compare runs', () => {
       await context.close();
     }
   }, 300_000);
+
+  it('one thing trains at a time: Start all pauses the Training panel\'s run, and its Start pauses the runs', async () => {
+    const context = await newContext(1280, 900);
+    try {
+      const { page, errors } = await openPage(context, `${env.server.url}#epochs=50&compare=epochs:50,seed:1|epochs:50,seed:2`);
+      await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 60_000 });
+      await page.getByTestId('start').click();
+      await page.waitForFunction(() => window.__cnnlab?.state() === 'running', null, { timeout: 60_000 });
+      await page.getByTestId('compare-start').click();
+      await expect.poll(() => states(page), { timeout: 60_000 }).toEqual(['running', 'running']);
+      expect(await page.evaluate(() => window.__cnnlab!.state())).toBe('paused');
+      expect(await page.getByTestId('status').textContent()).toMatch(/The Training panel’s run is paused: “Compare runs” has the cores/);
+      await page.getByTestId('start').click(); // "Continue"
+      await page.waitForFunction(() => window.__cnnlab?.state() === 'running', null, { timeout: 30_000 });
+      await expect.poll(() => states(page), { timeout: 30_000 }).toEqual(['paused', 'paused']);
+      expect(await page.getByTestId('compare-note').textContent()).toMatch(/the Training panel’s run has the cores now/);
+      // Pausing and going on keeps the runs' curves: they continue where they were.
+      const before = await page.getByTestId('compare-row').evaluateAll((rows) => rows.map((r) => Number((r as HTMLElement).dataset['samples'])));
+      expect(before.every((n) => n > 0)).toBe(true);
+      await page.getByTestId('compare-start').click();
+      await expect.poll(() => states(page), { timeout: 30_000 }).toEqual(['running', 'running']);
+      await expect
+        .poll(async () => (await page.getByTestId('compare-row').evaluateAll((rows) => rows.map((r) => Number((r as HTMLElement).dataset['samples'])))).every((n, i) => n > before[i]!), { timeout: 30_000 })
+        .toBe(true);
+      await page.getByTestId('compare-pause').click();
+      await expect.poll(() => states(page), { timeout: 30_000 }).toEqual(['paused', 'paused']);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 300_000);
 });
