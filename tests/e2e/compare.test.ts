@@ -269,4 +269,26 @@ describe('Compare runs', () => {
       await context.close();
     }
   }, 300_000);
+
+  it('a run that diverges says so in the core\'s words; the others train on', async () => {
+    const context = await newContext(1280, 900);
+    try {
+      const { page, errors } = await openPage(context, `${env.server.url}#compare=lr:10,epochs:1,train:2000|lr:0.01,epochs:1,train:2000`);
+      await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 60_000 });
+      await page.getByTestId('compare-start').click();
+      await expect.poll(() => states(page), { timeout: 120_000 }).toEqual(['diverged', 'done']);
+      const status = await page.getByTestId('compare-row').first().locator('.cmp-cell-status').textContent();
+      console.log(`diverged run: ${status}`);
+      // The core's message (cpp/network/model.h): where and why it stopped.
+      expect(status).toMatch(/^diverged: after [\d,]+ samples? \(epoch 1, λ = 10\): .*larger than 1000.*Lower the learning rate or reset\.$/);
+      expect(await page.getByTestId('compare-run').first().getByTestId('compare-run-status').textContent()).toBe(status!.charAt(0).toUpperCase() + status!.slice(1));
+      // A lower λ on its card: it may go on.
+      await page.getByTestId('compare-run').first().getByTestId('compare-lr').fill('0.01');
+      await page.getByTestId('compare-run').first().getByTestId('compare-lr').press('Enter');
+      await expect.poll(() => states(page), { timeout: 30_000 }).toEqual([expect.stringMatching(/^(paused|idle)$/), 'done']);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 300_000);
 });

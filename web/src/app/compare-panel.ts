@@ -20,7 +20,7 @@ import { alignSeries, AccuracySeries, LossSeries } from './series';
 import { OverlayPlot, legendSwatch, runColorToken } from '../ui/compare-plots';
 import { SettingFields } from '../ui/setting-fields';
 import type { PageState } from '../ui/controls';
-import { curvesCsv, defaultRuns, presetOf, presetRuns, PRESETS, RUN_LETTERS, runNames, settingsText } from './comparison';
+import { curvesCsv, defaultRuns, presetOf, presetRuns, PRESETS, RUN_LETTERS, runNames, sameRuns, settingsText } from './comparison';
 import { MAX_RUNS } from './settings';
 import { WorkerClient } from './worker-client';
 
@@ -260,8 +260,7 @@ export class ComparePanel {
   /** New runs from outside (a link opened, Back): the cards take them; runs that had a worker start afresh. */
   setRuns(runs: TrainSettings[] | null): void {
     const next = runs ?? defaultRuns();
-    const same = next.length === this.runs.length && next.every((s, i) => settingsText(s) === settingsText(this.runs[i]!.settings));
-    if (!same) this.replaceRuns(next);
+    if (!sameRuns(next, this.settings())) this.replaceRuns(next);
   }
 
   /** Stops every worker (the element was removed). */
@@ -547,13 +546,8 @@ export class ComparePanel {
     run.epochs = e.progress.epochs;
     run.samplesPerSec = e.progress.samplesPerSec;
     if (e.state !== 'idle' && e.state !== 'paused') run.loadingData = false;
-    if (settingsText(e.settings) !== settingsText(run.settings)) {
-      // The worker runs other settings than the card shows (the core refused a change): the card follows it.
-      run.settings = { ...e.settings };
-      run.fields.set(e.settings);
-      this.renumber();
-      this.options.changed(this.settings());
-    }
+    // (The card keeps what the user set: its fields check every value as the core does, and a
+    // change the worker refuses comes back as a notice on the card.)
     if (wasStarting && run.startWanted && (e.state === 'idle' || e.state === 'paused')) {
       run.startWanted = false;
       if (this.suspended) run.autoPaused = true;

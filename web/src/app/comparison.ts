@@ -81,10 +81,14 @@ export function defaultRuns(): TrainSettings[] {
   return presetRuns(PRESETS[0]!);
 }
 
+/** The same runs, setting for setting, in the same order. */
+export function sameRuns(a: readonly TrainSettings[], b: readonly TrainSettings[]): boolean {
+  return a.length === b.length && a.every((run, i) => (Object.keys(KEYS) as Key[]).every((k) => run[k] === b[i]![k]));
+}
+
 /** The preset these runs are, if any. */
 export function presetOf(runs: readonly TrainSettings[]): Preset | null {
-  const same = (a: readonly TrainSettings[], b: readonly TrainSettings[]) => a.length === b.length && a.every((run, i) => (Object.keys(KEYS) as Key[]).every((k) => run[k] === b[i]![k]));
-  return PRESETS.find((p) => same(runs, presetRuns(p))) ?? null;
+  return PRESETS.find((p) => sameRuns(runs, presetRuns(p))) ?? null;
 }
 
 /** One run's curves, as the page keeps them. */
