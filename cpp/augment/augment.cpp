@@ -267,7 +267,9 @@ namespace {
 using S = AugmentScratch;
 constexpr int kSide = kImageSide;  // 28
 
-// The normalised Gaussian G_σ truncated at radius ⌈3σ⌉, cached in the scratch.
+// The normalised Gaussian G_σ truncated at radius r = ⌈3σ⌉, cached in the scratch:
+// kernel[t + r] = g_t, and its entries split by the parity of their index,
+// kernelByParity[p][k] = kernel[2k + p] (the half-resolution blur's runs of taps).
 void ensure_kernel(AugmentScratch& s, float sigma) {
   if (s.kernelSigma == sigma) return;
   const int r = std::min(int(std::ceil(3.0 * double(sigma))), S::kMaxRadius);
@@ -277,6 +279,7 @@ void ensure_kernel(AugmentScratch& s, float sigma) {
     sum += w[t + r];
   }
   for (int t = 0; t <= 2 * r; ++t) s.kernel[t] = float(w[t] / sum);
+  for (int i = 0; i <= 2 * r; ++i) s.kernelByParity[i % 2][i / 2] = s.kernel[i];
   s.kernelRadius = r;
   s.kernelSigma = sigma;
 }
@@ -300,53 +303,145 @@ inline void convolve_row(float* out, const float* in, int step, const float* w, 
   store4(out + 24, a3 * splat4(scale));
 }
 
-// The two noise fields u, uniform in (−1, 1): 16-bit values n, four per draw (low
-// bits first), as (n − 32767.5)/32768, symmetric about 0 and exact. One row is seven
-// draws: 3 vectors of 8 and one of 4.
-typedef uint16_t u16x8 __attribute__((vector_size(16)));
-typedef uint16_t u16x4 __attribute__((vector_size(8)));
+// out[i] = scale·(Σ_{k<na} wa[k]·a[i + k·step] + Σ_{k<nb} wb[k]·b[i + k·step]) for
+// i = 0..15 (nb ≤ na ≤ nb + 1): the two runs of taps as two independent sums of 16
+// lanes, added at the end (8 WebAssembly registers of sums).
+inline void convolve16(float* out, const float* a, const float* wa, int na, const float* b, const float* wb,
+                       int nb, int step, float scale) {
+  f32x8 a0 = splat8(0.0f), a1 = splat8(0.0f), b0 = splat8(0.0f), b1 = splat8(0.0f);
+  for (int k = 0; k < nb; ++k, a += step, b += step) {
+    const f32x8 ka = splat8(wa[k]), kb = splat8(wb[k]);
+    a0 += ka * load8(a);
+    a1 += ka * load8(a + 8);
+    b0 += kb * load8(b);
+    b1 += kb * load8(b + 8);
+  }
+  if (na > nb) {
+    const f32x8 ka = splat8(wa[nb]);
+    a0 += ka * load8(a);
+    a1 += ka * load8(a + 8);
+  }
+  store8(out, (a0 + b0) * splat8(scale));
+  store8(out + 8, (a1 + b1) * splat8(scale));
+}
+
+// The two noise fields u, uniform in (−1, 1): bytes n, eight per draw (low bits
+// first), as (n − 127.5)/128, symmetric about 0 and exact (256 levels: variance
+// (1 − 2⁻¹⁶)/3, not measurably less after the blur than a continuous uniform's 1/3).
+// One row is four draws, of which 28 bytes are used: at columns 0..27 in order (full
+// resolution), or the first 14 at the even columns 0, 2, …, 26 and the next 14 at the
+// odd columns (half resolution; the values are independent, so which value lands
+// where is only a convention).
+typedef uint8_t u8x8 __attribute__((vector_size(8)));
 typedef int32_t i32x8 __attribute__((vector_size(32)));
-typedef int32_t i32x4 __attribute__((vector_size(16)));
-void fill_noise(AugmentScratch& s, uint64_t seed) {
+void fill_noise(AugmentScratch& s, uint64_t seed, bool half) {
+  if (s.noiseHalf != half) {  // the other layout's values are where this one's margins are
+    std::memset(s.noise, 0, sizeof s.noise);
+    s.noiseHalf = half;
+  }
   Rng rng(seed);
-  const float scale = 1.0f / 32768.0f;
   for (int f = 0; f < 2; ++f)
     for (int y = 0; y < kSide; ++y) {
-      uint16_t n[kSide];
-      for (int d = 0; d < kSide / 4; ++d) {
+      alignas(32) float u[32];
+      for (int d = 0; d < 4; ++d) {
         const uint64_t z = rng.next();
-        for (int j = 0; j < 4; ++j) n[4 * d + j] = uint16_t(z >> (16 * j));
+        u8x8 n;
+        std::memcpy(&n, &z, sizeof n);  // little-endian (x86, WebAssembly): byte j is z >> 8j
+        const f32x8 v = __builtin_convertvector(__builtin_convertvector(n, i32x8) - 128, f32x8);
+        store8(u + 8 * d, (v + splat8(0.5f)) * splat8(1.0f / 128.0f));
       }
-      float* row = s.noise[f] + y * S::kNoiseStride + S::kMaxRadius;
-      for (int x = 0; x < 24; x += 8) {
-        u16x8 v;
-        std::memcpy(&v, n + x, sizeof v);
-        const f32x8 u = __builtin_convertvector(__builtin_convertvector(v, i32x8) - 32768, f32x8);
-        store8(row + x, (u + splat8(0.5f)) * splat8(scale));
+      float* row = s.noise[f] + y * S::kNoiseStride;
+      if (half) {
+        std::memcpy(row + S::kHalfMargin, u, 14 * sizeof(float));
+        std::memcpy(row + S::kHalfSegment + S::kHalfMargin, u + 14, 14 * sizeof(float));
+      } else {
+        std::memcpy(row + S::kFullMargin, u, kSide * sizeof(float));
       }
-      u16x4 v;
-      std::memcpy(&v, n + 24, sizeof v);
-      const f32x4 u = __builtin_convertvector(__builtin_convertvector(v, i32x4) - 32768, f32x4);
-      store4(row + 24, (u + splat4(0.5f)) * splat4(scale));
     }
 }
 
-// field[0], field[1] ← α·(G_σ ⋆ u) for two fields u of uniform noise in (−1, 1)
-// (zero beyond the 28×28 image). Separable: a horizontal pass from the zero-margined
-// noise rows, then a vertical pass that skips rows outside the image.
-void elastic_field(AugmentScratch& s, float alpha, float sigma, uint64_t seed) {
-  ensure_kernel(s, sigma);
+// At full resolution: field ← α·(G_σ ⋆ u), separable, a horizontal pass from the
+// zero-margined noise rows, then a vertical pass that skips rows outside the image.
+void elastic_field_full(AugmentScratch& s, float alpha, uint64_t seed) {
   const int r = s.kernelRadius, taps = 2 * r + 1;
   const float* k = s.kernel;
-  fill_noise(s, seed);
+  fill_noise(s, seed, false);
   for (int f = 0; f < 2; ++f) {
     for (int y = 0; y < kSide; ++y)  // horizontal: every tap, zero margins
-      convolve_row(s.rows + y * 32, s.noise[f] + y * S::kNoiseStride + (S::kMaxRadius - r), 1, k, taps, 1.0f);
+      convolve_row(s.rows + y * 32, s.noise[f] + y * S::kNoiseStride + (S::kFullMargin - r), 1, k, taps, 1.0f);
     for (int y = 0; y < kSide; ++y) {  // vertical: only the rows inside the image
       const int t0 = std::max(0, r - y), t1 = std::min(taps, kSide + r - y);
       convolve_row(s.field[f] + y * kSide, s.rows + (y + t0 - r) * 32, 32, k + t0, t1 - t0, alpha);
     }
   }
+}
+
+// field (28×28) ← the 15×15 grid g (rows of 16; point (i, j) at x = 2i, y = 2j)
+// upsampled ×2 bilinearly: g itself at even x and y; (a + b)·½ of the two neighbours
+// between them, first along x (each grid row, into its even row of the field; the
+// row at y = 28 into `last`), then along y (the odd rows).
+void upsample2(float* field, const float* g, float* last) {
+  for (int j = 0; j < S::kHalfGrid; ++j) {
+    // x = 0..31 in four runs of 8 (x = 28..31, past the row, land in the next row,
+    // an odd one, which is written after): g[4b..4b+3] interleaved with the means.
+    float* out = j < S::kHalfGrid - 1 ? field + 2 * j * kSide : last;
+    const float* row = g + j * 16;
+    for (int b = 0; b < 4; ++b) {
+      const f32x4 a = load4(row + 4 * b), m = (a + load4(row + 4 * b + 1)) * splat4(0.5f);
+      store4(out + 8 * b, __builtin_shufflevector(a, m, 0, 4, 1, 5));
+      store4(out + 8 * b + 4, __builtin_shufflevector(a, m, 2, 6, 3, 7));
+    }
+  }
+  for (int y = 1; y < kSide; y += 2) {
+    const float* above = field + (y - 1) * kSide;
+    const float* below = y + 1 < kSide ? above + 2 * kSide : last;
+    float* out = field + y * kSide;
+    for (int x = 0; x < kSide; x += 4) store4(out + x, (load4(above + x) + load4(below + x)) * splat4(0.5f));
+  }
+}
+
+// At half resolution: α·(G_σ ⋆ u) exactly at the 15×15 points (2i, 2j), i, j = 0..14
+// (x and y = 0, 2, …, 28), then bilinear in between (upsample2). Horizontal pass: for
+// each of the 28 noise rows, the 16 lanes x = 2i (i = 0..15) take the even taps from
+// the even columns and the odd taps from the odd columns,
+//   h[i] = Σ_m g_{2m}·u[2(i + m)] + Σ_m g_{2m+1}·u[2(i + m) + 1]   (|2m|, |2m + 1| ≤ r);
+// vertical pass: for y = 2j, the taps t on the rows 0 ≤ y + t ≤ 27, as two runs
+// (t0, t0 + 2, … and t0 + 1, t0 + 3, …).
+void elastic_field_half(AugmentScratch& s, float alpha, uint64_t seed) {
+  const int r = s.kernelRadius;
+  fill_noise(s, seed, true);
+  // Even taps t = 2m, m = −⌊r/2⌋ … ⌊r/2⌋: kernel indices 2m + r, of r's parity.
+  const int evenFirst = -(r / 2), evenTaps = 2 * (r / 2) + 1;
+  const int oddFirst = -((r + 1) / 2), oddTaps = 2 * ((r + 1) / 2);  // t = 2m + 1
+  const float* evenW = s.kernelByParity[r % 2];
+  const float* oddW = s.kernelByParity[1 - r % 2];
+  for (int f = 0; f < 2; ++f) {
+    for (int y = 0; y < kSide; ++y) {
+      const float* even = s.noise[f] + y * S::kNoiseStride + S::kHalfMargin;  // u[0], u[2], …
+      const float* odd = even + S::kHalfSegment;                              // u[1], u[3], …
+      if (evenTaps > oddTaps)
+        convolve16(s.rows + y * 16, even + evenFirst, evenW, evenTaps, odd + oddFirst, oddW, oddTaps, 1, 1.0f);
+      else
+        convolve16(s.rows + y * 16, odd + oddFirst, oddW, oddTaps, even + evenFirst, evenW, evenTaps, 1, 1.0f);
+    }
+    for (int j = 0; j < S::kHalfGrid; ++j) {
+      const int y = 2 * j, t0 = std::max(-r, -y), t1 = std::min(r, kSide - 1 - y);
+      const int n = t1 - t0 + 1, i0 = t0 + r;  // taps t0..t1: kernel indices i0 …
+      const float* in = s.rows + (y + t0) * 16;
+      convolve16(s.grid + j * 16, in, s.kernelByParity[i0 % 2] + i0 / 2, (n + 1) / 2, in + 16,
+                 s.kernelByParity[(i0 + 1) % 2] + (i0 + 1) / 2, n / 2, 32, alpha);
+    }
+    upsample2(s.field[f], s.grid, s.lastRow);
+  }
+}
+
+// field[0], field[1] ← α·(G_σ ⋆ u) for two fields u of uniform noise in (−1, 1)
+// (zero beyond the 28×28 image): exactly for σ < kHalfSigma, at half resolution with
+// bilinear interpolation from σ = kHalfSigma on (see the header).
+void elastic_field(AugmentScratch& s, float alpha, float sigma, uint64_t seed) {
+  ensure_kernel(s, sigma);
+  if (sigma >= S::kHalfSigma) elastic_field_half(s, alpha, seed);
+  else elastic_field_full(s, alpha, seed);
 }
 
 // Lane-wise a > b ? a : b and a < b ? a : b, by masks (GCC and Clang alike). The
@@ -392,17 +487,31 @@ void change_stroke(AugmentScratch& s, float amount) {
 inline f32x8 select8(i32x8 mask, f32x8 a, f32x8 b) {
   return (f32x8)(((i32x8)a & mask) | ((i32x8)b & ~mask));
 }
-// Clamped to [lo, hi] (finite values).
+// Clamped to [lo, hi]: v < lo ? lo : v, then v > hi ? hi : v. In WebAssembly these
+// selects are exactly pmax(v, lo) and pmin(v, hi), one instruction each in V8 (LLVM
+// would make the masks f32x4.max/min, which V8 expands to NaN-handling sequences).
 inline f32x8 clamp8(f32x8 v, float lo, float hi) {
+#if defined(__wasm_simd128__)
+  f32x4 a = low4(v), b = high4(v);
+  a = __builtin_wasm_pmin_f32x4(__builtin_wasm_pmax_f32x4(a, splat4(lo)), splat4(hi));
+  b = __builtin_wasm_pmin_f32x4(__builtin_wasm_pmax_f32x4(b, splat4(lo)), splat4(hi));
+  return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7);
+#else
   v = select8(v < splat8(lo), splat8(lo), v);
   return select8(v > splat8(hi), splat8(hi), v);
+#endif
 }
-// ⌊v⌋ for v in [−1, 28], exactly std::floor: truncate v + 2 (≥ 1), and step down if
-// v + 2 was rounded up to the next integer.
+// ⌊v⌋ for |v| < 2²², exactly std::floor: v + 1.5·2²³ lies in [2²³, 2²⁴), where the
+// floats are the integers, so subtracting 1.5·2²³ again gives v rounded to an integer
+// (+0 for 0); step down by 1 where that is above v. Plain additions: no conversion
+// to integers (a sequence of several instructions in V8).
+constexpr float kRound = 12582912.0f;  // 1.5·2²³
 inline f32x8 floor8(f32x8 v) {
-  const f32x8 f = __builtin_convertvector(__builtin_convertvector(v + splat8(2.0f), i32x8), f32x8) - splat8(2.0f);
-  return f + __builtin_convertvector(f > v, f32x8);  // mask −1 where f > v
+  const f32x8 r = (v + splat8(kRound)) - splat8(kRound);
+  return r - (f32x8)((i32x8)splat8(1.0f) & (r > v));
 }
+// The integer value of v, an integer in [0, 2²³): the low bits of v + 2²³.
+inline i32x8 to_int8(f32x8 v) { return (i32x8)(v + splat8(8388608.0f)) - 0x4B000000; }
 
 struct Affine {  // p_src = (p − t) + B·(p − o), o = c + t; see apply_augment
   float b11, b12, b21, b22, tx, ty, ox, oy;
@@ -438,25 +547,27 @@ void sample_bilinear(float* out, const float* src, AugmentScratch& s, const Affi
     const f32x8 x0 = floor8(sx), y0 = floor8(sy);
     store8(s.fracX + i, sx - x0);  // exact
     store8(s.fracY + i, sy - y0);
-    const i32x8 at = (__builtin_convertvector(y0, i32x8) + 1) * S::kSrcStride + __builtin_convertvector(x0, i32x8) + 1;
+    const i32x8 at = to_int8((y0 + splat8(1.0f)) * splat8(float(S::kSrcStride)) + (x0 + splat8(1.0f)));  // exact
     std::memcpy(s.at + i, &at, sizeof at);
   }
-  // 2. The four taps.
+  // 2. The four taps, as two pairs of neighbours: (a, b) = q[0], q[1] into `top` and
+  //    (c, d) = q[stride], q[stride + 1] into `bottom`, one 8-byte copy each.
   for (int i = 0; i < S::kPixels; ++i) {
     const float* q = src + s.at[i];
-    s.tap[0][i] = q[0];
-    s.tap[1][i] = q[1];
-    s.tap[2][i] = q[S::kSrcStride];
-    s.tap[3][i] = q[S::kSrcStride + 1];
+    std::memcpy(s.top + 2 * i, q, 2 * sizeof(float));
+    std::memcpy(s.bottom + 2 * i, q + S::kSrcStride, 2 * sizeof(float));
   }
   // 3. top = a + fx·(b − a), bottom = c + fx·(d − c), out = top + fy·(bottom − top):
-  //    exactly a for fx = fy = 0, so integer coordinates copy pixels.
-  for (int i = 0; i < S::kPixels; i += 8) {
-    const f32x8 fx = load8(s.fracX + i), fy = load8(s.fracY + i);
-    const f32x8 a = load8(s.tap[0] + i), b = load8(s.tap[1] + i), c = load8(s.tap[2] + i),
-                d = load8(s.tap[3] + i);
-    const f32x8 top = a + fx * (b - a), bottom = c + fx * (d - c);
-    store8(out + i, top + fy * (bottom - top));
+  //    exactly a for fx = fy = 0, so integer coordinates copy pixels. Four pixels at a
+  //    time, the pairs separated by shuffles.
+  for (int i = 0; i < S::kPixels; i += 4) {
+    const f32x4 fx = load4(s.fracX + i), fy = load4(s.fracY + i);
+    const f32x4 p0 = load4(s.top + 2 * i), p1 = load4(s.top + 2 * i + 4);
+    const f32x4 q0 = load4(s.bottom + 2 * i), q1 = load4(s.bottom + 2 * i + 4);
+    const f32x4 a = __builtin_shufflevector(p0, p1, 0, 2, 4, 6), b = __builtin_shufflevector(p0, p1, 1, 3, 5, 7);
+    const f32x4 c = __builtin_shufflevector(q0, q1, 0, 2, 4, 6), d = __builtin_shufflevector(q0, q1, 1, 3, 5, 7);
+    const f32x4 top = a + fx * (b - a), bottom = c + fx * (d - c);
+    store4(out + i, top + fy * (bottom - top));
   }
 }
 

@@ -11,7 +11,8 @@
 // where cnnlab's step time goes: each stage (the three 5×5 kernels and the work
 // between them) timed inside the WASM module and natively, against the multiply-add
 // ceiling measured in the same binary (tests/bench/kernels.ts); cnnlab's training
-// samples/s with data augmentation off, mild and strong; and the targets.
+// samples/s with data augmentation off, mild and strong (and strong with elastic σ 3.9
+// and 8); and the targets.
 // --json: the same as one JSON document on stdout (nothing else goes to stdout;
 // use `npm run -s bench -- --json`, since npm itself prints a banner).
 import { readFileSync } from 'node:fs';

@@ -141,11 +141,15 @@ const AugmentOptions& augment_options(int64_t which) {
       [] { AugmentOptions o; o.rotation = 8; o.scale = 0.08f; o.shift = 2; return o; }(),  // affine
       [] { AugmentOptions o; o.elasticAlpha = 20; return o; }(),                            // σ 4
       [] { AugmentOptions o; o.elasticAlpha = 20; o.elasticSigma = 8; return o; }(),       // widest σ
+      // strong with the widest σ whose field is computed exactly, and with the widest σ
+      [] { AugmentOptions o = AugmentOptions::strong(); o.elasticSigma = 3.9f; return o; }(),
+      [] { AugmentOptions o = AugmentOptions::strong(); o.elasticSigma = 8; return o; }(),
       [] { AugmentOptions o; o.stroke = 0.7f; return o; }(),
   };
   return sets[which];
 }
-const char* kAugmentSetNames[] = {"mild", "strong", "affine", "elastic", "elastic-sigma8", "stroke"};
+const char* kAugmentSetNames[] = {"mild",           "strong",          "affine",        "elastic",
+                                  "elastic-sigma8", "strong-sigma3.9", "strong-sigma8", "stroke"};
 
 void BM_Augment(benchmark::State& state) {
   const AugmentOptions& o = augment_options(state.range(0));
@@ -161,7 +165,7 @@ void BM_Augment(benchmark::State& state) {
   }
   state.counters["samples/s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_Augment)->DenseRange(0, 5)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Augment)->DenseRange(0, 7)->Unit(benchmark::kMicrosecond);
 
 // One per-sample SGD step of the core's training run (Model::train, batch 1 as the
 // handout) with augmentation off (arg −1) or the option set above (arg ≥ 0): the
@@ -179,7 +183,7 @@ void BM_TrainAugmented(benchmark::State& state) {
     if (m.train(1).status != TrainStatus::Ok) state.SkipWithError("training stopped");
   state.counters["samples/s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_TrainAugmented)->Arg(-1)->DenseRange(0, 5)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_TrainAugmented)->Arg(-1)->DenseRange(0, 7)->Unit(benchmark::kMicrosecond);
 
 void BM_Inference(benchmark::State& state) {
   Model m(Config{}, 1);

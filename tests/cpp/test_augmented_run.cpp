@@ -243,7 +243,9 @@ TEST(AugmentedRun, AVersion1CheckpointIsRefusedWithAClearMessage) {
 // values and the parameters' bits are pinned, natively and (the same test binary
 // built with Emscripten) in WebAssembly, so native = WASM holds with augmentation on.
 // Pinned with the v128 kernels (their ΔK sums 4 lane partials per tap: the merge of the
-// kernel work moved these values once, deliberately, in the 8th digit).
+// kernel work moved these values once, deliberately, in the 8th digit). The elastic
+// case re-pinned once when σ ≥ 4 went to half resolution with byte noise (the mild
+// case, without elastic distortion, kept its bits).
 TEST(AugmentedRun, PinnedValuesAreTheSameNativelyAndInWebAssembly) {
   const auto& test = mnist("t10k");
   struct Case { AugmentOptions a; int batch; float momentum; double loss[3]; uint64_t params; };
@@ -251,7 +253,7 @@ TEST(AugmentedRun, PinnedValuesAreTheSameNativelyAndInWebAssembly) {
       {AugmentOptions::mild(), 16, 0.9f,
        {1.6950940718385701, 0.83909541651430264, 0.60401529224239403}, 0x635923bdfb944c94ull},
       {everything(), 1, 0.0f,
-       {1.6046169188452004, 0.90209279616828231, 0.66216470459882737}, 0x9d1ac7b4db12a194ull},
+       {1.6124341136355398, 0.9097299428843223, 0.65439549962275101}, 0x4162693bbece44feull},
   };
   for (const Case& k : cases) {
     TrainOptions o = augmented(k.a, k.batch, k.momentum, LrSchedule::Cosine);

@@ -304,3 +304,34 @@ export async function drawDigitOn(page: Page, pad: Locator, digit: number): Prom
     await page.mouse.up();
   }
 }
+
+/** The contexts of the responsive tests: a touch phone, a tablet and a laptop. */
+export const DEVICES = {
+  phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 3 },
+  tablet: { viewport: { width: 768, height: 1024 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
+  laptop: { viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 },
+} as const;
+
+/**
+ * drawDigit with a finger: touchStart, touchMoves, touchEnd through the DevTools
+ * protocol (the page gets touch and pointer events of type "touch", as on a phone).
+ */
+export async function drawDigitTouch(page: Page, pad: Locator, digit: number): Promise<void> {
+  await pad.scrollIntoViewIfNeeded();
+  const box = await pad.boundingBox();
+  if (!box) throw new Error('no draw pad');
+  const cdp = await page.context().newCDPSession(page);
+  const sx = box.width / 280;
+  const sy = box.height / 280;
+  const at = ([x, y]: Point) => ({ x: box.x + x * sx, y: box.y + y * sy, id: 1, radiusX: 4, radiusY: 4, force: 1 });
+  try {
+    for (const stroke of DIGIT_STROKES[digit]!) {
+      const [first, ...rest] = stroke;
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [at(first!)] });
+      for (const p of rest) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [at(p)] });
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    }
+  } finally {
+    await cdp.detach();
+  }
+}

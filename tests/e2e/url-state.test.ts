@@ -9,8 +9,9 @@ import { browserAndServer, openPage, screenshotPath } from './helpers';
 
 const env = browserAndServer();
 
-// The keys of web/src/app/settings.ts: λ, batch, epochs, f, pooling, seed, training-set size.
-const LINK = 'lr=0.02&batch=4&epochs=1&f=tanh&pool=max&seed=7&train=2000';
+// The keys of web/src/app/settings.ts: λ, batch, epochs, f, pooling, seed, training-set size,
+// data augmentation (its random draws must repeat too).
+const LINK = 'lr=0.02&batch=4&epochs=1&f=tanh&pool=max&seed=7&train=2000&aug=mild';
 
 /** Opens the link, checks the controls, trains the whole run (exactly 2,000 samples) and returns the loss series. */
 async function run(hash: string, screenshot?: string): Promise<{ loss: number[]; hash: string }> {
@@ -27,6 +28,7 @@ async function run(hash: string, screenshot?: string): Promise<{ loss: number[];
       pool: await page.getByTestId('pooling').inputValue(),
       seed: await page.getByTestId('seed').inputValue(),
       train: await page.getByTestId('train-size').inputValue(),
+      aug: await page.getByTestId('augment').inputValue(),
     };
     expect(shown).toEqual(Object.fromEntries([...params.entries()]));
 

@@ -228,6 +228,73 @@ describe('the teaching components in headless Chromium', () => {
     expect(median).toBeLessThan(5);
   });
 
+  it('NetworkView with an explanation open: new inputs update it at most every 100 ms, only the cells that change, inside its own layout', async () => {
+    await draw('7');
+    const r = await page.evaluate(async () => {
+      type Net = { select(cell: { key: string; index: number }): void };
+      const demo = (window as unknown as Demo).cnnlabDemo as Demo['cnnlabDemo'] & { pad: { setImage(image: Float32Array): void }; net: Net };
+      const drawn = demo.input()!.slice();
+      // inputs that differ as a drawing does: the ink a little lighter or darker each time
+      const shifted = (k: number) => drawn.map((v) => v * (0.55 + 0.45 * Math.abs(Math.sin(k))));
+      const frame = () => new Promise<number>((resolve) => requestAnimationFrame(() => resolve(performance.now())));
+      demo.net.select({ key: 'forward:conv2', index: 64 + 3 * 8 + 3 }); // C²₂(4,4): 4 maps × 25 products
+      await frame();
+      await frame();
+      const panel = document.querySelector<HTMLElement>('[data-testid="explain-network"]')!;
+      const kernels = [...panel.querySelectorAll('table[aria-label="the kernel"]')];
+      const windows = [...panel.querySelectorAll('table[aria-label="the 5×5 window"]')];
+      let renders = 0;
+      let typesets = 0;
+      let kernelChanges = 0;
+      let windowChanges = 0;
+      const inside = (node: Node, tables: Element[]) => tables.some((t) => t.contains(node));
+      const observer = new MutationObserver((records) => {
+        for (const m of records) {
+          if (m.target === panel && m.attributeName === 'data-recomputed') renders++;
+          if (m.type === 'childList' && (m.target as Element).classList?.contains('cl-ex-eq')) typesets++;
+          if (inside(m.target, kernels)) kernelChanges++;
+          if (inside(m.target, windows)) windowChanges++;
+        }
+      });
+      observer.observe(panel, { attributes: true, childList: true, characterData: true, subtree: true, attributeOldValue: false });
+      // a student drawing: a new input every frame for 600 ms
+      const start = performance.now();
+      let inputs = 0;
+      while (performance.now() - start < 600) {
+        demo.pad.setImage(shifted(inputs++));
+        await frame();
+      }
+      const elapsed = performance.now() - start;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await frame();
+      await frame();
+      observer.disconnect();
+      const style = getComputedStyle(panel);
+      return {
+        inputs,
+        elapsed,
+        renders,
+        typesets,
+        kernelChanges,
+        windowChanges,
+        contain: style.contain,
+        value: Number(panel.dataset['value']),
+        recomputed: Number(panel.dataset['recomputed']),
+        key: panel.dataset['key'],
+      };
+    });
+    console.log(`explanation while drawing: ${r.inputs} inputs in ${r.elapsed.toFixed(0)} ms → ${r.renders} updates, ${r.typesets} typesettings; mutations in the kernel grids ${r.kernelChanges}, in the windows ${r.windowChanges}`);
+    expect(r.key).toBe('forward:conv2');
+    expect(r.inputs).toBeGreaterThan(10);
+    expect(r.renders).toBeGreaterThanOrEqual(2); // it follows the drawing …
+    expect(r.renders).toBeLessThanOrEqual(Math.ceil((r.elapsed + 300) / 100) + 1); // … at most every 100 ms
+    expect(r.typesets).toBeLessThanOrEqual(Math.ceil((r.elapsed + 300) / 120) + 1); // KaTeX at most every 120 ms
+    expect(r.kernelChanges).toBe(0); // the kernels do not change with the input: their cells are not touched
+    expect(r.windowChanges).toBeGreaterThan(0); // the windows do
+    expect(r.contain === 'content' || r.contain === 'strict' || (/layout/.test(r.contain) && /paint/.test(r.contain)), r.contain).toBe(true);
+    expect(Math.abs(r.recomputed - r.value)).toBeLessThanOrEqual(Math.max(1e-6, 1e-5 * Math.abs(r.value))); // the last input's numbers
+  });
+
   it('NetworkView takes its shapes, f and pooling from the tensors (other configs)', async () => {
     await draw('7');
     await page.selectOption('#config', 'wide'); // 8 / 12 / 100, untrained

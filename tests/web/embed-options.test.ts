@@ -7,7 +7,7 @@ import { parseEmbedOptions } from '../../web/src/embed/options';
 import { fontFaces, scopeCss, withoutFontFaces } from '../../web/src/embed/scope-css';
 
 const from = (attrs: Record<string, string>) => (name: string) => attrs[name] ?? null;
-const KNOWN = ['training', 'plots', 'draw', 'weights', 'network', 'test', 'backprop', 'compare'];
+const KNOWN = ['training', 'plots', 'draw', 'weights', 'why', 'network', 'test', 'backprop', 'compare'];
 
 describe('parseEmbedOptions', () => {
   it('no options: every panel, the default settings, no autoplay', () => {
@@ -24,7 +24,7 @@ describe('parseEmbedOptions', () => {
   it('panels: the listed ones in the page order; the rest hidden (by App or by the element)', () => {
     const o = parseEmbedOptions(from({ panels: 'network, draw' }), KNOWN);
     expect(o.panels).toEqual(['draw', 'network']);
-    expect(o.options.hidden).toEqual(['training', 'plots', 'weights', 'backprop', 'test', 'compare']);
+    expect(o.options.hidden).toEqual(['training', 'plots', 'weights', 'why', 'backprop', 'test', 'compare']);
     expect(o.alsoHidden).toEqual([]); // every panel of the page is one App can hide (#hide= too)
     expect(parseEmbedOptions(from({ panels: 'backprop DRAW' }), KNOWN).panels).toEqual(['draw', 'backprop']);
   });
@@ -35,12 +35,12 @@ describe('parseEmbedOptions', () => {
 
   it('settings: checked as in the URL hash; a bad value keeps the default', () => {
     const o = parseEmbedOptions(
-      from({ seed: '3', lr: '0.02', activation: 'tanh', pooling: 'max', 'train-size': '10000', epochs: '7', batch: '8', model: 'training' }),
+      from({ seed: '3', lr: '0.02', activation: 'tanh', pooling: 'max', 'train-size': '10000', epochs: '7', batch: '8', augment: 'mild', model: 'training' }),
       KNOWN,
     );
-    expect(o.options.settings).toMatchObject({ seed: 3, learningRate: 0.02, activation: 'tanh', pooling: 'max', trainSize: 10000, epochs: 7, batchSize: 8 });
+    expect(o.options.settings).toMatchObject({ seed: 3, learningRate: 0.02, activation: 'tanh', pooling: 'max', trainSize: 10000, epochs: 7, batchSize: 8, augment: 'mild' });
     expect(o.options.model).toBe('training');
-    const bad = parseEmbedOptions(from({ seed: '-1', lr: 'fast', activation: 'gelu', 'train-size': '12' }), KNOWN);
+    const bad = parseEmbedOptions(from({ seed: '-1', lr: 'fast', activation: 'gelu', 'train-size': '12', augment: 'rot=90' }), KNOWN);
     expect(bad.options.settings).toEqual(DEFAULT_SETTINGS);
     // any subset of the first N training images from 100 to 60,000, not only the menu's sizes
     expect(parseEmbedOptions(from({ 'train-size': '2000' }), KNOWN).options.settings.trainSize).toBe(2000);
@@ -57,10 +57,11 @@ describe('parseEmbedOptions', () => {
 });
 
 describe('scopeCss', () => {
-  it('page-level selectors become :host; width media queries become container queries', () => {
+  it('page-level selectors become :host (:root also the top element, for the theme); width media queries become container queries', () => {
     const css = ":root{--a:1}\nhtml {\n  x: 1;\n}\nbody {\n  margin: 0;\n}\nbody[data-state='running'] .dot::before{color:red}\n@media (max-width: 700px) {\n  body { font-size: 15px; }\n  .app-grid { gap: 1px; }\n}\n@media (prefers-reduced-motion: reduce) { * { x: 0 } }\n.tbody { y: 1 } .card body-text {}";
     const out = scopeCss(css);
-    expect(out).toContain(':host{--a:1}');
+    expect(out).toContain(':host, .cnnlab-root{--a:1}');
+    expect(scopeCss(":root[data-theme='dark']{--a:2}")).toBe(".cnnlab-root[data-theme='dark']{--a:2}");
     expect(out).toContain(':host {\n  x: 1;');
     expect(out).toContain(':host {\n  margin: 0;');
     expect(out).toContain(":host([data-state='running']) .dot::before");

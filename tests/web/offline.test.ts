@@ -31,13 +31,17 @@ describe('service worker policy', () => {
     ]);
   });
 
-  it('never precaches MNIST; takes hashed assets from the HTTP cache, fonts only if the page used them', () => {
+  it('never precaches MNIST; takes hashed assets from the HTTP cache, the fonts of its equations always, other fonts only if the page used them', () => {
     expect(isDataPath('data/mnist/train-images-idx3-ubyte.gz')).toBe(true);
     expect(isDataPath('models/cnnlab-default.json')).toBe(false);
     expect(precacheMode('assets/cnnlab-KGSOD7Qf.wasm')).toBe('force-cache');
     expect(precacheMode('assets/app-C9fEkP0q.js')).toBe('force-cache');
     expect(precacheMode('assets/train.worker-6OhiefU4.js')).toBe('force-cache');
-    expect(precacheMode('assets/KaTeX_Main-Regular-B22Nviop.woff2')).toBe('if-used');
+    for (const font of ['Main-Regular-B22Nviop', 'Math-Italic-t53AETM-', 'Size1-Regular-mCD8mA8B', 'Size2-Regular-Dy4dx90m', 'Size3-Regular-gV2CO0n9', 'Size4-Regular-Dl5lxZxV', 'AMS-Regular-BQhdFMY1'])
+      expect(precacheMode(`assets/KaTeX_${font}.woff2`), font).toBe('force-cache');
+    expect(precacheMode('assets/KaTeX_Fraktur-Regular-CTYiF6lA.woff2')).toBe('if-used');
+    expect(precacheMode('assets/KaTeX_Main-Bold-Cx986IdX.woff2')).toBe('if-used');
+    expect(precacheMode('assets/KaTeX_Main-Regular-B22Nviop.ttf')).toBe('if-used');
     expect(precacheMode('index.html')).toBe('no-cache');
     expect(precacheMode('cnn-lab.js')).toBe('no-cache'); // a stable name: its content changes per deploy
     expect(precacheMode('models/cnnlab-default.json')).toBe('no-cache');

@@ -13,18 +13,18 @@ describe('settings in the URL hash', () => {
   it('is empty for the defaults and round-trips every setting', () => {
     expect(formatHash({ settings: DEFAULT_SETTINGS, compare: null, model: 'pretrained', hidden: [] })).toBe('');
     const options = {
-      settings: { learningRate: 0.02, batchSize: 8, epochs: 5, activation: 'tanh', pooling: 'max', seed: 7, trainSize: 10000, speed: 200 } as const,
+      settings: { learningRate: 0.02, batchSize: 8, epochs: 5, activation: 'tanh', pooling: 'max', seed: 7, trainSize: 10000, speed: 200, augment: 'mild' } as const,
       compare: null,
       model: 'training' as const,
       hidden: ['test' as const, 'network' as const],
     };
     const hash = formatHash(options);
-    expect(hash).toBe('#lr=0.02&batch=8&epochs=5&f=tanh&pool=max&seed=7&train=10000&speed=200&model=training&hide=test,network');
+    expect(hash).toBe('#lr=0.02&batch=8&epochs=5&f=tanh&pool=max&seed=7&train=10000&speed=200&aug=mild&model=training&hide=test,network');
     expect(parseHash(hash)).toEqual(options);
   });
 
   it('ignores bad or unknown values', () => {
-    const page = parseHash('#lr=-3&batch=0&epochs=0&f=softsign&pool=median&seed=x&train=5&speed=7&model=x&hide=everything,plots&foo=1');
+    const page = parseHash('#lr=-3&batch=0&epochs=0&f=softsign&pool=median&seed=x&train=5&speed=7&aug=lots&model=x&hide=everything,plots&foo=1');
     expect(page).toEqual({ settings: DEFAULT_SETTINGS, compare: null, model: 'pretrained', hidden: ['plots'] });
   });
 

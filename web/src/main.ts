@@ -2,6 +2,7 @@
 // scripts, so the page works under `script-src 'self' 'wasm-unsafe-eval'`.
 // The page is one user of App: the document holds the skeleton, the options live
 // in the URL hash (a link reproduces a run), window.__cnnlab has the test hooks.
+import './ui/theme.css';
 import './ui/components.css';
 import './styles.css';
 import './ui/a11y.css';
@@ -11,6 +12,9 @@ import { keepDownloadsOffline, registerServiceWorker } from './app/offline';
 import { pageFiles } from './data/file-share';
 import { formatHash, formatRuns, PANELS, parseHash } from './app/settings';
 import type {} from './app/test-hooks'; // declares window.__cnnlab
+import { themeToggle } from './app/theme';
+
+document.getElementById('theme-slot')?.append(themeToggle());
 
 try {
   const app = new App({
@@ -18,6 +22,7 @@ try {
     stateHost: document.body,
     options: parseHash(location.hash),
     assetBase: new URL(import.meta.env.BASE_URL, document.baseURI).href,
+    keepRun: true,
     onOptionsChange: (options) => {
       const hash = formatHash(options);
       if (hash === location.hash || (hash === '' && location.hash === '')) return;
@@ -27,7 +32,8 @@ try {
   window.__cnnlab = app.hooks;
   // A link to a comparison opens at it.
   if (app.options.compare && !app.options.hidden.includes('compare')) document.getElementById('panel-compare')?.scrollIntoView({ block: 'start' });
-  window.addEventListener('hashchange', () => app.setOptions(parseHash(location.hash)));
+  // Back/Forward or an edited link: asks in the page before a running network is discarded.
+  window.addEventListener('hashchange', () => void app.requestOptions(parseHash(location.hash)));
   // "Embed this": the dialog (and <cnn-lab> for its previews) loads on the first click.
   document.getElementById('embed-open')?.addEventListener('click', () => {
     void import('./app/embed-dialog').then(({ openEmbedDialog }) => {

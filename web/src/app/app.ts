@@ -10,7 +10,9 @@
 import type { EventOf, ModelChoice, PretrainedInfo, ProgressInfo, Checkpoint, DataSplit, WorkerEvent, TrainSettings } from '../worker/protocol';
 import { pageFiles, type FileProgress } from '../data/file-share';
 import { Controls, type PageState } from '../ui/controls';
-import { DIVERGENCE } from '../core/limits';
+import { DIVERGENCE, LIMITS } from '../core/limits';
+import { errorText } from '../core/util';
+import { AugmentView } from '../ui/augment-view';
 import { capitalise, formatCount, formatNumber } from '../ui/format';
 import { AccuracyPlot, LossPlot } from '../ui/plots';
 import { ProgressView } from '../ui/progress';
@@ -26,8 +28,12 @@ import type { TestHooks } from './test-hooks';
 import { WorkerClient } from './worker-client';
 import { createTrainingWorker } from './training-worker';
 import { Teaching } from './teaching';
+import { discardsRun, dueForSave, offerText, runKey, runStore, toSaved, worthKeeping, type SavedRun } from './run-store';
+import { askInPage } from '../ui/confirm-dialog';
+import { formatHash as hashOf } from './settings';
 import { WeightsPanel } from './weights-panel';
 import { ComparePanel } from './compare-panel';
+import { WhyPanel } from './why-panel';
 import { dataFix, readyText, shownPanels, wasmFix, workerBlockedText, type Shown } from './texts';
 
 /** A split of MNIST as the page knows it: not asked for, on its way, there, failed (tried again when asked again). */
@@ -49,6 +55,13 @@ export interface AppOptions {
   weightsUrl?: string;
   /** Start training once the demo is in view (MNIST is downloaded then, not before). */
   autoplay?: boolean;
+  /** The demo's name where several share a page ('cnnlab 2'): it makes the status landmark's name unique. */
+  name?: string;
+  /**
+   * Keep the run in IndexedDB (app/run-store.ts) and offer to resume it after a
+   * reload; ask before Back/Forward discards it (the page, not <cnn-lab>).
+   */
+  keepRun?: boolean;
   /** The element: off screen until its IntersectionObserver says otherwise (autoplay waits for it). */
   startsOffscreen?: boolean;
   /** The full page (a developer's checkout) or an embed (a teacher's host): the wording of fixes. */
@@ -88,6 +101,12 @@ export class App {
   private workerAnswered = false;
   private readonly onVisibilityChange = (): void => this.setSuspended('hidden', document.hidden);
   private testCount = TEST_COUNT_FALLBACK;
+  private readonly keepRun: boolean;
+  private offeredSaved = false;
+  private lastSavedAt = 0;
+  private savedKey: string | null = null;
+  private samplesSeen = 0;
+  private readonly onPageHide = (): void => this.saveRun(true);
 
   private readonly client: WorkerClient;
   private readonly status: StatusArea;
@@ -98,6 +117,9 @@ export class App {
   private readonly testView: TestView;
   private readonly drawPanel: DrawPanel;
   private readonly networkPanel: NetworkPanel;
+  private readonly whyPanel: WhyPanel | null;
+  private readonly augmentView: AugmentView;
+  private augmentAsking = false;
   private readonly kernelNote: HTMLElement;
   private readonly teaching: Teaching | null;
   /** A weights file loaded as the draw pad's network: a restarted worker gets it again. */
@@ -116,6 +138,7 @@ export class App {
     this.stateHost = options.stateHost;
     this.onOptionsChange = options.onOptionsChange ?? (() => {});
     this.autoplayPending = options.autoplay ?? false;
+    this.keepRun = options.keepRun ?? false;
     this.where = options.where ?? 'page';
     this.testImage = options.testImage ?? null;
     this.onSettled = options.onSettled ?? null;
@@ -126,7 +149,7 @@ export class App {
     this.page = options.options;
     this.applyHidden(this.page.hidden);
 
-    this.status = new StatusArea(byId('status'));
+    this.status = new StatusArea(byId('status'), options.name ? `Status of ${options.name}` : 'Status');
     this.controls = new Controls(byId('training'), this.page.settings, {
       start: () => this.start(),
       pause: () => {
@@ -141,6 +164,8 @@ export class App {
       change: (settings) => this.changeSettings(settings),
     });
     this.progressView = new ProgressView(byId('training'));
+    this.augmentView = new AugmentView(byId('training'), LIMITS.augmentPreviewCount.default);
+    if (!this.page.hidden.includes('training')) this.status.addAction(this.controls.quick);
 
     const plots = byId('plots');
     this.lossPlot = new LossPlot(plots);
@@ -154,6 +179,7 @@ export class App {
       testCount: () => this.testCount,
       wantDrawing: () => this.drawPanel.predict(),
       shown: () => this.shown(),
+      sourceChanged: () => this.whyPanel?.refresh(),
     });
     this.drawPanel = new DrawPanel(
       byId('draw'),
@@ -165,9 +191,36 @@ export class App {
         chooseModel: (model) => this.chooseModel(model),
         testCount: () => this.testCount,
         networkShown: () => !this.page.hidden.includes('network'),
+        drawingChanged: () => this.whyPanel?.refresh(),
+        whyShown: () => this.shown().has('why') && this.root.querySelector('#panel-why') !== null,
+        showWhy: () => {
+          this.networkPanel.followDrawing();
+          this.byId('panel-why').scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
+        },
       },
       this.networkPanel,
     );
+
+    // Why this answer (app/why-panel.ts): the same input as "Inside the network".
+    const whyHost = this.root.querySelector<HTMLElement>('#why');
+    this.whyPanel = whyHost
+      ? new WhyPanel(whyHost, {
+          request,
+          ready: () => this.client.running && this.state !== 'starting' && this.state !== 'fatal' && this.shown().has('why'),
+          running: () => this.client.running,
+          source: () => {
+            const s = this.networkPanel.source;
+            return s.kind === 'test' ? s : { kind: 'drawing', image: this.drawPanel.drawing };
+          },
+          model: () => this.page.model,
+          shown: () => this.shown(),
+          useImage: (pixels) => {
+            this.drawPanel.showImage(Float32Array.from(pixels, (v) => v / 255));
+            this.networkPanel.followDrawing();
+            this.byId('panel-draw').scrollIntoView({ behavior: scrollBehavior(), block: 'nearest' });
+          },
+        })
+      : null;
 
     // Backprop step by step, the gradient check and "teach it your digit" (app/teaching.ts).
     const backpropHost = this.root.querySelector<HTMLElement>('#backprop');
@@ -195,9 +248,11 @@ export class App {
       },
       inspect: (index) => {
         void this.networkPanel.showTestImage(index);
-        this.byId('panel-network').scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
+        // A test image (a mistake, most often) goes to "Why this answer?" when it is shown, and to "Inside the network" below it.
+        const to = this.shown().has('why') ? 'panel-why' : 'panel-network';
+        this.byId(to).scrollIntoView({ behavior: scrollBehavior(), block: 'start' });
       },
-      canInspect: () => this.shown().has('network'),
+      canInspect: () => this.shown().has('network') || this.shown().has('why'),
     });
     const evalButton = (model: ModelChoice, label: string) => {
       const b = h('button', { type: 'button', class: 'app-button', testid: `eval-${model}` }, label);
@@ -238,11 +293,17 @@ export class App {
 
     document.addEventListener('visibilitychange', this.onVisibilityChange);
     if (document.hidden) this.suspended.add('hidden');
-    this.timers.push(window.setInterval(() => this.tick(), 250), window.setInterval(() => this.refreshWhileTraining(), 700));
+    this.timers.push(
+      window.setInterval(() => this.tick(), 250),
+      window.setInterval(() => this.refreshWhileTraining(), 700),
+      // "What the network trains on" follows the sample just trained, about 3 times a second.
+      window.setInterval(() => this.state === 'running' && this.refreshAugment(), 330),
+    );
 
     this.setState('starting');
     this.status.say('Starting the training worker…');
     this.startWorker(null);
+    if (this.keepRun) window.addEventListener('pagehide', this.onPageHide);
     this.showCompare();
   }
 
@@ -290,6 +351,87 @@ export class App {
     this.compare?.destroy();
     for (const t of this.timers) window.clearInterval(t);
     document.removeEventListener('visibilitychange', this.onVisibilityChange);
+    window.removeEventListener('pagehide', this.onPageHide);
+  }
+
+  // ------------------------------------------------------------ keep the run (app/run-store.ts)
+
+  /** A run kept for this link: offer to resume it, or to start fresh. */
+  private async offerSavedRun(): Promise<void> {
+    const saved = await runStore.load(runKey(this.controls.current));
+    if (!saved || !worthKeeping(saved.checkpoint) || this.samplesSeen > 0 || this.state === 'running') return;
+    this.status.show('resume', {
+      level: 'info',
+      title: `${offerText(saved, Date.now())}?`,
+      text: 'This browser kept the network being trained for this link, with its curves and settings. Resuming goes on from there exactly.',
+      actions: [
+        { label: 'Resume the run', testid: 'resume-run', primary: true, run: () => this.resumeSaved(saved) },
+        {
+          label: 'Start fresh',
+          testid: 'fresh-run',
+          run: () => {
+            this.status.hide('resume');
+            void runStore.remove(saved.key);
+          },
+        },
+      ],
+    });
+  }
+
+  /** A new worker from the kept checkpoint (the crash-restart path), the curves put back. */
+  private resumeSaved(saved: SavedRun): void {
+    this.status.hide('resume');
+    const cp = saved.checkpoint;
+    this.run = cp.run;
+    this.checkpoint = cp;
+    this.savedKey = saved.key;
+    this.lastSavedAt = Date.now();
+    this.loss.clear();
+    this.loss.pushAll(saved.loss.x, saved.loss.y);
+    this.accuracy.clear();
+    for (const p of saved.accuracy) this.accuracy.add(p);
+    this.plotsDirty = true;
+    this.controls.setSettings(cp.settings);
+    this.page = { ...this.page, settings: cp.settings };
+    this.setState('starting');
+    this.status.say(`Resuming the run at ${formatCount(cp.samplesSeen)} samples…`);
+    this.startWorker(cp);
+  }
+
+  /** Keeps the newest checkpoint with the curves; while running at most every 5 s. */
+  private saveRun(force = false): void {
+    const cp = this.checkpoint;
+    if (!this.keepRun || !cp || cp.run !== this.run || !worthKeeping(cp)) return;
+    const now = Date.now();
+    if (!force && !dueForSave(this.lastSavedAt, now, this.state === 'running')) return;
+    this.lastSavedAt = now;
+    const record = toSaved(cp, { x: this.loss.x, y: this.loss.raw }, this.accuracy.points, now);
+    // λ, batch or epochs changed mid-run: the run lives on under its new link.
+    if (this.savedKey !== null && this.savedKey !== record.key) void runStore.remove(this.savedKey);
+    this.savedKey = record.key;
+    void runStore.save(record);
+  }
+
+  /**
+   * Options from outside (the page: Back/Forward or an edited link). When they need a
+   * new network and this one has trained, ask in the page before discarding it.
+   */
+  async requestOptions(next: PageOptions): Promise<void> {
+    if (hashOf(next) === hashOf(this.page)) return;
+    if (this.keepRun && discardsRun(this.page.settings, next.settings, this.samplesSeen)) {
+      const keep = !(await askInPage(this.stateHost, {
+        title: 'Discard the network being trained?',
+        text: `This link's settings need a new network. Your run at ${formatCount(this.samplesSeen)} samples stays saved in this browser and comes back with its link.`,
+        confirm: 'Switch to the link’s settings',
+        cancel: 'Keep my run',
+      }));
+      if (keep) {
+        this.writeHash(); // the address shows this run's settings again
+        return;
+      }
+      this.saveRun(true);
+    }
+    this.setOptions(next);
   }
 
   // ------------------------------------------------------------ worker lifecycle
@@ -328,6 +470,7 @@ export class App {
     this.setState('crashed');
     this.drawPanel.workerStopped();
     this.networkPanel.workerStopped();
+    this.whyPanel?.workerStopped();
     const cp = this.checkpoint;
     const kept = cp
       ? `Nothing is lost: the page kept the run at ${formatCount(cp.samplesSeen)} samples, and a restarted worker goes on from there exactly.`
@@ -394,10 +537,16 @@ export class App {
       case 'evaluation':
         return this.onEvaluation(e);
       case 'checkpoint':
-        if (e.checkpoint.run >= this.run) this.checkpoint = e.checkpoint;
+        if (e.checkpoint.run >= this.run) {
+          this.checkpoint = e.checkpoint;
+          this.saveRun();
+        }
         return;
       case 'notice':
         this.status.show('notice', { level: e.level, title: e.message, text: '' }, e.level === 'warning' ? 20000 : 6000);
+        return;
+      case 'nearest-progress':
+        this.whyPanel?.tableProgress(e.done, e.total);
         return;
       default:
         return; // replies are matched by the client
@@ -406,6 +555,13 @@ export class App {
 
   private onReady(e: EventOf<'ready'>): void {
     this.pretrained = e.pretrained;
+    // A kept run is looked up once the worker is up (its module downloaded): opening
+    // IndexedDB earlier, during the first load, made the .wasm download twice (the page's
+    // and the service worker's precache raced).
+    if (this.keepRun && !this.offeredSaved && !e.resumed) {
+      this.offeredSaved = true;
+      void this.offerSavedRun();
+    }
     this.kernelNote.textContent = `WebAssembly kernel: ${e.kernel === 'scalar' ? e.kernel : `${e.kernel} (SIMD)`} · ${formatCount(e.paramCount)} parameters`;
     this.drawPanel.pretrainedInfo(e.pretrained);
     this.refreshPredictions();
@@ -501,9 +657,10 @@ export class App {
       if (e.split === 'test') {
         this.testCount = e.count;
         this.networkPanel.dataReady(e.count);
-      }
+      } else this.refreshAugment();
       if (this.dataState() !== 'failed') this.status.hide('data');
     } else {
+      if (e.split === 'train') this.augmentView.say('The training images are not available: MNIST could not be loaded.');
       this.status.show('data', { level: 'error', title: 'MNIST could not be loaded.', text: e.message, fix: dataFix(this.where, e.fix, this.shown()) });
     }
     this.setState(this.state);
@@ -513,6 +670,7 @@ export class App {
     this.followRun(e.progress.run);
     const first = this.state === 'starting';
     this.setState(e.state);
+    this.refreshAugment();
     if (first && this.onSettled) this.firstView();
     this.controls.setSettings(e.settings);
     this.page = { ...this.page, settings: e.settings };
@@ -527,6 +685,7 @@ export class App {
       if (this.suspended.size === 0) this.start();
       else this.autoPaused = true;
     }
+    if (e.state === 'running') this.status.hide('resume'); // started afresh: the new run takes the link's place
     if (e.state === 'diverged' && e.diverged) this.showDiverged(e.message, e.diverged, e.settings.learningRate);
     else this.status.hide('diverged');
   }
@@ -597,6 +756,7 @@ export class App {
 
   private reset(): void {
     this.autoPaused = false;
+    if (this.keepRun) void runStore.remove(runKey(this.controls.current)); // a fresh start is not offered back
     this.client.send({ type: 'reset', settings: this.controls.current });
   }
 
@@ -622,6 +782,30 @@ export class App {
   private refreshPredictions(): void {
     this.drawPanel.predict();
     this.networkPanel.refresh();
+    this.whyPanel?.refresh();
+  }
+
+  /**
+   * "What the network trains on": the sample just trained, augmented with the run's
+   * options (one request in flight). The training images load with Start or Step, not
+   * for this picture: until then it says so.
+   */
+  private refreshAugment(): void {
+    if (this.augmentAsking || !this.client.running || this.state === 'starting' || !this.shown().has('training') || document.hidden) return;
+    if (this.data.train !== 'ready') {
+      if (this.data.train !== 'failed') this.augmentView.say('The training images load when you press Start or Step; then this shows what the network trains on.');
+      return;
+    }
+    this.augmentAsking = true;
+    this.client
+      .request({ type: 'augment-preview', count: LIMITS.augmentPreviewCount.default })
+      .then((r) => (r.sample ? this.augmentView.show(r.sample) : this.augmentView.say('The training images are not loaded yet.')))
+      .catch((error: unknown) => {
+        if (this.client.running) this.augmentView.say(`No preview: ${errorText(error)}`);
+      })
+      .finally(() => {
+        this.augmentAsking = false;
+      });
   }
 
   /** While the network being trained answers, its predictions change as it learns. */
@@ -639,6 +823,7 @@ export class App {
   }
 
   private updateProgress(p: ProgressInfo): void {
+    this.samplesSeen = p.samplesSeen;
     this.progressView.update(p, this.state);
     if (this.state === 'running') {
       const e = Math.min(p.epoch + 1, p.epochs);

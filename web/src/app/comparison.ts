@@ -20,6 +20,7 @@ const WORDS: { [K in Key]: (value: TrainSettings[K]) => string } = {
   pooling: (v) => `${v} pooling`,
   trainSize: (v) => `${formatCount(v)} images`,
   seed: (v) => `seed ${v}`,
+  augment: (v) => (v === 'off' ? 'no augmentation' : `${v} augmentation`),
   speed: (v) => (v === 0 ? 'full speed' : `${formatCount(v)} samples/s`),
 };
 

@@ -23,6 +23,11 @@ export interface DrawPanelPort {
   testCount(): number;
   /** Whether "Inside the network" is shown (then predictions bring the tensors too). */
   networkShown(): boolean;
+  /** The drawing changed (or was cleared). */
+  drawingChanged(): void;
+  /** Whether "Why this answer?" is shown, and a way to it. */
+  whyShown(): boolean;
+  showWhy(): void;
 }
 
 export class DrawPanel {
@@ -37,6 +42,8 @@ export class DrawPanel {
   private readonly radios: Record<ModelChoice, HTMLInputElement>;
   private readonly modelNote: HTMLElement;
   private readonly answerNote: HTMLElement;
+  private readonly barsHost: HTMLElement;
+  private readonly whyButton: HTMLButtonElement;
 
   constructor(host: HTMLElement, private readonly port: DrawPanelPort, private readonly network: NetworkPanel) {
     this.host = host;
@@ -53,9 +60,24 @@ export class DrawPanel {
     this.modelNote = h('p', { class: 'app-note', testid: 'model-note' });
     this.answerNote = h('p', { class: 'app-note app-muted', testid: 'answer-note' });
     const switchBox = h('fieldset', { class: 'app-switch' }, h('legend', {}, 'Answered by'), pre.label, tr.label);
-    const barsHost = h('div', { class: 'app-bars-host' });
-    host.append(padHost, switchBox, this.modelNote, barsHost, this.answerNote);
-    this.pad = new DrawPad(padHost, { onChange: (input) => this.onDraw(input) });
+    // aria-busy while the newest drawing has no answer yet (assistive tech, and the browser tests, wait on it).
+    this.barsHost = h('div', { class: 'app-bars-host', testid: 'answer' });
+    const barsHost = this.barsHost;
+    this.whyButton = h('button', { type: 'button', class: 'app-button app-why-link', testid: 'why-link' }, 'Why this answer? ↓');
+    this.whyButton.hidden = true;
+    this.whyButton.addEventListener('click', () => port.showWhy());
+    const stagesHost = h('div', { class: 'app-stages-host' });
+    // The pad and its answer side by side where there is room, the bars right under a
+    // smaller pad on a phone (styles.css .app-draw); the recipe's stages after them.
+    const more = h('div', { class: 'app-draw-more' }, stagesHost, switchBox, this.modelNote);
+    host.append(
+      h('div', { class: 'app-draw' },
+        h('div', { class: 'app-draw-pad' }, padHost),
+        h('div', { class: 'app-draw-answer', testid: 'draw-answer' }, barsHost, this.answerNote, this.whyButton),
+        more,
+      ),
+    );
+    this.pad = new DrawPad(padHost, { onChange: (input) => this.onDraw(input), stagesHost });
     this.bars = new ProbabilityBars(barsHost);
     // Without a pointer: a test image onto the pad (ui/keyboard-digit.ts).
     const keyboardDigit = new KeyboardDigit({
@@ -64,6 +86,11 @@ export class DrawPanel {
       show: (image) => this.pad.setImage(image),
     });
     switchBox.before(keyboardDigit.element);
+  }
+
+  /** Puts a 28×28 image (784 values in [0, 1]) on the pad as the drawing. */
+  showImage(image: Float32Array): void {
+    this.pad.setImage(image);
   }
 
   /** The model switch follows the page's options (a hash change). */
@@ -95,13 +122,18 @@ export class DrawPanel {
   private onDraw(input: DrawInput | null): void {
     if (!input) {
       this.drawing = null;
+      this.barsHost.removeAttribute('aria-busy');
       this.bars.update(null);
       this.answerNote.textContent = '';
+      this.whyButton.hidden = true;
       this.network.drawingCleared();
+      this.port.drawingChanged();
       return;
     }
     this.drawing = input.image.slice();
+    this.barsHost.setAttribute('aria-busy', 'true');
     this.predict();
+    this.port.drawingChanged();
   }
 
   /** Predicts the current drawing; one request in flight, the newest drawing next. */
@@ -121,6 +153,7 @@ export class DrawPanel {
         this.bars.update(r.probs);
         const ms = performance.now() - sent;
         this.answerNote.textContent = `Answered by ${modelName(r.model)} in ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms.`;
+        this.whyButton.hidden = !this.port.whyShown();
         if (r.snapshot) this.network.showDrawing(r.probs, r.model, r.snapshot);
       })
       .catch((error: unknown) => {
@@ -131,7 +164,7 @@ export class DrawPanel {
         if (this.predictAgain) {
           this.predictAgain = false;
           this.predict();
-        }
+        } else this.barsHost.removeAttribute('aria-busy');
       });
   }
 }

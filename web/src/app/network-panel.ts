@@ -24,6 +24,8 @@ export interface NetworkPanelPort {
   wantDrawing(): void;
   /** The panels shown (the drawing is an input only with the Draw panel). */
   shown(): Shown;
+  /** The input changed (the drawing or another test image): "why this answer" follows it. */
+  sourceChanged(): void;
 }
 
 export class NetworkPanel {
@@ -91,6 +93,13 @@ export class NetworkPanel {
   }
 
 
+  /** The drawing becomes the input (a training image put on the pad from "why this answer"). */
+  followDrawing(): void {
+    if (this.sourceNow.kind === 'drawing') return;
+    this.radios.drawing.checked = true;
+    this.choose('drawing');
+  }
+
   drawingCleared(): void {
     if (this.sourceNow.kind === 'drawing') this.caption.textContent = 'Draw a digit to see it pass through the network.';
   }
@@ -118,6 +127,7 @@ export class NetworkPanel {
     this.sourceNow = { kind: 'test', index };
     this.radios.test.checked = true;
     this.testIndex.value = String(index);
+    this.port.sourceChanged();
     return this.inspect();
   }
 
@@ -134,6 +144,7 @@ export class NetworkPanel {
     this.sourceNow = { kind: 'drawing' };
     this.preview.hidden = true;
     this.caption.textContent = 'Draw a digit to see it pass through the network.';
+    this.port.sourceChanged();
     this.port.wantDrawing();
   }
 
@@ -145,6 +156,10 @@ export class NetworkPanel {
     const slow = window.setTimeout(() => (this.caption.textContent = 'Loading the 10,000 MNIST test images…'), 150);
     try {
       const r = await this.port.request({ type: 'inspect', index, model: this.port.model() });
+      // Cleared here, not only in finally: the paint below waits a frame, and a timer due
+      // before the reply but run after it (a busy page runs tasks out of that order) would
+      // put "Loading…" back over the answer for good.
+      window.clearTimeout(slow);
       if (this.sourceNow.kind !== 'test' || this.sourceNow.index !== r.index) return;
       paintSlice(this.preview, r.pixels, 0, 28, 28, SEQUENTIAL, { min: 0, max: 255 });
       this.preview.hidden = false;

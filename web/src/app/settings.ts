@@ -8,7 +8,7 @@
 import { DEFAULT_SETTINGS, SETTING_CHECKS, type ModelChoice, type TrainSettings } from '../worker/protocol';
 
 /** The panels a teacher can hide with `hide=` in the hash. */
-export const PANELS = ['training', 'plots', 'draw', 'weights', 'network', 'backprop', 'test', 'compare'] as const;
+export const PANELS = ['training', 'plots', 'draw', 'weights', 'why', 'network', 'backprop', 'test', 'compare'] as const;
 export type Panel = (typeof PANELS)[number];
 
 /** At most this many runs side by side ("Compare runs"). */
@@ -35,6 +35,7 @@ export const KEYS = {
   seed: 'seed',
   trainSize: 'train',
   speed: 'speed',
+  augment: 'aug',
 } as const satisfies Record<keyof TrainSettings, string>;
 
 /** Reads a hash like `#lr=0.02&batch=8&f=tanh&hide=test`; bad or unknown values fall back to the defaults. */

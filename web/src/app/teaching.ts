@@ -84,8 +84,8 @@ export class Teaching {
     this.checkButton = h('button', { type: 'button', class: 'app-button', testid: 'gradcheck-run', disabled: true }, 'Check the gradients');
     this.checkButton.addEventListener('click', () => void this.check());
     const gc = h(
-      'section',
-      { class: 'gc-section', 'aria-labelledby': 'h-gradcheck' },
+      'div', // a group, not a region landmark (two demos on one page would repeat its name)
+      { class: 'gc-section', role: 'group', 'aria-labelledby': 'h-gradcheck' },
       h('h3', { id: 'h-gradcheck', class: 'gc-title' }, 'Is backprop right? A live gradient check'),
       h('div', { class: 'bp-actions' }, this.checkButton, h('span', { class: 'bp-hint' }, `finite differences for ${PROBES} parameters per layer, on the model and sample shown above`)),
     );

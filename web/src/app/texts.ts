@@ -41,6 +41,16 @@ export function networkEmptyCaption(shown: Shown): string {
   return shown.has('draw') ? 'Draw a digit, or choose a test image.' : 'Choose a test image.';
 }
 
+/** What "Why this answer?" asks for before it has an input. */
+export function whyEmptyText(shown: Shown): string {
+  const inputs: string[] = [];
+  if (shown.has('draw')) inputs.push('Draw a digit');
+  if (shown.has('network')) inputs.push(`${inputs.length ? 'or choose' : 'Choose'} a test image in “Inside the network”`);
+  if (shown.has('test')) inputs.push(`${inputs.length ? 'or click' : 'Click'} a test image among the mistakes`);
+  if (inputs.length === 0) return 'Nothing to explain yet: this view follows a drawing or a test image.';
+  return `${inputs.join(', ')} to see why the network answers as it does.`;
+}
+
 /**
  * What to do when MNIST does not load. The full page is a developer's checkout
  * (`npm run prepare:data`); an element or a frame is served by a teacher's host.

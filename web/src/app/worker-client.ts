@@ -41,6 +41,9 @@ export interface ReplyMap {
   gradcheck: EventOf<'gradcheck-result'>;
   teach: EventOf<'taught'>;
   'teach-reset': EventOf<'teach-reset-done'>;
+  'augment-preview': EventOf<'augment-sample'>;
+  why: EventOf<'why-result'>;
+  nearest: EventOf<'nearest-result'>;
   'export-weights': EventOf<'weights-file'>;
   'import-weights': EventOf<'weights-loaded'>;
 }

@@ -20,6 +20,26 @@ import { trainingWorkerUrl } from '../app/training-worker';
 import { OPTION_NAMES, parseEmbedOptions } from './options';
 import { fontFaces, scopeCss, withoutFontFaces } from './scope-css';
 import { buildSkeleton, panelNames } from './skeleton';
+import { THEME_EVENT } from '../ui/theme';
+
+/** The element's theme attribute: `theme="light"` or `theme="dark"` forces one. */
+export const THEME_ATTRIBUTE = 'theme';
+
+/**
+ * light or dark when forced (the element's `theme` attribute, else the course page's
+ * CSS color-scheme or <meta name="color-scheme"> naming only one), else null: the
+ * system's prefers-color-scheme (theme.css's `color-scheme: light dark`).
+ */
+function forcedTheme(element: HTMLElement): 'light' | 'dark' | null {
+  const attribute = element.getAttribute(THEME_ATTRIBUTE)?.trim().toLowerCase();
+  if (attribute === 'light' || attribute === 'dark') return attribute;
+  const only = (value: string | null | undefined): 'light' | 'dark' | null => {
+    const words = (value ?? '').trim().toLowerCase().split(/\s+/).filter((w) => w === 'light' || w === 'dark');
+    return words.length === 1 ? (words[0] as 'light' | 'dark') : null;
+  };
+  const parent = element.parentElement ?? document.documentElement;
+  return only(getComputedStyle(parent).colorScheme) ?? only(document.querySelector('meta[name="color-scheme"]')?.getAttribute('content'));
+}
 
 // Every style sheet of the app, as text (ui/*.css picks up a panel added later), in
 // the order of the built page: the panels' own sheets, components.css, styles.css, a11y.css.
@@ -34,7 +54,7 @@ const APP_CSS = Object.keys(sheets)
 const HOST_CSS = `
 :host { all: initial; display: block; container: cnnlab / inline-size; border-radius: 14px; }
 :host([hidden]) { display: none; }
-.cnnlab-root { padding: 12px 0 0; }
+.cnnlab-root { padding: 12px 0 0; background: var(--bg); color: var(--ink); border-radius: inherit; font: 15px/1.5 var(--font); }
 .app-status-host { padding: 0 12px; }
 .app-grid { --gap: 14px; padding: 12px 12px 8px; max-width: none; }
 .cnnlab-foot { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 4px 16px; padding: 0 14px 10px; font-size: 12px; color: var(--muted); }
@@ -68,7 +88,7 @@ function assetBase(): string {
 }
 
 export class CnnLabElement extends HTMLElement {
-  static readonly observedAttributes = [...OPTION_NAMES];
+  static readonly observedAttributes = [...OPTION_NAMES, THEME_ATTRIBUTE];
   private app: App | null = null;
   private observer: IntersectionObserver | null = null;
   private remountQueued = false;
@@ -82,12 +102,28 @@ export class CnnLabElement extends HTMLElement {
     if (this.isConnected) this.reserved = this.getBoundingClientRect().height;
     // A landmark for screen-reader users, without sprouting role/aria attributes on the
     // teacher's tag (the only attribute it sets is data-state, for :host([data-state])).
-    const internals = this.attachInternals();
-    internals.role = 'region';
-    internals.ariaLabel = 'cnnlab: a convolutional network learning in your browser';
+    this.internals = this.attachInternals();
+    this.internals.role = 'region';
   }
 
-  attributeChangedCallback(_name: string, before: string | null, after: string | null): void {
+  private readonly internals: ElementInternals;
+
+  /**
+   * 'cnnlab', or 'cnnlab 2' for the second element of a page with several: the
+   * landmarks inside (the element's region, its status, its panels) get names that
+   * differ from one element to the next.
+   */
+  private demoName(): string {
+    const all = Array.from(document.querySelectorAll('cnn-lab'));
+    return all.length > 1 ? `cnnlab ${all.indexOf(this) + 1}` : 'cnnlab';
+  }
+
+  attributeChangedCallback(name: string, before: string | null, after: string | null): void {
+    if (name === THEME_ATTRIBUTE) {
+      // Only the colours change: no restart.
+      this.applyTheme();
+      return;
+    }
     if (before === after || !this.app || this.remountQueued) return;
     this.remountQueued = true; // several attributes set in a row: one restart
     queueMicrotask(() => {
@@ -102,10 +138,13 @@ export class CnnLabElement extends HTMLElement {
     if (this.app) return;
     const shadow = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
     shadow.adoptedStyleSheets = [styleSheet()];
-    const skeleton = buildSkeleton();
+    const name = this.demoName();
+    this.internals.ariaLabel = `${name}: a convolutional network learning in your browser`;
+    const skeleton = buildSkeleton(name);
     // (CSSOM, not a style attribute: allowed under any style-src.)
     if (this.reserved > 0) skeleton.style.minHeight = `${this.reserved}px`;
     shadow.replaceChildren(skeleton);
+    this.applyTheme();
     const embed = parseEmbedOptions((name) => this.getAttribute(name), panelNames());
     for (const name of embed.alsoHidden) {
       const section = shadow.querySelector<HTMLElement>(`#panel-${name}`);
@@ -120,6 +159,7 @@ export class CnnLabElement extends HTMLElement {
         assetBase: assetBase(),
         weightsUrl: embed.weights ? new URL(embed.weights, document.baseURI).href : undefined,
         autoplay: embed.autoplay,
+        name,
         startsOffscreen: true, // until the IntersectionObserver's first report
         where: 'embed',
         testImage: embed.testImage,
@@ -145,6 +185,17 @@ export class CnnLabElement extends HTMLElement {
     queueMicrotask(() => {
       if (!this.isConnected) this.teardown();
     });
+  }
+
+  /** The theme on the shadow root's top element (theme.css scoped: .cnnlab-root[data-theme]). */
+  private applyTheme(): void {
+    const root = this.shadowRoot?.querySelector<HTMLElement>('.cnnlab-root');
+    if (!root) return;
+    const theme = forcedTheme(this);
+    if ((root.dataset['theme'] ?? null) === theme) return;
+    if (theme) root.dataset['theme'] = theme;
+    else delete root.dataset['theme'];
+    window.dispatchEvent(new Event(THEME_EVENT));
   }
 
   private teardown(): void {

@@ -10,6 +10,12 @@ for (const name of OPTION_NAMES) {
   const value = query.get(name);
   if (value !== null) element.setAttribute(name, value);
 }
+// ?theme=light|dark forces the colours (else the system's), for the frame and the element.
+const theme = query.get('theme');
+if (theme === 'light' || theme === 'dark') {
+  element.setAttribute('theme', theme);
+  document.documentElement.dataset['theme'] = theme;
+}
 document.getElementById('embed')!.append(element);
 
 // In an iframe, tell the parent page our content height ({type: 'cnnlab:height',

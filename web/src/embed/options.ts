@@ -14,6 +14,7 @@ const TO_HASH = {
   batch: 'batch',
   epochs: 'epochs',
   speed: 'speed',
+  augment: 'aug',
   model: 'model',
   compare: 'compare',
 } as const;

@@ -16,19 +16,29 @@ export function panelNames(): string[] {
   return Array.from(page().querySelectorAll('section[id^="panel-"]'), (s) => s.id.slice('panel-'.length));
 }
 
-/** #status, the grid of #panel-* sections and a footer with #kernel and the MNIST credit. */
-export function buildSkeleton(): HTMLElement {
+/**
+ * #status, the grid of #panel-* sections and a footer with #kernel and the MNIST
+ * credit. Each panel's name gets "in <name>" (a hidden span), so two elements on one
+ * page do not have two "Training" landmarks.
+ */
+export function buildSkeleton(name = 'cnnlab'): HTMLElement {
   const source = page();
   const status = document.importNode(source.querySelector('#status')!, true);
   const main = source.querySelector('.app-grid')!;
   const grid = h('div', { class: main.className });
-  for (const child of Array.from(main.children)) grid.append(document.importNode(child, true));
+  for (const child of Array.from(main.children)) {
+    const panel = document.importNode(child, true) as HTMLElement;
+    const by = panel.getAttribute('aria-labelledby');
+    if (by) panel.setAttribute('aria-labelledby', `${by} cnnlab-name`);
+    grid.append(panel);
+  }
   const credit = source.querySelector('.app-credit-inline')?.textContent?.trim() ?? '';
   const footer = h(
-    'footer',
+    'div', // not a contentinfo landmark: it sits inside the element's region
     { class: 'cnnlab-foot' },
     h('span', { class: 'cnnlab-credit', testid: 'mnist-credit' }, credit),
     h('span', { id: 'kernel' }),
   );
-  return h('div', { class: 'cnnlab-root', part: 'root' }, status, grid, footer);
+  const nameSpan = h('span', { id: 'cnnlab-name', hidden: true }, `in ${name}`);
+  return h('div', { class: 'cnnlab-root', part: 'root' }, nameSpan, status, grid, footer);
 }

@@ -10,6 +10,11 @@
 // A tensor slice is painted at one canvas pixel per value (putImageData on a tiny
 // canvas); CSS scales it up with `image-rendering: pixelated`, so the upscale is
 // nearest-neighbour, crisp, and costs nothing on the main thread.
+//
+// Both maps are used unchanged in the dark theme: every tile has a frame
+// (--tile-frame, ≥ 3:1 against white and against the dark panel), so white still
+// reads as 0 there; legend numbers take the text colour of the theme.
+import { onThemeChange } from './theme';
 
 export interface ColorMap {
   readonly name: string;
@@ -89,6 +94,25 @@ export function cssColor(map: ColorMap, v: number, min: number, max: number): st
   return `rgb(${r} ${g} ${b})`;
 }
 
+/** The map's colour at v of [min, max] as [r, g, b] 0..255. */
+export function rgbAt(map: ColorMap, v: number, min: number, max: number): [number, number, number] {
+  const w = map.lut[lutIndex(v, min, max)]!;
+  return LITTLE_ENDIAN ? [w & 255, (w >> 8) & 255, (w >> 16) & 255] : [w >>> 24, (w >> 16) & 255, (w >> 8) & 255];
+}
+
+/**
+ * Whether text on this background should be white: black and white text, the one
+ * with more contrast (WCAG relative luminance); one of them always reaches 4.58:1.
+ */
+export function needsLightInk([r, g, b]: readonly number[]): boolean {
+  const lin = (c: number) => {
+    const s = c / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  };
+  const L = 0.2126 * lin(r!) + 0.7152 * lin(g!) + 0.0722 * lin(b!);
+  return (1.05 / (L + 0.05)) > ((L + 0.05) / 0.05);
+}
+
 /** max |v| over data[start, end): the half-width of a symmetric diverging range (0 for all zeros). */
 export function maxAbs(data: ArrayLike<number>, start = 0, end = data.length): number {
   let m = 0;
@@ -155,6 +179,39 @@ export function paintSlice(
   contextOf(canvas).putImageData(image, 0, 0);
 }
 
+/**
+ * Paints `count` values at the pixels `pixelOf(k)` (y·width + x) of a width×height
+ * canvas; the other pixels stay transparent (the CSS background shows the gaps).
+ * For pictures that are not one plain map, e.g. W₁'s rows as maps of 4×4.
+ */
+export function paintPlaced(
+  canvas: HTMLCanvasElement,
+  width: number,
+  height: number,
+  data: ArrayLike<number>,
+  count: number,
+  pixelOf: (k: number) => number,
+  map: ColorMap,
+  range: PaintRange,
+): void {
+  if (canvas.width !== width) canvas.width = width;
+  if (canvas.height !== height) canvas.height = height;
+  let image = imageCache.get(canvas);
+  if (!image || image.width !== width || image.height !== height) {
+    image = new ImageData(width, height);
+    imageCache.set(canvas, image);
+  }
+  const words = new Uint32Array(image.data.buffer);
+  const { min, max } = range;
+  const k = max > min ? 255 / (max - min) : 0;
+  const flat = map.lut[map.diverging ? 128 : 0]!;
+  for (let i = 0; i < count; i++) {
+    const t = (data[i]! - min) * k;
+    words[pixelOf(i)] = max > min ? map.lut[t > 0 ? (t < 255 ? Math.round(t) : 255) : 0]! : flat;
+  }
+  contextOf(canvas).putImageData(image, 0, 0);
+}
+
 /** A canvas for `paintSlice`, displayed at `scale` CSS pixels per value, crisp. */
 export function pixelCanvas(rows: number, cols: number, scale: number, className = 'cl-pixels'): HTMLCanvasElement {
   const canvas = document.createElement('canvas');
@@ -194,6 +251,8 @@ export interface LegendOptions {
  * height (default 160×30).
  */
 export function drawLegend(canvas: HTMLCanvasElement, min: number, max: number, options: LegendOptions = {}): void {
+  if (!legendArgs.has(canvas)) legends.add(new WeakRef(canvas));
+  legendArgs.set(canvas, { min, max, map: options.map });
   const map = options.map ?? (min < 0 ? DIVERGING : SEQUENTIAL);
   const dpr = typeof devicePixelRatio === 'number' && devicePixelRatio > 0 ? devicePixelRatio : 1;
   const cssWidth = parseFloat(canvas.style.width) || canvas.clientWidth || 160;
@@ -248,6 +307,26 @@ export function drawLegend(canvas: HTMLCanvasElement, min: number, max: number, 
   canvas.setAttribute('role', 'img');
   canvas.setAttribute('aria-label', `colour scale from ${formatValue(min)} to ${formatValue(max)}, ${map.name}`);
 }
+
+// Every legend drawn, to repaint its numbers in the new text colour after a change
+// of theme (the colour bar itself is the same in both themes).
+const legends = new Set<WeakRef<HTMLCanvasElement>>();
+const legendArgs = new WeakMap<HTMLCanvasElement, { min: number; max: number; map: ColorMap | undefined }>();
+let themeWatch: (() => void) | null = null;
+
+function repaintLegends(): void {
+  for (const ref of legends) {
+    const canvas = ref.deref();
+    const args = canvas && legendArgs.get(canvas);
+    if (!canvas || !args) {
+      legends.delete(ref);
+      continue;
+    }
+    if (canvas.isConnected) drawLegend(canvas, args.min, args.max, { map: args.map });
+  }
+}
+
+if (typeof window !== 'undefined') themeWatch ??= onThemeChange(repaintLegends);
 
 const ramps = new WeakMap<ColorMap, HTMLCanvasElement>();
 

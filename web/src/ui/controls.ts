@@ -1,5 +1,5 @@
 // The training controls: start, pause, step, reset, and the settings (λ, batch,
-// epochs, f, pooling, training-set size, seed, speed: ui/setting-fields.ts). Each
+// epochs, f, pooling, training-set size, seed, data augmentation, speed: ui/setting-fields.ts). Each
 // setting is checked as it is changed; a bad value is explained next to its field
 // and not sent.
 import type { TrainSettings } from '../worker/protocol';
@@ -22,6 +22,12 @@ export class Controls {
   readonly element: HTMLElement;
   private readonly buttons: Record<'start' | 'pause' | 'step' | 'reset', HTMLButtonElement>;
   private readonly fields: SettingFields;
+  /**
+   * Start / Pause in one button, for the status line at the top of the page (on a
+   * phone the Training panel is screens below the line that says "press Start").
+   */
+  readonly quick: HTMLButtonElement;
+  private running = false;
 
   constructor(container: HTMLElement, settings: TrainSettings, private readonly handlers: ControlsHandlers) {
     const button = (name: 'start' | 'pause' | 'step' | 'reset', label: string, title: string, cls: string) =>
@@ -36,6 +42,8 @@ export class Controls {
     this.buttons.pause.addEventListener('click', () => handlers.pause());
     this.buttons.step.addEventListener('click', () => handlers.step());
     this.buttons.reset.addEventListener('click', () => handlers.reset());
+    this.quick = h('button', { type: 'button', class: 'app-button app-button-primary app-quick', testid: 'status-start' }, 'Start training');
+    this.quick.addEventListener('click', () => (this.running ? handlers.pause() : handlers.start()));
     const buttons = h('div', { class: 'app-buttons', role: 'group', 'aria-label': 'Training' }, ...Object.values(this.buttons));
 
     this.fields = new SettingFields(settings, { idPrefix: 'field-', change: (next, key) => handlers.change(next, key) });
@@ -71,5 +79,9 @@ export class Controls {
     this.buttons.reset.disabled = !alive;
     this.fields.disabled = !alive;
     this.buttons.start.textContent = state === 'paused' ? 'Continue' : 'Start';
+    this.running = state === 'running';
+    this.quick.disabled = this.running ? false : this.buttons.start.disabled;
+    this.quick.textContent = this.running ? 'Pause training' : state === 'paused' ? 'Continue training' : 'Start training';
+    this.quick.classList.toggle('app-button-primary', !this.running);
   }
 }

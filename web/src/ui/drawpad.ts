@@ -15,11 +15,13 @@ export interface DrawInput extends PreprocessResult {}
 
 export interface DrawPadOptions {
   /**
-   * Called at most once per animation frame while drawing, once more on pointer
-   * up, after setImage, and with null after clear() (never with an image when the
-   * pad is empty).
+   * Called at most every PREPROCESS_MS while drawing, once more on pointer up,
+   * after setImage, and with null after clear() (never with an image when the pad
+   * is empty).
    */
   onChange: (input: DrawInput | null) => void;
+  /** Where the preprocessing stages go (default: beside the pad, in the pad's element). */
+  stagesHost?: HTMLElement;
 }
 
 /** Side of the pad, CSS pixels and ink pixels (10 ink pixels per input pixel). */
@@ -28,6 +30,12 @@ export const PAD_SIZE = 280;
 export const BRUSH_SIZE = 20;
 
 const STAGE_SCALE = 3; // CSS px per input pixel in the stage views
+/**
+ * While a stroke goes on, the visible stroke is drawn every frame, but the recipe
+ * (read the ink back, preprocess, paint the stages, predict) runs at most this
+ * often: every frame it held up input on a slow phone while training.
+ */
+const PREPROCESS_MS = 50;
 
 interface Stroke {
   /** x0, y0, x1, y1, … in pad pixels. */
@@ -67,6 +75,7 @@ export class DrawPad {
   private frame = 0;
   private lastWasNull = true;
   private dpr = 0;
+  private lastPreprocess = -Infinity;
 
   constructor(container: HTMLElement, options: DrawPadOptions) {
     this.onChange = options.onChange;
@@ -76,8 +85,7 @@ export class DrawPad {
     const frame = el('div', 'cl-drawpad-frame');
     this.view = el('canvas', 'cl-drawpad-canvas');
     this.view.dataset['testid'] = 'drawpad';
-    this.view.style.width = `${PAD_SIZE}px`;
-    this.view.style.height = `${PAD_SIZE}px`;
+    // Its CSS size is the frame's (--cl-pad: 280 px, less on a phone); strokes are scaled to 280.
     this.view.setAttribute('role', 'img');
     this.view.setAttribute('aria-label', 'Drawing pad: draw one digit, 0 to 9, with a mouse, pen or finger');
     this.viewCtx = context(this.view);
@@ -153,7 +161,9 @@ export class DrawPad {
     );
     stages.append(legend);
 
-    root.append(padColumn, stages);
+    root.append(padColumn);
+    if (options.stagesHost) options.stagesHost.append(stages);
+    else root.append(stages);
     container.append(root);
     this.element = root;
 
@@ -260,9 +270,13 @@ export class DrawPad {
 
   private schedule(): void {
     if (this.frame === 0)
-      this.frame = requestAnimationFrame(() => {
+      this.frame = requestAnimationFrame((now) => {
         this.frame = 0;
-        this.update();
+        if (now - this.lastPreprocess >= PREPROCESS_MS) this.update();
+        else {
+          this.redraw(false); // the stroke follows the finger; the recipe waits a little
+          this.schedule(); // and runs on a later frame with the newest points
+        }
       });
   }
 
@@ -273,6 +287,7 @@ export class DrawPad {
 
   /** Redraws, preprocesses, paints the stages and reports. */
   private update(): void {
+    this.lastPreprocess = performance.now();
     this.redraw();
     const pixels = this.inkCtx.getImageData(0, 0, PAD_SIZE, PAD_SIZE).data;
     const alpha = this.alpha;
@@ -288,7 +303,8 @@ export class DrawPad {
     }
   }
 
-  private redraw(): void {
+  /** Draws the strokes on the visible pad and (for the recipe) on the ink canvas. */
+  private redraw(ink = true): void {
     const dpr = Math.max(1, Math.min(3, typeof devicePixelRatio === 'number' ? devicePixelRatio : 1));
     if (dpr !== this.dpr) {
       this.dpr = dpr;
@@ -298,7 +314,7 @@ export class DrawPad {
     this.hint.hidden = !empty;
     for (const [ctx, scale, color] of [
       [this.viewCtx, dpr, '#111'],
-      [this.inkCtx, 1, '#000'],
+      ...(ink ? ([[this.inkCtx, 1, '#000']] as const) : []),
     ] as const) {
       ctx.setTransform(scale, 0, 0, scale, 0, 0);
       ctx.clearRect(0, 0, PAD_SIZE, PAD_SIZE);
@@ -453,12 +469,14 @@ function tintNaN(canvas: HTMLCanvasElement, values: Float32Array): void {
 
 function markerSwatch(): HTMLElement {
   const s = el('span', 'cl-swatch cl-swatch-com');
+  s.setAttribute('role', 'img');
   s.setAttribute('aria-label', 'orange dot');
   return s;
 }
 
 function crossSwatch(): HTMLElement {
   const s = el('span', 'cl-swatch cl-swatch-centre', '+');
+  s.setAttribute('role', 'img');
   s.setAttribute('aria-label', 'blue cross');
   return s;
 }

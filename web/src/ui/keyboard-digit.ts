@@ -48,8 +48,9 @@ export class KeyboardDigit {
       random,
       this.note,
     );
-    use.setAttribute('aria-label', 'Put this test image on the draw pad');
-    random.setAttribute('aria-label', 'Put a random test image on the draw pad');
+    // The names start with the visible words (WCAG 2.5.3, label in name).
+    use.setAttribute('aria-label', 'Use this test image on the draw pad');
+    random.setAttribute('aria-label', 'Random test image on the draw pad');
   }
 
   private async load(index: number): Promise<void> {

@@ -1,19 +1,31 @@
 // The network's insides in the handout's notation, top to bottom:
-//   I → K¹ → C¹ → C_P¹ → K² → C² → C_P² → flatten → a₁ → S
-// each with its symbol, shape, equation and (per row) the value range of its colours.
+//   I → K¹ → C¹ before f → C¹ → C_P¹ → K² → C² → C_P² → flatten → W₁ → a₁ → W₂ → S
+// each with its symbol, shape, equation (KaTeX) and (per row) the value range of
+// its colours. Every value can be pointed at (ui/cell-grid.ts: click, tap, or Tab to
+// a map, arrow keys, Enter) and explained (ui/explain-view.ts, web/src/explain/).
 //
-// Kernels are shown as the forward pass applies them: cross-correlation, the way
-// they are stored ([out][in][5][5], PyTorch's layout), so the top-left weight meets
-// the top-left pixel of each 5×5 window. The handout writes true convolution; its
-// K is the shown kernel rotated 180° (docs: reading-the-handout.md, reading 3).
+// Indices on this page: 1-based (the handout's), kernels shown and applied as
+// stored, i.e. cross-correlation, PyTorch's layout [out][in][5][5], so the top-left
+// weight meets the top-left pixel of each 5×5 window:
+//   C¹ₘ(i,j) = f(Σ_{u,v=1}^{5} I(i+u−1, j+v−1)·K¹ₘ(u,v) + b¹ₘ),  i,j = 1..24.
+// The handout writes true convolution with centred u,v = −2..2; its K(u,v) is the
+// shown K(3−u, 3−v), the kernel rotated 180° (reading-the-handout.md, readings 3, 4).
+// K² is a grid with a row per output map n and a column per input map m (as
+// stored); the backprop view's ΔK² uses the same rows and columns.
 //
 // render() runs while a student draws, so it must take a few ms: the DOM is built
 // once per network shape; each render paints tiny canvases with putImageData (CSS
-// scales them up, pixelated), and writes text only when it changes. Nothing reads
-// layout. The shapes come from the tensors, so other configs (maps1, maps2, hidden)
-// work too; f and the pooling come with the snapshot (the network's config).
+// scales them up, pixelated), and writes text only when it changes; equations are
+// typeset only when they change (the network's config). Nothing reads layout. The
+// shapes come from the tensors, so other configs (maps1, maps2, hidden) work too;
+// f and the pooling come with the snapshot (the network's config). An open
+// explanation follows each new snapshot (batched in a frame by the Explainer).
+import katex from 'katex';
 import { el } from './dom';
+import { onThemeChange } from './theme';
 import type { NetworkSnapshot, Tensor } from '../core/types';
+import type { CellRef, TensorKey } from '../explain';
+import { canvasGeometry, cellHost, Tooltip, ValueMaps } from './cell-grid';
 import {
   DIVERGING,
   SEQUENTIAL,
@@ -21,11 +33,13 @@ import {
   drawLegend,
   formatValue,
   maxAbs,
+  paintPlaced,
   paintSlice,
   pixelCanvas,
   type ColorMap,
   type PaintRange,
 } from './colormap';
+import { Explainer } from './explain-view';
 
 export type { NetworkSnapshot };
 
@@ -164,6 +178,8 @@ function shapesOf(s: NetworkSnapshot): Shapes {
   };
 }
 
+type RowId = 'input' | 'k1' | 'c1pre' | 'c1' | 'p1' | 'k2' | 'c2' | 'p2' | 'flatten' | 'w1' | 'a1' | 'w2' | 'out';
+
 interface Row {
   section: HTMLElement;
   maps: HTMLElement;
@@ -177,10 +193,11 @@ interface Row {
 interface Built {
   key: string;
   s: Shapes;
-  rows: Record<'input' | 'k1' | 'c1' | 'p1' | 'k2' | 'c2' | 'p2' | 'flatten' | 'a1' | 'out', Row>;
+  rows: Record<RowId, Row>;
   input: HTMLCanvasElement;
   k1: HTMLCanvasElement[];
   k1Bias: HTMLElement[];
+  c1pre: HTMLCanvasElement[];
   c1: HTMLCanvasElement[];
   p1: HTMLCanvasElement[];
   k2: HTMLCanvasElement[];
@@ -188,7 +205,10 @@ interface Built {
   c2: HTMLCanvasElement[];
   p2: HTMLCanvasElement[];
   flatten: HTMLCanvasElement[];
+  w1: HTMLCanvasElement;
+  w1Layout: UnitLayout;
   a1: HTMLCanvasElement;
+  w2: HTMLCanvasElement;
   out: HTMLCanvasElement;
   outLabels: HTMLElement[];
   outTop: number;
@@ -199,30 +219,180 @@ interface Built {
 const LEGEND_W = 150;
 const LEGEND_H = 28;
 
+/**
+ * W₁ as pictures: each unit's 96 weights as the maps of side×side it reads (one
+ * after another, a 1-pixel gap between maps), units `across` per line (a 3-pixel
+ * gap), lines 2 pixels apart.
+ */
+interface UnitLayout {
+  units: number;
+  maps: number;
+  side: number;
+  across: number;
+  width: number;
+  height: number;
+  /** Canvas pixel (x, y) of unit i's input k. */
+  place(i: number, k: number): [number, number];
+  /** Unit and input of a pixel, or null for a gap. */
+  at(x: number, y: number): [number, number] | null;
+}
+
+function unitLayout(units: number, maps: number, side: number, across = 5): UnitLayout {
+  const unitW = maps * (side + 1) - 1;
+  const stepX = unitW + 3;
+  const stepY = side + 2;
+  const lines = Math.ceil(units / across);
+  const per = side * side;
+  return {
+    units,
+    maps,
+    side,
+    across,
+    width: Math.min(units, across) * stepX - 3,
+    height: lines * stepY - 2,
+    place(i, k) {
+      const n = Math.floor(k / per);
+      const r = Math.floor((k % per) / side);
+      const c = k % side;
+      return [(i % across) * stepX + n * (side + 1) + c, Math.floor(i / across) * stepY + r];
+    },
+    at(x, y) {
+      const ux = Math.floor(x / stepX);
+      const xin = x - ux * stepX;
+      const uy = Math.floor(y / stepY);
+      const yin = y - uy * stepY;
+      if (xin >= unitW || yin >= side || ux >= across) return null;
+      const n = Math.floor(xin / (side + 1));
+      const c = xin - n * (side + 1);
+      if (c >= side) return null;
+      const i = uy * across + ux;
+      return i < units ? [i, n * per + yin * side + c] : null;
+    },
+  };
+}
+
+/** KaTeX into an element (the equations change only with the network's config). */
+function typeset(target: HTMLElement, src: string, display: boolean): void {
+  katex.render(src, target, { throwOnError: false, displayMode: display, output: 'htmlAndMathml' });
+}
+
 export class NetworkView {
   readonly element: HTMLElement;
   private built: Built | null = null;
   private textColor = '';
+  private snapshot: NetworkSnapshot | null = null;
+  private readonly live: HTMLElement;
+  private readonly tooltip: Tooltip;
+  private readonly explainer: Explainer;
+  private readonly values: ValueMaps;
 
   constructor(container: HTMLElement) {
+    // The legends' text colour is read once per theme (colormap.ts repaints drawn legends).
+    onThemeChange(() => {
+      this.textColor = '';
+    });
     this.element = el('div', 'cl-net');
     this.element.setAttribute('role', 'group');
     this.element.setAttribute('aria-label', 'Inside the network: every layer for the current input');
     container.append(this.element);
+    this.live = el('p', 'cl-sr');
+    this.live.setAttribute('aria-live', 'polite');
+    this.live.dataset['testid'] = 'nv-live';
+    this.tooltip = new Tooltip(this.element);
+    this.explainer = new Explainer({
+      testid: 'explain-network',
+      announce: (text) => this.announce(text),
+      selected: (cell) => this.values.mark(cell),
+      anchor: (key) => this.anchorOf(key),
+      refocus: (cell) => this.values.focus(cell),
+    });
+    this.values = new ValueMaps({
+      source: () => this.snapshot,
+      open: (cell) => this.explainer.open(cell),
+      close: () => this.explainer.close(true),
+      announce: (text) => this.announce(text),
+      tooltip: this.tooltip,
+    });
   }
 
+  /**
+   * Paints the snapshot row by row, at most ~6 ms of work per frame: a full paint
+   * (60 canvases, 10 legends) took up to 70 ms in one task on a 4× slower CPU while
+   * training, and held up input. A newer snapshot replaces the rest of an older one.
+   * The explanation reads the snapshot's numbers, not the canvases: it follows at once.
+   */
   render(snapshot: NetworkSnapshot): void {
     const s = shapesOf(snapshot);
     const key = JSON.stringify(s);
-    if (!this.built || this.built.key !== key) this.built = this.build(s, key);
-    this.paint(this.built, snapshot);
+    this.snapshot = snapshot;
+    if (!this.built || this.built.key !== key) {
+      this.explainer.close();
+      this.built = this.build(s, key);
+    }
+    this.steps = this.paintSteps(this.built, snapshot);
+    this.pump();
+    this.explainer.setSource(snapshot);
+  }
+
+  private steps: Generator<void> | null = null;
+  private pumping = false;
+
+  private pump(): void {
+    const start = performance.now();
+    while (this.steps) {
+      if (this.steps.next().done) this.steps = null;
+      else if (performance.now() - start > 6) break;
+    }
+    if (this.steps && !this.pumping) {
+      this.pumping = true;
+      requestAnimationFrame(() => {
+        this.pumping = false;
+        this.pump();
+      });
+    }
+  }
+
+  /** Opens the explanation of a value (as a click on it does). */
+  select(cell: CellRef): void {
+    this.explainer.open(cell);
+  }
+
+  private announce(text: string): void {
+    this.live.textContent = text;
+  }
+
+  private anchorOf(key: TensorKey): HTMLElement | null {
+    const b = this.built;
+    if (!b) return null;
+    const row: Partial<Record<TensorKey, RowId>> = {
+      input: 'input',
+      'param:conv1.weight': 'k1',
+      'forward:conv1_pre': 'c1pre',
+      'forward:conv1': 'c1',
+      'forward:pool1': 'p1',
+      'param:conv2.weight': 'k2',
+      'forward:conv2': 'c2',
+      'forward:conv2_pre': 'c2',
+      'forward:pool2': 'p2',
+      'forward:flatten': 'flatten',
+      'param:fc1.weight': 'w1',
+      'forward:fc1': 'a1',
+      'forward:fc1_pre': 'a1',
+      'param:fc2.weight': 'w2',
+      'forward:logits': 'out',
+      'forward:probs': 'out',
+    };
+    const id = row[key];
+    return id ? b.rows[id].section : null;
   }
 
   // ---- DOM, once per shape -----------------------------------------------------
 
   private build(s: Shapes, key: string): Built {
     const root = this.element;
-    root.replaceChildren();
+    root.replaceChildren(this.live, this.tooltip.element);
+    const values = this.values;
+    values.clear();
 
     const intro = el('div', 'cl-net-intro');
     const params = el('p', 'cl-net-params');
@@ -231,11 +401,12 @@ export class NetworkView {
       swatchRow(),
       ' Signed values: purple < 0, white = 0, orange > 0, each row scaled to ±max|v| (legend under its symbol). Images and probabilities: white 0 → black 1.',
     );
-    intro.append(params, colours);
+    intro.append(params, colours, conventionNote(s));
     root.append(intro);
 
-    const row = (id: string, symbol: string, shape: string, tag: string): Row => {
-      const section = el('section', 'cl-net-row');
+    const row = (id: RowId, symbol: string, shape: string, tag: string): Row => {
+      const section = el('div', 'cl-net-row');
+      section.setAttribute('role', 'group'); // not a landmark (two demos, one page)
       section.dataset['testid'] = `nv-${id}`;
       section.dataset['layer'] = id;
       const head = el('div', 'cl-net-head');
@@ -268,14 +439,22 @@ export class NetworkView {
       parent.append(fig);
       return canvas;
     };
+    const sq = (n: number) => `${n} × ${n}`;
+    /** A row of maps of one tensor, each its own value map. */
+    const mapsOf = (r: Row, tensor: TensorKey, count: number, side: number, caption: (k: number) => string, label: (k: number) => string) =>
+      range1(count).map((k) => {
+        const canvas = tile(r.maps, side, side, scaleFor(side), caption(k));
+        values.map(tensor, canvas, (k - 1) * side * side, side, side, `${label(k)}, ${sq(side)} values`);
+        return canvas;
+      });
 
     const rows = {} as Built['rows'];
     const k = s.k;
-    const sq = (n: number) => `${n} × ${n}`;
 
     // I
     rows.input = row('input', 'I', sq(s.inH), 'input image');
     const input = tile(rows.input.maps, s.inH, s.inW, 4, 'I');
+    values.map('input', input, 0, s.inH, s.inW, `I, the input, ${sq(s.inH)} pixels`);
 
     // K¹
     rows.k1 = row('k1', 'K^1', `${s.maps1} × ${sq(k)}`, 'kernels + biases');
@@ -287,38 +466,48 @@ export class NetworkView {
       label.append(math(`b^1_{${m}}`), ' = ');
       const wrap = el('span', 'cl-tile-biasline');
       wrap.append(label, b);
-      k1.push(tile(rows.k1.maps, k, k, 12, `K^1_{${m}}`, wrap));
+      const canvas = tile(rows.k1.maps, k, k, 12, `K^1_{${m}}`, wrap);
+      values.map('param:conv1.weight', canvas, (m - 1) * k * k, k, k, `K¹ kernel ${m}, ${sq(k)} weights`);
+      k1.push(canvas);
       k1Bias.push(b);
     }
     rows.k1.maps.append(kernelNote('K^1_m'));
 
-    // C¹
+    // C¹ before f, C¹
     const fName: HTMLElement[] = [];
     const fTag = () => {
       const t = el('span', 'cl-net-f', 'f');
       fName.push(t);
       return t;
     };
+    rows.c1pre = row('c1pre', 'C^1', `${s.maps1} × ${sq(s.c1)}`, 'convolution, valid: before f');
+    rows.c1pre.section.querySelector('.cl-net-symbol')?.append(el('span', 'cl-net-symbol-note', 'before f'));
+    rows.c1pre.section.setAttribute('aria-label', `C¹ before f, ${s.maps1} × ${sq(s.c1)}`);
+    const c1pre = mapsOf(rows.c1pre, 'forward:conv1_pre', s.maps1, s.c1, (m) => `C^1_{${m}}`, (m) => `C¹ before f, map ${m}`);
     rows.c1 = row('c1', 'C^1', `${s.maps1} × ${sq(s.c1)}`, 'convolution, valid');
     rows.c1.tag.append(' · ', fTag());
-    const c1 = range1(s.maps1).map((m) => tile(rows.c1.maps, s.c1, s.c1, scaleFor(s.c1), `C^1_{${m}}`));
+    const c1 = mapsOf(rows.c1, 'forward:conv1', s.maps1, s.c1, (m) => `C^1_{${m}}`, (m) => `C¹ map ${m}`);
 
     // C_P¹
     rows.p1 = row('p1', 'C^1_P', `${s.maps1} × ${sq(s.p1)}`, '2×2 pooling');
-    const p1 = range1(s.maps1).map((m) => tile(rows.p1.maps, s.p1, s.p1, scaleFor(s.p1), `C^1_{P,${m}}`));
+    const p1 = mapsOf(rows.p1, 'forward:pool1', s.maps1, s.p1, (m) => `C^1_{P,${m}}`, (m) => `C_P¹ map ${m}`);
 
-    // K²: row n (output map), column m (input map)
-    rows.k2 = row('k2', 'K^2', `${s.maps2 * s.maps1} × ${sq(k)}`, `${s.maps2} rows (n) × ${s.maps1} (m)`);
+    // K²: row n (output map), column m (input map), as stored [n][m]
+    rows.k2 = row('k2', 'K^2', `${s.maps2 * s.maps1} × ${sq(k)}`, `${s.maps2} rows (n: to C²ₙ) × ${s.maps1} columns (m: from C_P¹ₘ)`);
     const grid = el('div', 'cl-k2');
     grid.style.gridTemplateColumns = `auto repeat(${s.maps1}, auto) auto`;
     grid.append(el('span', 'cl-k2-corner', ''));
-    for (let m = 1; m <= s.maps1; m++) grid.append(mathEl('span', 'cl-k2-col', `from C^1_{P,${m}}`));
+    for (let m = 1; m <= s.maps1; m++) grid.append(mathEl('span', 'cl-k2-col', `m = ${m}`));
     grid.append(el('span', 'cl-k2-corner', ''));
     const k2: HTMLCanvasElement[] = [];
     const k2Bias: HTMLElement[] = [];
     for (let n = 1; n <= s.maps2; n++) {
       grid.append(mathEl('span', 'cl-k2-row', `n = ${n}`));
-      for (let m = 1; m <= s.maps1; m++) k2.push(tile(grid, k, k, 8, `K^2_{${m},${n}}`));
+      for (let m = 1; m <= s.maps1; m++) {
+        const canvas = tile(grid, k, k, 8, `K^2_{${m},${n}}`);
+        cellHost(canvas);
+        k2.push(canvas);
+      }
       const b = el('span', 'cl-k2-bias');
       const to = mathEl('span', 'cl-k2-to', `→ C^2_{${n}}`);
       const bias = mathEl('span', 'cl-k2-biasline', `b^2_{${n}} = `);
@@ -328,33 +517,73 @@ export class NetworkView {
       k2Bias.push(b);
     }
     rows.k2.maps.append(grid, kernelNote('K^2_{m,n}'));
+    // one value map over all of K²: rows n·5 + u, columns m·5 + v
+    const M = s.maps1;
+    values.grid(
+      'param:conv2.weight',
+      grid,
+      `K², ${s.maps2} rows n by ${s.maps1} columns m of ${sq(k)} kernels`,
+      canvasGeometry(k2, s.maps2 * k, M * k, (r, c) => [Math.floor(r / k) * M + Math.floor(c / k), c % k, r % k], (t, x, y) => [Math.floor(t / M) * k + y, (t % M) * k + x]),
+      (r, c) => ((Math.floor(r / k) * M + Math.floor(c / k)) * k + (r % k)) * k + (c % k),
+      (i) => {
+        const slice = Math.floor(i / (k * k));
+        const rest = i % (k * k);
+        return [Math.floor(slice / M) * k + Math.floor(rest / k), (slice % M) * k + (rest % k)];
+      },
+    );
 
     // C²
     rows.c2 = row('c2', 'C^2', `${s.maps2} × ${sq(s.c2)}`, `every C_P¹ₘ to every C²ₙ`);
     rows.c2.tag.append(' · ', fTag());
-    const c2 = range1(s.maps2).map((n) => tile(rows.c2.maps, s.c2, s.c2, scaleFor(s.c2), `C^2_{${n}}`));
+    const c2 = mapsOf(rows.c2, 'forward:conv2', s.maps2, s.c2, (n) => `C^2_{${n}}`, (n) => `C² map ${n}`);
 
     // C_P²
     rows.p2 = row('p2', 'C^2_P', `${s.maps2} × ${sq(s.p2)}`, '2×2 pooling');
-    const p2 = range1(s.maps2).map((n) => tile(rows.p2.maps, s.p2, s.p2, scaleFor(s.p2), `C^2_{P,${n}}`));
+    const p2 = mapsOf(rows.p2, 'forward:pool2', s.maps2, s.p2, (n) => `C^2_{P,${n}}`, (n) => `C_P² map ${n}`);
 
-    // flatten: one group per map, map-major
+    // flatten: one group per map, map-major; one value map of 1 × 96
     const per = s.p2 * s.p2;
     const flat = s.maps2 * per;
     rows.flatten = row('flatten', 'flatten', `${flat}`, 'map-major, same colours as C_P²');
     const cell = Math.max(2, Math.min(6, Math.floor(560 / flat)));
     const strip = el('div', 'cl-strip cl-flatten');
     const flatten = range1(s.maps2).map((n) => {
-      const g = el('figure', 'cl-strip-group');
+      const fig = el('figure', 'cl-strip-group');
       const canvas = pixelCanvas(1, per, cell);
       canvas.style.height = '16px';
       canvas.setAttribute('role', 'img');
-      canvas.setAttribute('aria-label', `flatten ${(n - 1) * per}–${n * per - 1}: ${mathText(`C^2_{P,${n}}`)}`);
-      g.append(canvas, mathEl('figcaption', 'cl-tile-caption', `C^2_{P,${n}}`));
-      strip.append(g);
+      canvas.setAttribute('aria-label', `flatten ${(n - 1) * per + 1}–${n * per}: ${mathText(`C^2_{P,${n}}`)}`);
+      fig.append(canvas, mathEl('figcaption', 'cl-tile-caption', `C^2_{P,${n}}`));
+      strip.append(fig);
+      cellHost(canvas);
       return canvas;
     });
     rows.flatten.maps.append(strip);
+    values.grid('forward:flatten', strip, `flatten, ${flat} values`, canvasGeometry(flatten, 1, flat, (_r, c) => [Math.floor(c / per), c % per, 0], (t, x) => [0, t * per + x]), (_r, c) => c, (i) => [0, i]);
+
+    // W₁: each unit's row as the maps it reads
+    const inputs = flat;
+    rows.w1 = row('w1', 'W_1', `${s.hidden} × ${inputs}`, 'weights: each unit as the maps it reads');
+    const w1Layout = unitLayout(s.hidden, s.maps2, s.p2);
+    const w1 = pixelCanvas(w1Layout.height, w1Layout.width, 3);
+    w1.style.height = 'auto';
+    w1.setAttribute('role', 'img');
+    w1.setAttribute('aria-label', `W₁: ${s.hidden} units, each as ${s.maps2} maps of ${sq(s.p2)}`);
+    const w1Wrap = el('div', 'cl-w1');
+    w1Wrap.append(w1);
+    rows.w1.maps.append(w1Wrap);
+    cellHost(w1);
+    rows.w1.maps.append(
+      noteEl(`Units 1–${Math.min(w1Layout.across, s.hidden)} in the first line, ${w1Layout.across} per line; in each, the ${s.maps2} maps ${mathText('C^2_{P,1}')} … ${mathText(`C^2_{P,${s.maps2}}`)} it reads, left to right: what the unit looks for (orange: a positive value there pushes a₁ up, purple pushes it down).`),
+    );
+    values.grid(
+      'param:fc1.weight',
+      w1.parentElement!,
+      `W₁, ${s.hidden} units by ${inputs} inputs, each unit drawn as ${s.maps2} maps`,
+      canvasGeometry([w1], s.hidden, inputs, (r, c) => [0, ...w1Layout.place(r, c)], (_t, x, y) => w1Layout.at(x, y)),
+      (r, c) => r * inputs + c,
+      (i) => [Math.floor(i / inputs), i % inputs],
+    );
 
     // a₁
     rows.a1 = row('a1', 'a_1', `${s.hidden}`, 'dense, hidden layer');
@@ -366,6 +595,21 @@ export class NetworkView {
     const a1Strip = el('div', 'cl-strip');
     a1Strip.append(a1);
     rows.a1.maps.append(a1Strip);
+    values.map('forward:fc1', a1, 0, 1, s.hidden, `a₁, ${s.hidden} hidden units`);
+
+    // W₂: a row per digit
+    rows.w2 = row('w2', 'W_2', `${s.classes} × ${s.hidden}`, 'weights: a row per digit');
+    const w2 = pixelCanvas(s.classes, s.hidden, Math.max(3, Math.min(8, Math.floor(400 / s.hidden))));
+    w2.style.height = 'auto';
+    w2.setAttribute('role', 'img');
+    w2.setAttribute('aria-label', `W₂: ${s.classes} digits by ${s.hidden} units`);
+    const digits = el('div', 'cl-w2-digits');
+    digits.setAttribute('aria-hidden', 'true');
+    for (let d = 0; d < s.classes; d++) digits.append(el('span', '', String(d)));
+    const w2Wrap = el('div', 'cl-w2');
+    w2Wrap.append(digits, w2);
+    rows.w2.maps.append(w2Wrap);
+    values.map('param:fc2.weight', w2, 0, s.classes, s.hidden, `W₂, ${s.classes} digits by ${s.hidden} units`);
 
     // S
     rows.out = row('out', 'S', `${s.classes}`, 'softmax output');
@@ -383,17 +627,18 @@ export class NetworkView {
     });
     outWrap.append(out, labels);
     rows.out.maps.append(outWrap);
+    values.map('forward:probs', out, 0, 1, s.classes, 'S, the probability of each digit 0 to 9');
 
     this.textColor = '';
     return {
-      key, s, rows, input, k1, k1Bias, c1, p1, k2, k2Bias, c2, p2, flatten, a1, out, outLabels,
+      key, s, rows, input, k1, k1Bias, c1pre, c1, p1, k2, k2Bias, c2, p2, flatten, w1, w1Layout, a1, w2, out, outLabels,
       outTop: -1, params, fName,
     };
   }
 
   // ---- paint, every render -----------------------------------------------------
 
-  private paint(b: Built, snap: NetworkSnapshot): void {
+  private *paintSteps(b: Built, snap: NetworkSnapshot): Generator<void> {
     const { s, rows } = b;
     const f = snap.forward;
     const p = snap.params;
@@ -403,87 +648,134 @@ export class NetworkView {
     const act = ACTIVATION_NAMES[snap.config.activation];
     for (const t of b.fName) setText(t, `f = ${act}`);
     const pooling = snap.config.pooling;
-    const fx = act;
+    const avg = pooling === 'average';
+    const K = s.k;
 
     // I
-    const inputData = snap.input.data;
-    paintSlice(b.input, inputData, 0, s.inH, s.inW, SEQUENTIAL, { min: 0, max: 1 });
+    paintSlice(b.input, snap.input.data, 0, s.inH, s.inW, SEQUENTIAL, { min: 0, max: 1 });
     this.legend(rows.input, SEQUENTIAL, { min: 0, max: 1 });
-    this.equation(rows.input, 'I(i,j) = pixel / 255 ∈ [0, 1],  i, j = 1..' + s.inH, '');
+    this.equation(rows.input, `I(i,j) = \\text{pixel}(i,j)/255 \\in [0,1], \\qquad i,j = 1..${s.inH}`, '', 'p. 2');
 
+    yield;
     // K¹ (stored [m][1][k][k]: as applied)
     const w1 = p['conv1.weight'].data;
-    const kk = s.k * s.k;
+    const kk = K * K;
     const r1 = sym(maxAbs(w1));
-    b.k1.forEach((c, m) => paintSlice(c, w1, m * kk, s.k, s.k, DIVERGING, r1));
+    b.k1.forEach((c, m) => paintSlice(c, w1, m * kk, K, K, DIVERGING, r1));
     b.k1Bias.forEach((e, m) => setText(e, fmtBias(p['conv1.bias'].data[m]!)));
     this.legend(rows.k1, DIVERGING, r1);
-    const half = (s.k - 1) / 2;
     this.equation(
       rows.k1,
-      `${s.k}×${s.k} weights per map, m = 1..${s.maps1};  initial U(±√(6/((1+${s.maps1})·${s.k}^2))), b^1_m = 0`,
+      `K^1_m(u,v),\\ u,v = 1..${K},\\ m = 1..${s.maps1}; \\qquad \\text{initially } U\\Big(\\pm\\sqrt{\\tfrac{6}{(1+${s.maps1})\\cdot ${K}^2}}\\Big),\\ b^1_m = 0`,
+      '',
       'p. 2',
     );
 
-    // C¹, C_P¹, C², C_P²: one canvas per map, signed colours, one range per row
-    this.maps(rows.c1, b.c1, f.conv1.data, s.c1,
-      `C^1_m(i,j) = ${fx}( Σ_u Σ_v I(i−u, j−v)·K^1_m(u,v) + b^1_m ),  u, v = −${half}..${half},  i, j = 1..${s.c1}`,
-      'p. 2');
-    this.maps(rows.p1, b.p1, f.pool1.data, s.p1,
-      pooling === 'average'
-        ? `C^1_{P,m}(i,j) = ¼ Σ_u Σ_v C^1_m(2i−u, 2j−v),  u, v ∈ {0, 1},  i, j = 1..${s.p1}   (average pooling)`
-        : `C^1_{P,m}(i,j) = max_{u,v ∈ {0,1}} C^1_m(2i−u, 2j−v),  i, j = 1..${s.p1}:  the max over each 2×2 block   (max pooling)`,
-      'p. 2');
+    yield;
+    // C¹ before and after f, C_P¹, C², C_P²: one canvas per map, signed colours, one range per row
+    const conv1 = `\\sum_{u=1}^{${K}}\\sum_{v=1}^{${K}} I(i+u-1,\\,j+v-1)\\,K^1_m(u,v) + b^1_m`;
+    this.maps(rows.c1pre, b.c1pre, f.conv1_pre.data, s.c1, `C^1_m(i,j)\\big|_{\\text{before } f} = ${conv1}, \\qquad i,j = 1..${s.c1}`, 'the value f is applied to', 'p. 2');
+    yield;
+    this.maps(rows.c1, b.c1, f.conv1.data, s.c1, `C^1_m(i,j) = f\\Big(${conv1}\\Big), \\qquad i,j = 1..${s.c1}`, `f = ${act}`, 'p. 2');
+    const pool = (c: string, out: string, side: number) =>
+      avg
+        ? `${out}(i,j) = \\tfrac14 \\sum_{u=0}^{1}\\sum_{v=0}^{1} ${c}(2i-u,\\,2j-v), \\qquad i,j = 1..${side}`
+        : `${out}(i,j) = \\max_{u,v \\in \\{0,1\\}} ${c}(2i-u,\\,2j-v), \\qquad i,j = 1..${side}`;
+    const poolNote = avg ? 'average pooling' : 'the max over each 2×2 block (max pooling)';
+    yield;
+    this.maps(rows.p1, b.p1, f.pool1.data, s.p1, pool('C^1_m', 'C^1_{P,m}', s.p1), poolNote, 'p. 2');
     rows.p1.tag.textContent = `2×2 ${pooling} pooling`;
 
+    yield;
     // K² (stored [n][m][k][k]: tile n·maps1 + m is K²ₘ,ₙ)
     const w2 = p['conv2.weight'].data;
     const r2 = sym(maxAbs(w2));
-    b.k2.forEach((c, i) => paintSlice(c, w2, i * kk, s.k, s.k, DIVERGING, r2));
+    b.k2.forEach((c, i) => paintSlice(c, w2, i * kk, K, K, DIVERGING, r2));
     b.k2Bias.forEach((e, n) => setText(e, fmtBias(p['conv2.bias'].data[n]!)));
     this.legend(rows.k2, DIVERGING, r2);
     this.equation(
       rows.k2,
-      `K^2_{m,n}: the ${s.k}×${s.k} kernel from C^1_{P,m} to C^2_n;  initial U(±√(6/((${s.maps1}+${s.maps2})·${s.k}^2))), b^2_n = 0`,
+      `K^2_{m,n}(u,v):\\ \\text{from } C^1_{P,m} \\text{ to } C^2_n; \\qquad \\text{initially } U\\Big(\\pm\\sqrt{\\tfrac{6}{(${s.maps1}+${s.maps2})\\cdot ${K}^2}}\\Big),\\ b^2_n = 0`,
+      'row n, column m',
       'p. 2',
     );
 
-    this.maps(rows.c2, b.c2, f.conv2.data, s.c2,
-      `C^2_n(i,j) = ${fx}( Σ_m Σ_u Σ_v C^1_{P,m}(i−u, j−v)·K^2_{m,n}(u,v) + b^2_n ),  m = 1..${s.maps1},  i, j = 1..${s.c2}`,
-      'p. 3');
+    yield;
+    this.maps(
+      rows.c2,
+      b.c2,
+      f.conv2.data,
+      s.c2,
+      `C^2_n(i,j) = f\\Big(\\sum_{m=1}^{${s.maps1}}\\sum_{u=1}^{${K}}\\sum_{v=1}^{${K}} C^1_{P,m}(i+u-1,\\,j+v-1)\\,K^2_{m,n}(u,v) + b^2_n\\Big), \\qquad i,j = 1..${s.c2}`,
+      `f = ${act}`,
+      'p. 3',
+    );
+    yield;
     // C_P² and flatten (same colours)
     const p2n = s.p2 * s.p2;
-    const rp2 = this.maps(rows.p2, b.p2, f.pool2.data, s.p2,
-      pooling === 'average'
-        ? `C^2_{P,n}(i,j) = ¼ Σ_u Σ_v C^2_n(2i−u, 2j−v),  u, v ∈ {0, 1},  i, j = 1..${s.p2}`
-        : `C^2_{P,n}(i,j) = max_{u,v ∈ {0,1}} C^2_n(2i−u, 2j−v),  i, j = 1..${s.p2}:  the max over each 2×2 block`,
-      'p. 3');
+    const rp2 = this.maps(rows.p2, b.p2, f.pool2.data, s.p2, pool('C^2_n', 'C^2_{P,n}', s.p2), poolNote, 'p. 3');
     rows.p2.tag.textContent = `2×2 ${pooling} pooling`;
     b.flatten.forEach((c, n) => paintSlice(c, f.flatten.data, n * p2n, 1, p2n, DIVERGING, rp2));
     this.legend(rows.flatten, DIVERGING, rp2);
     this.equation(
       rows.flatten,
-      `flatten(${p2n}·n + ${s.p2}·i + j) = C^2_{P,n}(i,j), counting from 0: ${s.maps2} × ${p2n} = ${s.maps2 * p2n} values`,
+      `\\mathrm{flatten}\\big(${p2n}(n-1) + ${s.p2}(i-1) + j\\big) = C^2_{P,n}(i,j), \\qquad n = 1..${s.maps2},\\ i,j = 1..${s.p2}`,
+      `${s.maps2} × ${p2n} = ${s.maps2 * p2n} values`,
       'p. 3',
     );
 
+    yield;
+    // W₁ as the maps each unit reads
+    const fc1w = p['fc1.weight'].data;
+    const rw1 = sym(maxAbs(fc1w));
+    const L = b.w1Layout;
+    const inputs = s.maps2 * p2n;
+    paintPlaced(b.w1, L.width, L.height, fc1w, s.hidden * inputs, (k) => {
+      const [x, y] = L.place(Math.floor(k / inputs), k % inputs);
+      return y * L.width + x;
+    }, DIVERGING, rw1);
+    this.legend(rows.w1, DIVERGING, rw1);
+    this.equation(
+      rows.w1,
+      `W_1(i,k):\\ \\text{unit } i = 1..${s.hidden},\\ \\text{input } k = 1..${inputs}; \\qquad \\text{initially } U\\Big(\\pm\\sqrt{\\tfrac{6}{${inputs}+${s.hidden}}}\\Big)`,
+      '',
+      'p. 2',
+    );
+
+    yield;
     // a₁
     const ra1 = sym(maxAbs(f.fc1.data));
     paintSlice(b.a1, f.fc1.data, 0, 1, s.hidden, DIVERGING, ra1);
     this.legend(rows.a1, DIVERGING, ra1);
     this.equation(
       rows.a1,
-      `a_1 = ${fx}(W_1·flatten + b_1),  W_1: ${s.hidden} × ${s.maps2 * p2n},  b_1: ${s.hidden}`,
+      `a_1(i) = f\\Big(\\sum_{k=1}^{${inputs}} W_1(i,k)\\,\\mathrm{flatten}(k) + b_1(i)\\Big), \\qquad i = 1..${s.hidden}`,
+      `f = ${act}`,
       'p. 3',
     );
 
+    yield;
+    // W₂
+    const fc2w = p['fc2.weight'].data;
+    const rw2 = sym(maxAbs(fc2w));
+    paintSlice(b.w2, fc2w, 0, s.classes, s.hidden, DIVERGING, rw2);
+    this.legend(rows.w2, DIVERGING, rw2);
+    this.equation(
+      rows.w2,
+      `W_2(d,i):\\ \\text{digit } d = 0..${s.classes - 1} \\text{ (rows)},\\ \\text{unit } i = 1..${s.hidden}; \\qquad \\text{initially } U\\Big(\\pm\\sqrt{\\tfrac{6}{${s.hidden}+${s.classes}}}\\Big)`,
+      '',
+      'p. 2',
+    );
+
+    yield;
     // S
     const probs = f.probs.data;
     paintSlice(b.out, probs, 0, 1, s.classes, SEQUENTIAL, { min: 0, max: 1 });
     this.legend(rows.out, SEQUENTIAL, { min: 0, max: 1 });
     this.equation(
       rows.out,
-      `S = softmax(W_2·a_1 + b_2) = a_2,  S_k = exp(z_k) / Σ_j exp(z_j),  W_2: ${s.classes} × ${s.hidden}`,
+      `S(d) = \\frac{e^{z(d)}}{\\sum_{d'=0}^{${s.classes - 1}} e^{z(d')}}, \\qquad z(d) = \\sum_{i=1}^{${s.hidden}} W_2(d,i)\\,a_1(i) + b_2(d), \\qquad d = 0..${s.classes - 1}`,
+      'softmax: S = a₂',
       'p. 3',
     );
     let top = 0;
@@ -494,6 +786,7 @@ export class NetworkView {
       b.outTop = top;
     }
 
+    yield;
     // the parameter count, from the tensors
     const count = Object.values(p).reduce((n, t) => n + t.data.length, 0);
     setText(
@@ -505,11 +798,11 @@ export class NetworkView {
   }
 
   /** Paints each side×side map of `data` into its canvas on one symmetric range; returns the range. */
-  private maps(row: Row, canvases: HTMLCanvasElement[], data: Float32Array, side: number, equation: string, page: string): PaintRange {
+  private maps(row: Row, canvases: HTMLCanvasElement[], data: Float32Array, side: number, equation: string, note: string, page: string): PaintRange {
     const range = sym(maxAbs(data));
     canvases.forEach((c, i) => paintSlice(c, data, i * side * side, side, side, DIVERGING, range));
     this.legend(row, DIVERGING, range);
-    this.equation(row, equation, page);
+    this.equation(row, equation, note, page);
     return range;
   }
 
@@ -520,13 +813,47 @@ export class NetworkView {
     drawLegend(row.legend, range.min, range.max, { map, textColor: this.textColor });
   }
 
-  private equation(row: Row, src: string, page: string): void {
-    const key = src + page;
+  /** The row's equation (KaTeX, typeset only when it changes), a plain note and the handout page. */
+  private equation(row: Row, tex: string, note: string, page: string): void {
+    const key = tex + note + page;
     if (key === row.equationKey) return;
     row.equationKey = key;
-    row.equation.replaceChildren(math(src));
-    if (page) row.equation.append(el('span', 'cl-net-page', `handout ${page}`));
+    const eq = el('div', 'cl-net-eq-tex');
+    typeset(eq, tex, true);
+    const foot = el('div', 'cl-net-eq-note');
+    if (note) foot.append(note);
+    if (page) foot.append(el('span', 'cl-net-page', `handout ${page}`));
+    row.equation.replaceChildren(eq, foot);
   }
+}
+
+/** The page's index convention, stated once (tensors.ts has the same text for the code). */
+function conventionNote(s: Shapes): HTMLElement {
+  const box = el('div', 'cl-net-convention');
+  box.dataset['testid'] = 'nv-convention';
+  const lead = el('p', '');
+  lead.append(
+    el('strong', '', 'Indices on this page. '),
+    `Rows i and columns j count from 1 at the top left, kernel entries (u, v) from 1 to ${s.k}, units and flatten entries from 1; the ten outputs are named by their digit, 0 to 9. Every kernel is shown and applied as the network stores it (cross-correlation, written ⋆, as in PyTorch):`,
+  );
+  const eq = el('div', '');
+  typeset(eq, `C^1_m(i,j) = f\\Big(\\sum_{u=1}^{${s.k}}\\sum_{v=1}^{${s.k}} I(i+u-1,\\,j+v-1)\\,K^1_m(u,v) + b^1_m\\Big), \\qquad i,j = 1..${s.c1}.`, true);
+  const handout = el('p', '');
+  const h1 = el('span', '');
+  typeset(h1, `\\sum_{u,v=-2}^{2} I(i-u,\\,j-v)\\,K(u,v)`, false);
+  const h2 = el('span', '');
+  typeset(h2, `K(u,v)`, false);
+  const h3 = el('span', '');
+  typeset(h3, `K(3-u,\\,3-v)`, false);
+  handout.append('The handout (p. 2) writes the same sum as a true convolution, ', h1, ', centred on I(i+2, j+2); its ', h2, ' is the ', h3, ' shown here: the same kernel turned 180°.');
+  const how = el('p', '');
+  how.append('Click or tap any value (or Tab to a map, move with the arrow keys, press Enter) to see how it was computed.');
+  box.append(lead, eq, handout, how);
+  return box;
+}
+
+function noteEl(text: string): HTMLElement {
+  return el('p', 'cl-net-kernel-note', text);
 }
 
 function sym(m: number): PaintRange {

@@ -28,7 +28,9 @@ export class ProbabilityBars {
   private announced = '';
 
   constructor(container: HTMLElement) {
-    const root = el('section', 'cl-probs');
+    // A group, not a region landmark: two demos on one page would have two of the same name.
+    const root = el('div', 'cl-probs');
+    root.setAttribute('role', 'group');
     root.setAttribute('aria-label', 'Network output: probability of each digit');
 
     const live = el('p', 'cl-probs-live');

@@ -1,10 +1,10 @@
 // The fields of a run's settings (λ, batch, epochs, f, pooling, training-set size,
-// seed, speed): one table, used by the Training panel's controls and by every card
+// seed, data augmentation, speed): one table, used by the Training panel's controls and by every card
 // of "Compare runs". Each field is checked as it is changed (SETTING_CHECKS: the
 // core's limits); a bad value is explained next to it and not passed on.
 import { LIMITS } from '../core/limits';
 import { ACTIVATIONS, POOLINGS } from '../core/types';
-import { BATCH_SIZES, RESET_KEYS, SETTING_CHECKS, SPEEDS, TRAIN_SIZES, type TrainSettings } from '../worker/protocol';
+import { AUGMENT_AMOUNTS, BATCH_SIZES, RESET_KEYS, SETTING_CHECKS, SPEEDS, TRAIN_SIZES, type TrainSettings } from '../worker/protocol';
 import { h, sub } from './dom';
 import { activationName, formatCount } from './format';
 
@@ -46,6 +46,12 @@ const FIELDS: { [K in Key]: FieldSpec } = {
     make: (testid) => h('select', { testid }, ...TRAIN_SIZES.map((n) => h('option', { value: String(n) }, formatCount(n)))),
   },
   seed: { testid: 'seed', label: () => ['Seed'], make: number(LIMITS.seed, '1', 'numeric') },
+  // The core's presets (limits.json): off, mild, strong.
+  augment: {
+    testid: 'augment',
+    label: () => ['Data augmentation'],
+    make: (testid) => h('select', { testid }, ...AUGMENT_AMOUNTS.map((a) => h('option', { value: a }, a))),
+  },
   speed: {
     testid: 'speed',
     label: () => ['Speed'],

@@ -34,13 +34,29 @@ export class StatusArea {
   private readonly items = new Map<string, HTMLElement>();
   private timers = new Map<string, number>();
 
-  constructor(container: HTMLElement) {
+  private readonly actions: HTMLElement;
+
+  /** `label`: the landmark's name (two demos on one page need two names). */
+  constructor(container: HTMLElement, label = 'Status') {
     this.line = h('p', { class: 'app-status-line', role: 'status', 'aria-live': 'polite' }, 'Starting…');
     this.meter = h('progress', { class: 'app-status-meter', max: '1', 'aria-label': 'Loading MNIST' });
     this.meter.hidden = true;
     this.alerts = h('div', { class: 'app-alerts' });
-    this.element = h('section', { class: 'app-status', testid: 'status', 'aria-label': 'Status' }, h('div', { class: 'app-status-row' }, this.line, this.meter), this.alerts);
+    // The landmark holds the status (data-testid="status": the line and the alerts) and,
+    // beside it, the page's own controls (addAction), so the status text stays the status.
+    this.actions = h('div', { class: 'app-status-actions' });
+    this.element = h(
+      'section',
+      { class: 'app-status', 'aria-label': label },
+      h('div', { class: 'app-status-main', testid: 'status' }, h('div', { class: 'app-status-row' }, this.line, this.meter), this.alerts),
+      this.actions,
+    );
     container.append(this.element);
+  }
+
+  /** A control at the end of the status line (the page's Start / Pause, in reach at the top). */
+  addAction(control: HTMLElement): void {
+    this.actions.append(control);
   }
 
   /** The one-line summary. */

@@ -65,8 +65,8 @@ export class TeachView {
     this.result = h('div', { class: 'tv-result' });
 
     this.element = h(
-      'section',
-      { class: 'tv', 'aria-labelledby': 'tv-title' },
+      'div',
+      { class: 'tv', role: 'group', 'aria-labelledby': 'tv-title' },
       h('h3', { id: 'tv-title', class: 'tv-title' }, 'Teach it your digit'),
       h('p', { class: 'tv-lede' }, 'Say which digit you drew, then let the answering network take SGD steps on this one image: ', tex('\\theta \\leftarrow \\theta - \\lambda\\,\\Delta\\theta'), '.'),
       h('div', { class: 'tv-row tv-row-labels' }, h('span', { class: 'tv-row-label' }, 'It is a'), labels),

@@ -9,6 +9,7 @@ import { paintSlice, pixelCanvas, SEQUENTIAL } from './colormap';
 import { h } from './dom';
 import { errorText } from '../core/util';
 import { scrollBehavior } from './motion';
+import { recheckOverflow, watchOverflow } from './scroll-box';
 
 export interface TestImages {
   indices: number[];
@@ -56,7 +57,9 @@ export class TestView {
 
   constructor(container: HTMLElement, private readonly deps: TestViewDeps) {
     this.summary = h('div', { class: 'app-test-summary', testid: 'test-summary' }, h('p', { class: 'app-muted' }, 'No evaluation yet.'));
-    this.matrix = h('div', { class: 'app-confusion-wrap' });
+    this.matrix = h('div', { class: 'app-confusion-wrap', testid: 'confusion-scroll' });
+    const cue = h('p', { testid: 'confusion-cue' }, 'The matrix is wider than the screen: scroll it sideways →');
+    watchOverflow(this.matrix, 'Confusion matrix', cue);
     this.cell = h('div', { class: 'app-cell-images', 'aria-live': 'polite' });
     this.gallery = h('div', { class: 'app-gallery-wrap' });
     const credit = h('p', { class: 'app-credit' }, MNIST_CREDIT);
@@ -65,7 +68,7 @@ export class TestView {
       { class: 'app-test' },
       this.summary,
       h('div', { class: 'app-test-body' },
-        h('div', { class: 'app-test-matrix' }, h('h3', { class: 'app-h3' }, 'Confusion matrix'), this.matrix, this.cell),
+        h('div', { class: 'app-test-matrix' }, h('h3', { class: 'app-h3' }, 'Confusion matrix'), cue, this.matrix, this.cell),
         h('div', { class: 'app-test-gallery' }, h('h3', { class: 'app-h3' }, 'Most confident mistakes'), this.gallery),
       ),
       credit,
@@ -105,27 +108,27 @@ export class TestView {
       }
       rowSums.push(sum);
     }
-    const head = h('tr', {}, h('th', { class: 'app-cm-corner', scope: 'col' }, h('span', { class: 'app-sr' }, 'true digit'), 'true ↓ / said →'), ...Array.from({ length: 10 }, (_, c) => h('th', { scope: 'col' }, String(c))));
+    const head = h('tr', {}, h('th', { class: 'app-cm-corner', scope: 'col' }, h('span', { class: 'app-sr' }, 'true digit'), 'true ↓', h('br'), 'said →'), ...Array.from({ length: 10 }, (_, c) => h('th', { scope: 'col' }, String(c))));
     const rows = Array.from({ length: 10 }, (_, r) => {
       const cells = Array.from({ length: 10 }, (_, c) => {
         const v = confusion[r * 10 + c]!;
         const diagonal = r === c;
         // Diagonal: share of the row right (blue). Off-diagonal: count against the worst mistake (orange), √ to show small ones.
         const t = diagonal ? (rowSums[r]! > 0 ? v / rowSums[r]! : 0) : Math.sqrt(v / maxOff);
-        const bg = v === 0 ? 'transparent' : diagonal ? `rgb(37 99 235 / ${(0.15 + 0.75 * t).toFixed(3)})` : `rgb(234 88 12 / ${(0.08 + 0.8 * t).toFixed(3)})`;
-        const dark = v > 0 && (diagonal ? t > 0.55 : t > 0.6);
+        // The colour is the theme's (styles.css mixes --cm-diag / --cm-off by --t); the text stays readable on every mix.
+        const strength = v === 0 ? 0 : diagonal ? 0.15 + 0.85 * t : 0.1 + 0.9 * t;
         const button = h(
           'button',
           {
             type: 'button',
-            class: `app-cm-cell${diagonal ? ' app-cm-diag' : ''}${dark ? ' app-cm-dark' : ''}`,
+            class: `app-cm-cell${diagonal ? ' app-cm-diag' : ''}`,
             testid: `cm-${r}-${c}`,
             'aria-label': `true ${r}, predicted ${c}: ${v} image${v === 1 ? '' : 's'}`,
             'aria-pressed': this.selected?.[0] === r && this.selected?.[1] === c ? 'true' : 'false',
           },
           v === 0 ? '·' : String(v),
         );
-        button.style.background = bg;
+        button.style.setProperty('--t', strength.toFixed(3));
         button.addEventListener('click', () => this.openCell(r, c, true));
         return h('td', {}, button);
       });
@@ -133,6 +136,7 @@ export class TestView {
     });
     const table = h('table', { class: 'app-cm', testid: 'confusion-matrix' }, h('caption', { class: 'app-sr' }, 'Confusion matrix: rows are the true digit, columns the predicted digit'), h('thead', {}, head), h('tbody', {}, ...rows));
     this.matrix.replaceChildren(table);
+    recheckOverflow(this.matrix);
   }
 
   private openCell(r: number, c: number, focusKeep: boolean): void {

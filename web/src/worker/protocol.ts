@@ -5,13 +5,21 @@
 // The worker alone owns the WASM module, the MNIST datasets, the model being
 // trained and the pretrained model. The page only sends requests and draws what
 // comes back. Large buffers travel as transfers (see `transferables`).
-import { LIMITS, rangeText, within, type Limit } from '../core/limits';
+import { CHOICES, DEFAULT_OPTIONS, LIMITS, rangeText, within, type Limit } from '../core/limits';
 import { ACTIVATIONS, POOLINGS } from '../core/types';
 import type { Activation, Divergence, GradCheckGroup, NetworkConfig, NetworkSnapshot, Pooling, Tensor, TraceResult } from '../core/types';
 
 
 /** Which network answers a prediction: the pretrained weights file or the model being trained. */
 export type ModelChoice = 'pretrained' | 'training';
+
+/**
+ * How much data augmentation a run trains with: one of the core's presets (CHOICES.augmentPresets:
+ * off, mild, strong), handed to the core as its text form (cpp/augment/augment.h).
+ */
+export type AugmentAmount = keyof typeof CHOICES.augmentPresets;
+/** The amounts the page offers, in the core's order (off first). */
+export const AUGMENT_AMOUNTS = Object.keys(CHOICES.augmentPresets) as AugmentAmount[];
 
 /** What the training side is doing. `starting`: the WASM module is not loaded yet. */
 export type SessionState = 'starting' | 'idle' | 'running' | 'paused' | 'done' | 'diverged';
@@ -28,6 +36,8 @@ export interface TrainSettings {
   trainSize: number;
   /** At most this many samples per second (0: as fast as the machine goes), to watch learning slowly. */
   speed: number;
+  /** Data augmentation of every training sample; a run has one (changing it starts a new run). */
+  augment: AugmentAmount;
 }
 
 /** The sizes the page's menu offers (a link or an embed may ask for any other in range). */
@@ -47,6 +57,7 @@ export const DEFAULT_SETTINGS: Readonly<TrainSettings> = {
   seed: LIMITS.seed.default,
   trainSize: LIMITS.trainSize.default,
   speed: 0,
+  augment: DEFAULT_OPTIONS.augment as AugmentAmount, // the core's: off
 };
 
 /** A setting read from text (a field, a link): its value, or what is wrong in words. */
@@ -82,10 +93,11 @@ export const SETTING_CHECKS: { [K in keyof TrainSettings]: (text: string) => Che
   seed: numberIn(LIMITS.seed, 'The seed', '1'),
   trainSize: numberIn(LIMITS.trainSize, 'The training-set size', '10000'),
   speed: oneOf(SPEEDS, 'The speed (samples per second, 0 = full)', Number),
+  augment: oneOf(AUGMENT_AMOUNTS, 'The data augmentation', (t) => t.toLowerCase() as AugmentAmount),
 };
 
 /** Settings that define the network or its data order: changing one starts a new run. */
-export const RESET_KEYS = ['activation', 'pooling', 'seed', 'trainSize'] as const satisfies readonly (keyof TrainSettings)[];
+export const RESET_KEYS = ['activation', 'pooling', 'seed', 'trainSize', 'augment'] as const satisfies readonly (keyof TrainSettings)[];
 
 /** The settings whose change needs a fresh network (empty when the change applies live). */
 export function resetReasons(before: TrainSettings, after: TrainSettings): (keyof TrainSettings)[] {
@@ -208,6 +220,17 @@ export type Request =
   | { type: 'teach'; id: number; image: Float32Array; label: number; steps: number; learningRate: number; model: ModelChoice }
   /** Restores the pretrained weights as loaded. */
   | { type: 'teach-reset'; id: number }
+  // Why this answer, and what the network trains on: see WHY below.
+  /** `count` augmented versions of the sample just trained (of training image #0 before any); replies 'augment-sample'. */
+  | { type: 'augment-preview'; id: number; count: number }
+  /** The saliency and the logits' parts of the answer and the runner-up for one input; replies 'why-result'. */
+  | { type: 'why'; id: number; input: WhyInput; model: ModelChoice }
+  /**
+   * The `count` training images of each of `digits` nearest to the input by a₁ distance; replies
+   * 'nearest-result' once the a₁ table of the training set is ready for these weights (progress
+   * meanwhile as 'nearest-progress').
+   */
+  | { type: 'nearest'; id: number; input: WhyInput; model: ModelChoice; digits: number[]; count: number }
   // Weights files (README, "Weights files"): out of the page and into it.
   /** The network's weights as a file; replies 'weights-file'. */
   | { type: 'export-weights'; id: number; model: ModelChoice; format: WeightsFormat }
@@ -275,6 +298,12 @@ export type WorkerEvent =
   | { type: 'gradcheck-result'; id: number; model: ModelChoice; activation: Activation; groups: GradCheckGroup[] }
   | { type: 'taught'; id: number; result: TeachResult }
   | { type: 'teach-reset-done'; id: number; restored: boolean }
+  /** null: the training images are not loaded yet (they load with Start or Step). */
+  | { type: 'augment-sample'; id: number; sample: AugmentSample | null }
+  | { type: 'why-result'; id: number; why: WhyResult }
+  | { type: 'nearest-result'; id: number; nearest: NearestResult }
+  /** The a₁ table for nearest images is being computed: `done` of `total` training images. */
+  | { type: 'nearest-progress'; model: ModelChoice; done: number; total: number }
   | { type: 'weights-file'; id: number; model: ModelChoice; format: WeightsFormat; bytes: Uint8Array; samplesSeen: number }
   | { type: 'weights-loaded'; id: number; model: ModelChoice; format: WeightsFormat; config: NetworkConfig; paramCount: number };
 
@@ -309,6 +338,76 @@ export interface TeachResult {
   k1After: Tensor;
   k2Before: Tensor;
   k2After: Tensor;
+}
+
+// ---------------------------------------------------------------- WHY
+
+/** The input of "why this answer": a drawing (784 values in [0, 1]) or a test image by number. */
+export type WhyInput = { kind: 'image'; image: Float32Array } | { kind: 'test'; index: number };
+
+/**
+ * "Why this digit and not the runner-up?" for one input and network: the saliency ∂S_k/∂I
+ * of the answer k and the runner-up r (the core's backprop carried one step past the
+ * handout, to the input), and what each logit is made of: z_k = Σ_h W₂[k,h]·a₁[h] + b₂[k].
+ */
+export interface WhyResult {
+  /** The network that answered. */
+  model: ModelChoice;
+  /** The input I, 784 values in [0, 1]. */
+  input: Float32Array;
+  /** For a test image: its number and true digit (else −1, −1). */
+  testIndex: number;
+  label: number;
+  /** S and the logits z (10 each). */
+  probs: Float32Array;
+  logits: Float32Array;
+  /** The answer (the arg-max of S) and the runner-up (the second largest S). */
+  k: number;
+  r: number;
+  /** ∂S_k/∂I and ∂S_r/∂I, 784 each, row-major. */
+  saliencyK: Float32Array;
+  saliencyR: Float32Array;
+  /** a₁ (the hidden layer) and the rows W₂[k,:] and W₂[r,:] (hidden values each), b₂[k], b₂[r]. */
+  a1: Float32Array;
+  w2k: Float32Array;
+  w2r: Float32Array;
+  b2k: number;
+  b2r: number;
+}
+
+export interface NearestResult {
+  model: ModelChoice;
+  /**
+   * ok: `indices` holds them; running: the network being trained is training (its weights
+   * change every few ms, so its a₁ table is made only while it is paused); no-data: the
+   * training images are not loaded.
+   */
+  status: 'ok' | 'running' | 'no-data';
+  digits: number[];
+  /** Per digit, the training-set indices of its nearest images, nearest first. */
+  indices: number[][];
+  /** Their squared a₁ distances to the input, in the same order. */
+  distances: number[][];
+  /** Their pixels, image after image in the order of `indices` (784 bytes each). */
+  pixels: Uint8Array;
+  /** Training images in the table. */
+  tableSize: number;
+}
+
+/** What the network trains on: augmented versions of one training image, with the run's options. */
+export interface AugmentSample {
+  /** The run (stale replies are dropped). */
+  run: number;
+  /** The training-set index of the image and its label. */
+  index: number;
+  label: number;
+  /** true: the sample just trained; false: no sample trained yet in this run (image #0 shown). */
+  trained: boolean;
+  /** The run's augmentation in the core's canonical text form ('off', or 'rot=8,…'). */
+  augment: string;
+  /** The image as stored (784 bytes) and `count` augmented versions (784 values in [0, 1] each). */
+  pixels: Uint8Array;
+  images: Float32Array;
 }
 
 export type EventOf<T extends WorkerEvent['type']> = Extract<WorkerEvent, { type: T }>;
@@ -351,6 +450,17 @@ function arraysOf(message: WorkerEvent | Request): ArrayBufferView[] {
     case 'gradcheck':
     case 'teach':
       return [message.image];
+    case 'why':
+    case 'nearest':
+      return message.input.kind === 'image' ? [message.input.image] : [];
+    case 'augment-sample':
+      return message.sample ? [message.sample.pixels, message.sample.images] : [];
+    case 'why-result': {
+      const w = message.why;
+      return [w.input, w.probs, w.logits, w.saliencyK, w.saliencyR, w.a1, w.w2k, w.w2r];
+    }
+    case 'nearest-result':
+      return [message.nearest.pixels];
     case 'weights-file':
     case 'import-weights':
       return [message.bytes];

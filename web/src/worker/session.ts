@@ -31,9 +31,11 @@ import {
   type SessionState,
   type TrainSettings,
   type WeightsFormat,
+  type WhyInput,
   type WorkerEvent,
 } from './protocol';
 import { backpropTrace, splitParams, teach, traceSample } from './teaching';
+import { explainAnswer, NearestFinder } from './why';
 
 export interface SessionDeps {
   /** Throws an Error naming the missing browser feature (checkWasmSupport). */
@@ -123,6 +125,10 @@ export class Session {
   /** The test images and labels in JS memory, for pictures sent to the page. */
   private testImages: Uint8Array | null = null;
   private testLabels: Uint8Array | null = null;
+  /** The training labels in JS memory (the images stay in the module: `train.pixels(i)`), for nearest images. */
+  private trainLabels: Uint8Array | null = null;
+  /** The training image of the last sample the core trained in this run (its ChunkResult), or null. */
+  private lastTrained: { index: number; label: number } | null = null;
 
   private settings: TrainSettings = { ...DEFAULT_SETTINGS };
   private state: SessionState = 'starting';
@@ -137,6 +143,8 @@ export class Session {
   private warnedNotLearning = false;
 
   private readonly evaluator: Evaluator;
+  private readonly nearest: NearestFinder;
+  private lastNearestProgress = -Infinity;
   private readonly pacer = new Pacer();
   /** Samples seen at which the next quick evaluation is due. */
   private nextQuick = 0;
@@ -169,6 +177,10 @@ export class Session {
     this.timing = { ...DEFAULT_TIMING, ...timing };
     this.evaluator = new Evaluator({
       test: () => (this.test && this.testLabels ? { data: this.test, labels: this.testLabels } : null),
+      model: (choice) => (choice === 'pretrained' ? this.pretrained : this.model),
+    });
+    this.nearest = new NearestFinder({
+      train: () => (this.train && this.trainLabels ? { data: this.train, labels: this.trainLabels } : null),
       model: (choice) => (choice === 'pretrained' ? this.pretrained : this.model),
     });
   }
@@ -235,6 +247,16 @@ export class Session {
         }
         case 'import-weights':
           return this.importWeights(request.id, request.model, request.name, request.bytes);
+        case 'augment-preview':
+          return this.augmentPreview(request.id, request.count);
+        case 'why': {
+          if (request.input.kind === 'test') await this.needTestData();
+          const { model, used } = this.modelFor(request.model);
+          const { image, test } = this.whyInput(request.input);
+          return this.emit({ type: 'why-result', id: request.id, why: explainAnswer(model, image, used, test) });
+        }
+        case 'nearest':
+          return await this.findNearest(request.id, request.input, request.model, request.digits, request.count);
       }
     } catch (error) {
       if ('id' in request) this.emit({ type: 'reply-error', id: request.id, message: errorText(error) });
@@ -371,6 +393,7 @@ export class Session {
       this.testLabels = data.labels;
     } else {
       this.train = dataset;
+      this.trainLabels = data.labels;
       try {
         this.attachData();
       } catch (error) {
@@ -423,6 +446,7 @@ export class Session {
       learningRate: settings.learningRate,
       batchSize: settings.batchSize,
       epochs: settings.epochs,
+      augment: settings.augment,
     });
     this.useModel(model, settings);
     this.nextQuick = this.timing.quickEvery;
@@ -447,6 +471,7 @@ export class Session {
     this.settings = { ...settings };
     this.kept = [];
     this.warnedNotLearning = false;
+    this.lastTrained = null;
   }
 
   // ------------------------------------------------------------ commands
@@ -475,6 +500,8 @@ export class Session {
     }
     this.state = 'running';
     this.pacer.restart(this.deps.now(), this.settings.speed, this.seen());
+    for (const q of this.nearest.drop('training'))
+      this.emit({ type: 'nearest-result', id: q.id, nearest: NearestFinder.running(q) });
     this.emitCheckpoint(); // where a rollback can always return to
     this.emitState('Training…');
     this.ensurePump();
@@ -553,7 +580,13 @@ export class Session {
     if (!model) throw new Error('the WASM module is not loaded yet');
     const reasons = resetReasons(this.settings, settings);
     if (reasons.length > 0) {
-      const names: Record<string, string> = { activation: 'activation', pooling: 'pooling', seed: 'seed', trainSize: 'training-set size' };
+      const names: Record<string, string> = {
+        activation: 'activation',
+        pooling: 'pooling',
+        seed: 'seed',
+        trainSize: 'training-set size',
+        augment: 'data augmentation',
+      };
       return this.reset(settings, `New network (${reasons.map((r) => names[r]).join(', ')} changed): ready to train.`);
     }
     if (!(SPEEDS as readonly number[]).includes(settings.speed))
@@ -603,6 +636,7 @@ export class Session {
     model.setOptions({ learningRate });
     this.settings = { ...this.settings, learningRate };
     this.kept = this.kept.filter((c) => c.samplesSeen <= target.samplesSeen);
+    this.lastTrained = null;
     this.evaluator.dropTraining();
     this.pointLoss = this.pointCount = 0;
     this.lossX = [];
@@ -643,7 +677,7 @@ export class Session {
       return;
     }
     const s = this.settings;
-    const model = core.createModel(loaded.config, s.seed, { learningRate: s.learningRate, batchSize: s.batchSize, epochs: s.epochs });
+    const model = core.createModel(loaded.config, s.seed, { learningRate: s.learningRate, batchSize: s.batchSize, epochs: s.epochs, augment: s.augment });
     try {
       model.setParams(loaded.params);
     } catch (error) {
@@ -712,6 +746,70 @@ export class Session {
     this.emit({ type: 'test-images-data', id, indices: list, labels, pixels });
   }
 
+  /** The image of a "why" input: the drawing as sent, or a test image with its number and label. */
+  private whyInput(input: WhyInput): { image: Float32Array; test: { index: number; label: number } | undefined } {
+    if (input.kind === 'image') return { image: input.image, test: undefined };
+    const { pixels, label } = this.testImage(input.index);
+    return { image: Float32Array.from(pixels, (v) => v / 255), test: { index: input.index, label } };
+  }
+
+  /**
+   * The nearest training images by a₁ distance: at once when the answering network's a₁
+   * table is ready, else once the work loop has made it. Asked for, they load the
+   * training set (the one request besides Start and Step that does). The network being
+   * trained gets a table only while it is not training (its weights change every slice).
+   */
+  private async findNearest(id: number, input: WhyInput, choice: ModelChoice, digits: number[], count: number): Promise<void> {
+    NearestFinder.check(digits, count);
+    if (input.kind === 'test') await this.needTestData();
+    const { used } = this.modelFor(choice);
+    const { image } = this.whyInput(input);
+    const query = { id, model: used, image, digits, count };
+    if (used === 'training' && this.state === 'running')
+      return this.emit({ type: 'nearest-result', id, nearest: NearestFinder.running(query) });
+    await this.loadSplit('train'); // on a failure the finder answers 'no-data'
+    const now = this.nearest.ask(query);
+    if (now) return this.emit({ type: 'nearest-result', id, nearest: now });
+    this.emitNearestProgress(true);
+    this.ensurePump();
+  }
+
+  private emitNearestProgress(force: boolean): void {
+    const p = this.nearest.progress();
+    const t = this.deps.now();
+    if (!p || (!force && t - this.lastNearestProgress < 100)) return;
+    this.lastNearestProgress = t;
+    this.emit({ type: 'nearest-progress', ...p });
+  }
+
+  /**
+   * What the network trains on: `count` augmented versions (the core's augmentPreview,
+   * with the run's options) of the training image the last chunk trained — the core
+   * returns its index — or of training image #0 before the run's first sample. null
+   * while the training set is not loaded (it loads with Start or Step, not for this).
+   */
+  private augmentPreview(id: number, count: number): void {
+    const model = this.model;
+    if (!model) throw new Error('the WASM module is not loaded yet');
+    if (!this.train || !this.trainLabels) return this.emit({ type: 'augment-sample', id, sample: null });
+    const last = this.lastTrained;
+    const index = last ? last.index : 0;
+    const images = model.augmentPreview(this.train, index, count);
+    this.emit({
+      type: 'augment-sample',
+      id,
+      sample: {
+        run: this.run,
+        index,
+        label: this.trainLabels[index]!,
+        trained: last !== null,
+        augment: model.options.augment,
+        pixels: this.train.pixels(index),
+        images,
+      },
+    });
+  }
+
   // ------------------------------------------------------------ the run, as the core keeps it
 
   private progress(): RunProgress {
@@ -750,14 +848,14 @@ export class Session {
   // ------------------------------------------------------------ the work loop
 
   private hasWork(): boolean {
-    return this.evaluator.pending || this.state === 'running';
+    return this.evaluator.pending || this.nearest.pending || this.state === 'running';
   }
 
   private ensurePump(): void {
     if (this.pumpScheduled || !this.hasWork()) return;
     this.pumpScheduled = true;
     // Under a speed limit with nothing else to do, wait for the next sample instead of spinning.
-    const wait = !this.evaluator.pending && this.state === 'running' ? this.pacer.waitMs(this.deps.now()) : 0;
+    const wait = !this.evaluator.pending && !this.nearest.pending && this.state === 'running' ? this.pacer.waitMs(this.deps.now()) : 0;
     this.deps.schedule(() => {
       this.pumpScheduled = false;
       this.work();
@@ -779,12 +877,19 @@ export class Session {
           }
           continue;
         }
+        if (this.nearest.pending) {
+          for (const { id, result } of this.nearest.work(deadline, now)) this.emit({ type: 'nearest-result', id, nearest: result });
+          this.emitNearestProgress(false);
+          continue;
+        }
         if (this.state !== 'running' || this.pacer.allowance(now()) <= 0) break;
         this.trainUntil(deadline);
       }
     } catch (error) {
       // A failure inside the module: stop cleanly and say so; the page keeps its checkpoint.
       this.evaluator.clear();
+      for (const model of ['training', 'pretrained'] as const)
+        for (const q of this.nearest.drop(model)) this.emit({ type: 'reply-error', id: q.id, message: errorText(error) });
       if (this.state === 'running') this.state = 'paused';
       this.emit({ type: 'notice', level: 'error', message: `Training stopped: ${errorText(error)}` });
       this.emitState('Stopped by an error.');
@@ -799,6 +904,7 @@ export class Session {
   /** Trains `n` samples (the core stops early at the run's end or a divergence). */
   private trainSamples(n: number): ReturnType<CnnModel['train']> {
     const r = this.model!.train(n);
+    if (r.samples > 0 && r.lastIndex >= 0) this.lastTrained = { index: r.lastIndex, label: r.lastLabel };
     this.pointLoss += r.lossSum;
     this.pointCount += r.samples;
     if (this.pointCount >= this.timing.pointSamples) this.flushPoint();

@@ -4,7 +4,7 @@
 // Two caches, each named after a hash of its contents (computed at build time by
 // web/scripts/service-worker-plugin.ts), so a new deploy replaces what changed:
 //   cnnlab-shell-<hash>  the page, its hashed JS/CSS/.wasm, the icon, the weights,
-//                        the KaTeX fonts the page used
+//                        the KaTeX fonts of its equations and any other it used
 //   cnnlab-data-<hash>   the MNIST .gz files the page downloaded (≈ 11 MB once
 //                        trained), kept across deploys as long as the data itself
 //                        does not change
@@ -52,10 +52,18 @@ export function isDataPath(path: string): boolean {
  *   loaded is the right one, so the HTTP cache answers without a download;
  * - `if-used`: a font: kept only if the HTTP cache has it (the page showed it);
  * - `no-cache`: anything else (index.html, the weights, the icon): asked again.
+ * The woff2 fonts of the page's own equations (the network and backprop views and
+ * every explanation: KaTeX's Main, Math italic, the four sizes of ∑ and brackets,
+ * AMS for ⊛ and ≤; ≈ 90 KB) are kept always: a page that first draws a digit offline
+ * typesets the network view's equations with them.
  */
 export type PrecacheMode = 'force-cache' | 'if-used' | 'no-cache';
 
+/** KaTeX's fonts that the page's equations use (hashed woff2 files). */
+const EQUATION_FONTS = /^assets\/KaTeX_(Main-Regular|Math-Italic|Size[1-4]-Regular|AMS-Regular)-[A-Za-z0-9_-]{8}\.woff2$/;
+
 export function precacheMode(path: string): PrecacheMode {
+  if (EQUATION_FONTS.test(path)) return 'force-cache';
   if (/\.(woff2?|ttf)$/.test(path)) return 'if-used';
   if (/^assets\/[^/]+-[A-Za-z0-9_-]{8}\.[a-z0-9]+$/.test(path)) return 'force-cache';
   return 'no-cache';
