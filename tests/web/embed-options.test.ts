@@ -7,7 +7,7 @@ import { parseEmbedOptions } from '../../web/src/embed/options';
 import { fontFaces, scopeCss, withoutFontFaces } from '../../web/src/embed/scope-css';
 
 const from = (attrs: Record<string, string>) => (name: string) => attrs[name] ?? null;
-const KNOWN = ['training', 'plots', 'draw', 'weights', 'why', 'network', 'test', 'backprop'];
+const KNOWN = ['training', 'plots', 'draw', 'weights', 'why', 'network', 'test', 'backprop', 'compare'];
 
 describe('parseEmbedOptions', () => {
   it('no options: every panel, the default settings, no autoplay', () => {
@@ -24,7 +24,7 @@ describe('parseEmbedOptions', () => {
   it('panels: the listed ones in the page order; the rest hidden (by App or by the element)', () => {
     const o = parseEmbedOptions(from({ panels: 'network, draw' }), KNOWN);
     expect(o.panels).toEqual(['draw', 'network']);
-    expect(o.options.hidden).toEqual(['training', 'plots', 'weights', 'why', 'backprop', 'test']);
+    expect(o.options.hidden).toEqual(['training', 'plots', 'weights', 'why', 'backprop', 'test', 'compare']);
     expect(o.alsoHidden).toEqual([]); // every panel of the page is one App can hide (#hide= too)
     expect(parseEmbedOptions(from({ panels: 'backprop DRAW' }), KNOWN).panels).toEqual(['draw', 'backprop']);
   });
@@ -81,6 +81,15 @@ describe('fontFaces / withoutFontFaces', () => {
   });
 });
 
+describe('compare', () => {
+  it('the runs of "Compare runs", in the link\'s form; none without the option', () => {
+    const o = parseEmbedOptions(from({ panels: 'compare', compare: 'pool:average|pool:max' }), KNOWN);
+    expect(o.panels).toEqual(['compare']);
+    expect(o.options.compare).toEqual([DEFAULT_SETTINGS, { ...DEFAULT_SETTINGS, pooling: 'max' }]);
+    expect(parseEmbedOptions(from({}), KNOWN).options.compare).toBeNull();
+  });
+});
+
 describe('test-image', () => {
   it('a test image number from 0 to 9,999, else none', () => {
     expect(parseEmbedOptions(from({ 'test-image': '42' }), KNOWN).testImage).toBe(42);
@@ -97,6 +106,7 @@ describe('the snippets of "Embed this" (embed/snippets.ts)', () => {
     settings: { learningRate: 0.02, activation: 'tanh', pooling: 'max', seed: 7, trainSize: 10000 },
     testImage: 5,
     autoplay: true,
+    compare: null,
   };
   const heights = { wide: 2345.4, narrow: 4012 };
   const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -118,8 +128,16 @@ describe('the snippets of "Embed this" (embed/snippets.ts)', () => {
   });
 
   it('defaults are left out; a test image only with "Inside the network"', () => {
-    const plain: EmbedChoice = { panels: ['draw'], settings: { ...DEFAULT_SETTINGS }, testImage: 3, autoplay: false };
+    const plain: EmbedChoice = { panels: ['draw'], settings: { ...DEFAULT_SETTINGS }, testImage: 3, autoplay: false, compare: 'f:relu|f:tanh' };
     expect(attributes(plain)).toEqual([['panels', 'draw']]);
+  });
+
+  it('the runs of "Compare runs" only with its panel, read back by the element', () => {
+    const runs: EmbedChoice = { panels: ['compare'], settings: { ...DEFAULT_SETTINGS }, testImage: null, autoplay: false, compare: 'f:relu|f:tanh|f:sigmoid' };
+    expect(attributes(runs)).toEqual([['panels', 'compare'], ['compare', 'f:relu|f:tanh|f:sigmoid']]);
+    const doc = new DOMParserLite(elementSnippet(runs, 'https://course.example/cnnlab/', heights));
+    expect(parseEmbedOptions((name) => doc.attribute(name), KNOWN).options.compare?.map((r) => r.activation)).toEqual(['relu', 'tanh', 'sigmoid']);
+    expect(iframeSnippet(runs, 'https://course.example/cnnlab/', 900)).toContain('embed.html?panels=compare&amp;compare=f%3Arelu%7Cf%3Atanh%7Cf%3Asigmoid"');
   });
 
   it('the iframe: embed.html with the options as its query, its height, the resize listener', () => {

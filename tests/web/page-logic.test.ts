@@ -11,9 +11,10 @@ import { DEFAULT_SETTINGS, SETTING_CHECKS } from '../../web/src/worker/protocol'
 
 describe('settings in the URL hash', () => {
   it('is empty for the defaults and round-trips every setting', () => {
-    expect(formatHash({ settings: DEFAULT_SETTINGS, model: 'pretrained', hidden: [] })).toBe('');
+    expect(formatHash({ settings: DEFAULT_SETTINGS, compare: null, model: 'pretrained', hidden: [] })).toBe('');
     const options = {
       settings: { learningRate: 0.02, batchSize: 8, epochs: 5, activation: 'tanh', pooling: 'max', seed: 7, trainSize: 10000, speed: 200, augment: 'mild' } as const,
+      compare: null,
       model: 'training' as const,
       hidden: ['test' as const, 'network' as const],
     };
@@ -24,7 +25,7 @@ describe('settings in the URL hash', () => {
 
   it('ignores bad or unknown values', () => {
     const page = parseHash('#lr=-3&batch=0&epochs=0&f=softsign&pool=median&seed=x&train=5&speed=7&aug=lots&model=x&hide=everything,plots&foo=1');
-    expect(page).toEqual({ settings: DEFAULT_SETTINGS, model: 'pretrained', hidden: ['plots'] });
+    expect(page).toEqual({ settings: DEFAULT_SETTINGS, compare: null, model: 'pretrained', hidden: ['plots'] });
   });
 
   it('takes any value in the core\'s ranges from a link, not only what the menus list', () => {
@@ -105,6 +106,7 @@ describe('texts that name only the panels shown (app/texts.ts)', () => {
     ['training', /\bStart\b/],
     ['draw', /draw a digit|your drawing|Drawing with/i],
     ['network', /Inside the network/],
+    ['compare', /Compare runs|Start all/],
   ];
 
   it('the ready line: what can be done first, with the controls that are there', () => {
@@ -115,6 +117,8 @@ describe('texts that name only the panels shown (app/texts.ts)', () => {
     expect(readyText(shown('backprop'))).toBe('Ready: press “Step one sample” to watch backprop.');
     expect(readyText(shown('test'))).toBe('Ready: evaluate a network on the 10,000 test images.');
     expect(readyText(shown('plots'))).toBe('Ready.');
+    expect(readyText(shown('compare'))).toBe('Ready: compare settings side by side in “Compare runs”.');
+    expect(readyText(shown('compare', 'training'))).toBe('Ready: press Start to train the network.');
   });
 
   it('never names a panel or control that is hidden, for every set of panels', () => {

@@ -309,6 +309,25 @@ describe('Session', () => {
     h.session.dispose();
   });
 
+  it('a run of "Compare runs" (no weights URL) asks for no weights file and trains as any run', async () => {
+    const asked: string[] = [];
+    const h = harness({ fetchText: async (url) => (asked.push(url), pretrainedJson) });
+    await h.send({ type: 'init', dataUrl: DATA_URL, weightsUrl: null, settings: SMALL, resume: null, run: 0 });
+    expect(asked).toEqual([]);
+    expect(h.last('ready').pretrained).toEqual({ ok: false, message: 'no pretrained weights asked for' });
+    await h.send({ type: 'start' });
+    h.pump(() => h.session.currentState === 'done');
+    expect(h.session.currentState).toBe('done');
+    // The same loss points as a run of the same settings with the weights loaded.
+    const other = await ready(SMALL, { fetchText: async () => pretrainedJson });
+    await other.send({ type: 'start' });
+    other.pump(() => other.session.currentState === 'done');
+    expect(lossPoints(h).y).toEqual(lossPoints(other).y);
+    expect(lossPoints(h).y).toHaveLength(SMALL.trainSize / 100);
+    h.session.dispose();
+    other.session.dispose();
+  });
+
   it('says why the weights file is unusable', async () => {
     const h = await ready(SMALL, { fetchText: async () => '{"config": 5}' });
     const info = h.last('ready').pretrained;

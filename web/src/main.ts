@@ -10,7 +10,7 @@ import { App } from './app/app';
 import { errorText } from './core/util';
 import { keepDownloadsOffline, registerServiceWorker } from './app/offline';
 import { pageFiles } from './data/file-share';
-import { formatHash, PANELS, parseHash } from './app/settings';
+import { formatHash, formatRuns, PANELS, parseHash } from './app/settings';
 import type {} from './app/test-hooks'; // declares window.__cnnlab
 import { themeToggle } from './app/theme';
 
@@ -30,14 +30,17 @@ try {
     },
   });
   window.__cnnlab = app.hooks;
+  // A link to a comparison opens at it.
+  if (app.options.compare && !app.options.hidden.includes('compare')) document.getElementById('panel-compare')?.scrollIntoView({ block: 'start' });
   // Back/Forward or an edited link: asks in the page before a running network is discarded.
   window.addEventListener('hashchange', () => void app.requestOptions(parseHash(location.hash)));
   // "Embed this": the dialog (and <cnn-lab> for its previews) loads on the first click.
   document.getElementById('embed-open')?.addEventListener('click', () => {
     void import('./app/embed-dialog').then(({ openEmbedDialog }) => {
-      const { settings, hidden } = app.options;
+      const { settings, hidden, compare } = app.options;
       openEmbedDialog({
         settings,
+        compare: compare ? formatRuns(compare) : null,
         panels: hidden.length > 0 ? PANELS.filter((p) => !hidden.includes(p)) : ['draw', 'network'],
         siteBase: new URL('./', document.baseURI).href,
         document,

@@ -32,6 +32,7 @@ import { discardsRun, dueForSave, offerText, runKey, runStore, toSaved, worthKee
 import { askInPage } from '../ui/confirm-dialog';
 import { formatHash as hashOf } from './settings';
 import { WeightsPanel } from './weights-panel';
+import { ComparePanel } from './compare-panel';
 import { WhyPanel } from './why-panel';
 import { dataFix, readyText, shownPanels, wasmFix, workerBlockedText, type Shown } from './texts';
 
@@ -123,6 +124,8 @@ export class App {
   private readonly teaching: Teaching | null;
   /** A weights file loaded as the draw pad's network: a restarted worker gets it again. */
   private pretrainedFile: File | null = null;
+  /** "Compare runs" (its own workers), made when its panel is first shown. */
+  private compare: ComparePanel | null = null;
 
   private readonly dataUrl: string;
   private readonly weightsUrl: string;
@@ -301,6 +304,38 @@ export class App {
     this.status.say('Starting the training worker…');
     this.startWorker(null);
     if (this.keepRun) window.addEventListener('pagehide', this.onPageHide);
+    this.showCompare();
+  }
+
+  /** Makes "Compare runs" once its panel is shown (its workers come at its first Start). */
+  private showCompare(): void {
+    const host = this.root.querySelector<HTMLElement>('#compare');
+    if (this.compare || !host || this.page.hidden.includes('compare') || this.byId('panel-compare').hidden) return;
+    this.compare = new ComparePanel({
+      host,
+      runs: this.page.compare,
+      dataUrl: this.dataUrl,
+      createWorker: createTrainingWorker,
+      fetchFile: (url, onProgress) => pageFiles.get(url, onProgress),
+      willTrain: () => this.pauseForComparison(),
+      changed: (runs) => {
+        this.page = { ...this.page, compare: runs };
+        this.writeHash();
+      },
+    });
+    this.compare.setSuspended(this.suspended.size > 0);
+  }
+
+  /** The comparison is about to train: this run pauses, so the runs have the cores. */
+  private pauseForComparison(): void {
+    if (this.state !== 'running' && this.data.train !== 'loading') return;
+    this.autoPaused = false;
+    this.client.send({ type: 'pause' });
+    this.status.show(
+      'notice',
+      { level: 'info', title: 'The Training panel’s run is paused: “Compare runs” has the cores.', text: 'Press Continue there to go on with it.' },
+      8000,
+    );
   }
 
   /** An element of the skeleton, looked up inside the root. */
@@ -313,6 +348,7 @@ export class App {
   /** Stops the worker and the timers (the element was removed from its page). */
   destroy(): void {
     this.client.stop();
+    this.compare?.destroy();
     for (const t of this.timers) window.clearInterval(t);
     document.removeEventListener('visibilitychange', this.onVisibilityChange);
     window.removeEventListener('pagehide', this.onPageHide);
@@ -714,6 +750,7 @@ export class App {
 
   private start(): void {
     this.autoPaused = false;
+    if (this.compare?.training) this.compare.pauseAll('Paused: the Training panel’s run has the cores now. “Start all” goes on with the runs.');
     this.client.send({ type: 'start' });
   }
 
@@ -810,6 +847,7 @@ export class App {
     if (on) this.suspended.add(reason);
     else this.suspended.delete(reason);
     const now = this.suspended.size > 0;
+    this.compare?.setSuspended(now);
     if (now && !before) {
       if (this.state === 'running') {
         this.autoPaused = true;
@@ -834,6 +872,7 @@ export class App {
     if (formatHash(next) === formatHash(this.page)) return;
     this.page = next;
     this.applyHidden(next.hidden);
+    this.compare?.setRuns(next.compare);
     this.controls.setSettings(next.settings);
     this.drawPanel.showModel(next.model);
     this.client.send({ type: 'configure', settings: next.settings });
@@ -854,6 +893,8 @@ export class App {
     // (The first call comes before the panels exist; they read the panels when they are made.)
     this.teaching?.panelsChanged();
     this.networkPanel?.panelsChanged();
+    if (hidden.includes('compare')) this.compare?.pauseAll();
+    else if (this.controls) this.showCompare();
     if (this.state === 'idle' && this.status) this.status.say(readyText(this.shown()));
   }
 }

@@ -35,6 +35,8 @@ export interface EmbedDialogOptions {
   document: Document;
   /** The panels to start from. */
   panels: readonly Panel[];
+  /** The page's "Compare runs" in the link's form, or null (its first preset): the element's `compare`. */
+  compare: string | null;
 }
 
 type Output = { key: 'cdn' | 'self' | 'iframe'; title: string; note: string; text: HTMLTextAreaElement; copy: HTMLButtonElement; status: HTMLElement };
@@ -68,6 +70,7 @@ export class EmbedDialog {
       settings: { learningRate: s.learningRate, activation: s.activation, pooling: s.pooling, seed: s.seed, trainSize: s.trainSize },
       testImage: null,
       autoplay: false,
+      compare: options.compare,
     };
 
     // ---- the form
@@ -201,7 +204,7 @@ export class EmbedDialog {
     this.fields.testImage.disabled = !panels.includes('network');
     this.errors.textContent = problems.join(' ');
     if (problems.length > 0 || learningRate === null || seed === null || trainSize === null || activation === null || pooling === null) return null;
-    return { panels, settings: { learningRate, seed, trainSize, activation, pooling }, testImage, autoplay: this.fields.autoplay.checked };
+    return { panels, settings: { learningRate, seed, trainSize, activation, pooling }, testImage, autoplay: this.fields.autoplay.checked, compare: this.options.compare };
   }
 
   private column(): number {

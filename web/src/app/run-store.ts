@@ -29,7 +29,7 @@ export interface SavedRun {
  * the defaults). The answering model and hidden panels are not part of a run.
  */
 export function runKey(settings: TrainSettings): string {
-  return formatHash({ settings, model: 'pretrained', hidden: [] }) || '#';
+  return formatHash({ settings, compare: null, model: 'pretrained', hidden: [] }) || '#';
 }
 
 /** Whether a checkpoint is worth keeping: it has trained at least one sample. */

@@ -68,6 +68,12 @@ export class AccuracySeries {
     this.points.push(...keep);
   }
 
+  /** One line through every evaluation, sorted by x, in %: at an epoch's end the full one (all test images) stands for both. */
+  combined(): { x: number[]; y: number[] } {
+    const [x, quick, full] = this.aligned();
+    return { x, y: x.map((_, i) => (full[i] ?? quick[i])!) };
+  }
+
   /** uPlot's aligned data: sorted x, quick accuracy (%) or null, full accuracy (%) or null. */
   aligned(): [number[], (number | null)[], (number | null)[]] {
     const sorted = [...this.points].sort((a, b) => a.x - b.x || Number(a.full) - Number(b.full));
@@ -86,4 +92,46 @@ export class AccuracySeries {
     }
     return [x, quick, full];
   }
+}
+
+/**
+ * Runs' series on one x axis for the overlaid plots: each series thinned to at most
+ * `limit` points (evenly by index, the last point kept: a plot shows no more than a
+ * point per pixel), then the union of their x values, sorted (a merge: each series'
+ * x ascending), and per series its value at each x or null. The work per call is
+ * bounded by `limit` and the number of series, however long the runs.
+ */
+export function alignSeries(
+  series: readonly { x: readonly number[]; y: readonly number[] }[],
+  limit = Infinity,
+): { x: number[]; columns: (number | null)[][] } {
+  const thin = series.map(({ x, y }) => {
+    if (x.length <= limit) return { x, y };
+    const n = Math.max(2, Math.floor(limit));
+    const tx: number[] = [];
+    const ty: number[] = [];
+    for (let k = 0; k < n; k++) {
+      const i = k === n - 1 ? x.length - 1 : Math.floor((k * (x.length - 1)) / (n - 1));
+      tx.push(x[i]!);
+      ty.push(y[i]!);
+    }
+    return { x: tx, y: ty };
+  });
+  const xs: number[] = [];
+  const columns: (number | null)[][] = thin.map(() => []);
+  const at = thin.map(() => 0);
+  for (;;) {
+    let next = Infinity;
+    thin.forEach((s, k) => {
+      if (at[k]! < s.x.length && s.x[at[k]!]! < next) next = s.x[at[k]!]!;
+    });
+    if (next === Infinity) break;
+    xs.push(next);
+    thin.forEach((s, k) => {
+      let value: number | null = null;
+      while (at[k]! < s.x.length && s.x[at[k]!] === next) value = s.y[at[k]!++]!; // a repeated x: its last value
+      columns[k]!.push(value);
+    });
+  }
+  return { x: xs, columns };
 }

@@ -17,6 +17,7 @@ export function readyText(shown: Shown): string {
   else if (shown.has('network')) actions.push('choose a test image in “Inside the network”');
   if (shown.has('backprop') && !shown.has('training')) actions.push('press “Step one sample” to watch backprop');
   if (shown.has('test') && actions.length === 0) actions.push('evaluate a network on the 10,000 test images');
+  if (shown.has('compare') && !shown.has('training')) actions.push('compare settings side by side in “Compare runs”');
   if (actions.length === 0) return 'Ready.';
   return `Ready: ${actions.slice(0, 2).join(', or ')}.`;
 }

@@ -16,6 +16,7 @@ const TO_HASH = {
   speed: 'speed',
   augment: 'aug',
   model: 'model',
+  compare: 'compare',
 } as const;
 
 /** MNIST's test set: images 0 to 9,999. */

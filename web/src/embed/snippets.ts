@@ -13,6 +13,8 @@ export interface EmbedChoice {
   /** "Inside the network" starts from this test image, or null. */
   testImage: number | null;
   autoplay: boolean;
+  /** The runs of "Compare runs" in the link's form (`pool:average|pool:max`), or null: its first preset. */
+  compare: string | null;
 }
 
 /** The element's height in a page column (`wide`) and on a phone (`narrow`), px. */
@@ -39,6 +41,7 @@ export function attributes(choice: EmbedChoice): [string, string | null][] {
   if (s.pooling !== DEFAULT_SETTINGS.pooling) out.push(['pooling', s.pooling]);
   if (s.trainSize !== DEFAULT_SETTINGS.trainSize) out.push(['train-size', String(s.trainSize)]);
   if (choice.testImage !== null && choice.panels.includes('network')) out.push(['test-image', String(choice.testImage)]);
+  if (choice.compare !== null && choice.panels.includes('compare')) out.push(['compare', choice.compare]);
   if (choice.autoplay) out.push(['autoplay', null]);
   return out;
 }

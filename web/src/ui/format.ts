@@ -1,9 +1,11 @@
 // How the page writes numbers and sentences: counts, durations, accuracies,
 // probabilities. Pure; used by every panel.
 
-/** 12345 → "12,345". */
+const COUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** 12345 → "12,345" (one formatter for every call: the comparison's table writes counts a few times a second). */
 export function formatCount(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  return COUNT.format(Math.round(n));
 }
 
 /** 75 → "1 min 15 s", 3725 → "1 h 02 min", 4.2 → "4 s". */
@@ -44,4 +46,9 @@ export function capitalise(text: string): string {
 /** "the pretrained network" / "the network being trained". */
 export function modelName(model: 'pretrained' | 'training'): string {
   return model === 'pretrained' ? 'the pretrained network' : 'the network being trained';
+}
+
+/** f as the page writes it: ReLU, tanh, sigmoid. */
+export function activationName(activation: string): string {
+  return activation === 'relu' ? 'ReLU' : activation;
 }

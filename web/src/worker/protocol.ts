@@ -185,8 +185,8 @@ export interface InitRequest {
   type: 'init';
   /** Absolute URL of the directory with the MNIST .gz files (nothing is fetched before it is needed). */
   dataUrl: string;
-  /** Absolute URL of the pretrained weights (JSON). */
-  weightsUrl: string;
+  /** Absolute URL of the pretrained weights (JSON), or null: none (a run of "Compare runs" only trains). */
+  weightsUrl: string | null;
   settings: TrainSettings;
   /** After a worker restart: go on from here. */
   resume: Checkpoint | null;

@@ -300,7 +300,8 @@ export class Session {
       this.emit({ type: 'fatal', kind: 'load', message: `The WebAssembly module could not be loaded: ${glueMessage(error)}` });
       return;
     }
-    const pretrained = await this.loadPretrained(request.weightsUrl);
+    const pretrained: PretrainedInfo =
+      request.weightsUrl === null ? { ok: false, message: 'no pretrained weights asked for' } : await this.loadPretrained(request.weightsUrl);
 
     const resume = request.resume;
     this.dataUrl = request.dataUrl;
