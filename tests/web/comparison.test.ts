@@ -78,7 +78,10 @@ describe('presets and names', () => {
     expect(runNames(presetRuns(PRESETS[2]!))).toEqual(['A · λ = 0.1', 'B · λ = 0.01', 'C · λ = 0.001']);
     expect(runNames([run({ batchSize: 32, seed: 2 }), run({})])).toEqual(['A · batch 32, seed 2', 'B · batch 1, seed 1']);
     expect(runNames([run({}), run({})])).toEqual(['A', 'B']);
-    expect(settingsText(DEFAULT_SETTINGS)).toBe('λ = 0.01, batch 1, 3 epochs, ReLU, average pooling, seed 1, 60,000 images, full speed');
+    // Data augmentation is a setting of a run like the others: in its name and its link.
+    expect(runNames([run({ augment: 'mild' }), run({})])).toEqual(['A · mild augmentation', 'B · no augmentation']);
+    expect(parseHash('#compare=aug:mild|aug:off').compare).toEqual([run({ augment: 'mild' }), run({})]);
+    expect(settingsText(DEFAULT_SETTINGS)).toBe('λ = 0.01, batch 1, 3 epochs, ReLU, average pooling, seed 1, 60,000 images, full speed, no augmentation');
   });
 });
 
@@ -93,12 +96,12 @@ describe('the curves', () => {
       { settings: run({ learningRate: 0.001 }), lossX: [], lossY: [], accuracy: [] },
     ]);
     const rows = csv.trim().split('\n');
-    expect(rows[0]).toBe('run,lr,batch,epochs,f,pool,seed,train,speed,samples_seen,quantity,value');
+    expect(rows[0]).toBe('run,lr,batch,epochs,f,pool,seed,train,speed,aug,samples_seen,quantity,value');
     expect(rows).toHaveLength(1 + 3 + 2);
-    expect(rows[1]).toBe(`A,0.01,1,3,relu,max,1,60000,0,100,loss,${lossY[0]}`);
-    expect(rows.slice(1, 4).map((r) => Number(r.split(',')[11]))).toEqual([...lossY]);
-    expect(rows[4]).toBe('A,0.01,1,3,relu,max,1,60000,0,0,test_accuracy_1000,0.098');
-    expect(rows[5]).toBe('A,0.01,1,3,relu,max,1,60000,0,300,test_accuracy_10000,0.9731');
+    expect(rows[1]).toBe(`A,0.01,1,3,relu,max,1,60000,0,off,100,loss,${lossY[0]}`);
+    expect(rows.slice(1, 4).map((r) => Number(r.split(',')[12]))).toEqual([...lossY]);
+    expect(rows[4]).toBe('A,0.01,1,3,relu,max,1,60000,0,off,0,test_accuracy_1000,0.098');
+    expect(rows[5]).toBe('A,0.01,1,3,relu,max,1,60000,0,off,300,test_accuracy_10000,0.9731');
   });
 
   it('on one x axis for the overlaid plots: the union of the x values, null where a run has no point', () => {
