@@ -142,11 +142,14 @@ describe('Compare runs', () => {
       console.log(`four runs: ${MNIST_TRAIN} served ${train?.requests} time(s), ${train?.bytes} bytes (the file: ${size} bytes)`);
       expect(train).toEqual({ requests: 1, bytes: size });
       await page.getByTestId('compare-loss-plot').scrollIntoViewIfNeeded();
-      await page.waitForTimeout(3000);
-      await page.locator('#panel-compare').screenshot({ path: screenshotPath('compare-4-runs-training') });
+      // The figure once every run has measured its rate (an epoch takes a few seconds
+      // with the v128 kernels: a fixed wait could outlast the ReLU runs).
+      const rates = () => page.getByTestId('compare-row').evaluateAll((rows) => rows.map((r) => Number((r as HTMLElement).dataset['rate'])));
+      await expect.poll(async () => (await rates()).every((r) => r > 0), { timeout: 20_000 }).toBe(true);
+      await expect.poll(() => page.getByTestId('compare-total').textContent(), { timeout: 5_000 }).toMatch(/^Together: [\d,]+ samples\/s, 4 runs in parallel/);
       const total = await page.getByTestId('compare-total').textContent();
       console.log(`four runs training: ${total}; per run ${JSON.stringify(await page.getByTestId('compare-row').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset['rate'])))} samples/s`);
-      expect(total).toMatch(/^Together: [\d,]+ samples\/s, 4 runs in parallel/);
+      await page.locator('#panel-compare').screenshot({ path: screenshotPath('compare-4-runs-training') });
       await expect.poll(() => states(page), { timeout: 240_000 }).toEqual(['done', 'done', 'done', 'done']);
       // …and each run's evaluation on all 10,000 test images at the epoch's end.
       await expect.poll(() => page.getByTestId('compare-row').evaluateAll((list) => list.map((r) => (r as HTMLElement).dataset['tested'])), { timeout: 60_000 }).toEqual(['10000', '10000', '10000', '10000']);

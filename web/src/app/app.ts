@@ -72,6 +72,8 @@ export interface AppOptions {
   onSettled?(): void;
   /** The options changed through the controls (the page writes them to the hash). */
   onOptionsChange?(options: PageOptions): void;
+  /** The training worker is up, its module and the pretrained weights downloaded (each restart calls it again). */
+  onWorkerReady?(): void;
 }
 
 const TEST_COUNT_FALLBACK = 10000;
@@ -132,11 +134,13 @@ export class App {
   private readonly root: AppOptions['root'];
   private readonly stateHost: HTMLElement;
   private readonly onOptionsChange: (options: PageOptions) => void;
+  private readonly onWorkerReady: () => void;
 
   constructor(options: AppOptions) {
     this.root = options.root;
     this.stateHost = options.stateHost;
     this.onOptionsChange = options.onOptionsChange ?? (() => {});
+    this.onWorkerReady = options.onWorkerReady ?? (() => {});
     this.autoplayPending = options.autoplay ?? false;
     this.keepRun = options.keepRun ?? false;
     this.where = options.where ?? 'page';
@@ -555,6 +559,7 @@ export class App {
 
   private onReady(e: EventOf<'ready'>): void {
     this.pretrained = e.pretrained;
+    this.onWorkerReady();
     // A kept run is looked up once the worker is up (its module downloaded): opening
     // IndexedDB earlier, during the first load, made the .wasm download twice (the page's
     // and the service worker's precache raced).

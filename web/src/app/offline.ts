@@ -11,7 +11,8 @@ export function serviceWorkerUrls(baseURI: string): { script: string; scope: str
   return { script: new URL('sw.js', baseURI).href, scope: new URL('./', baseURI).href };
 }
 
-export function registerServiceWorker(): void {
+/** Registers dist/sw.js after the page's load and `after` (at most 30 s after the load). */
+export function registerServiceWorker(after: Promise<void> = Promise.resolve()): void {
   if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return;
   const { script, scope } = serviceWorkerUrls(document.baseURI);
   const register = (): void => {
@@ -21,9 +22,13 @@ export function registerServiceWorker(): void {
       console.warn('cnnlab: no offline support:', errorText(error));
     });
   };
-  // After the page's own loading, so the first visit is not slowed down.
-  if (document.readyState === 'complete') register();
-  else window.addEventListener('load', register, { once: true });
+  // After the page's own loading, so the first visit is not slowed down and its
+  // precache finds the files the page fetched in the HTTP cache.
+  const loaded = (): void => {
+    void Promise.race([after, new Promise<void>((resolve) => window.setTimeout(resolve, 30_000))]).then(register);
+  };
+  if (document.readyState === 'complete') loaded();
+  else window.addEventListener('load', loaded, { once: true });
 }
 
 /** Whether a service worker answered the page's request for `url` (then it kept a copy itself). */
