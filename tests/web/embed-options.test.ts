@@ -103,7 +103,7 @@ describe('test-image', () => {
 describe('the snippets of "Embed this" (embed/snippets.ts)', () => {
   const choice: EmbedChoice = {
     panels: ['training', 'draw', 'network'],
-    settings: { learningRate: 0.02, activation: 'tanh', pooling: 'max', seed: 7, trainSize: 10000 },
+    settings: { learningRate: 0.02, activation: 'tanh', pooling: 'max', seed: 7, trainSize: 10000, augment: 'mild' },
     testImage: 5,
     autoplay: true,
     compare: null,
@@ -114,7 +114,7 @@ describe('the snippets of "Embed this" (embed/snippets.ts)', () => {
   it('the element: the reserving rule per panel set, the module pinned to the version, the options, fallback text', () => {
     const html = elementSnippet(choice, cdnBase(version), heights);
     expect(html).toContain(`<script type="module" src="https://cdn.jsdelivr.net/npm/cnnlab@${version}/dist/cnn-lab.js"></script>`);
-    expect(html).toContain('<cnn-lab panels="training,draw,network" seed="7" lr="0.02" activation="tanh" pooling="max" train-size="10000" test-image="5" autoplay>');
+    expect(html).toContain('<cnn-lab panels="training,draw,network" seed="7" lr="0.02" activation="tanh" pooling="max" train-size="10000" augment="mild" test-image="5" autoplay>');
     expect(html).toContain('cnn-lab:not(:defined)[panels="training,draw,network"] { min-height: 2345px; }');
     expect(html).toContain(`@media (max-width: ${NARROW_MAX_WIDTH}px) { cnn-lab:not(:defined)[panels="training,draw,network"] { min-height: 4012px; } }`);
     expect(html).toContain(`<p>${FALLBACK_TEXT}</p>`);
@@ -122,7 +122,7 @@ describe('the snippets of "Embed this" (embed/snippets.ts)', () => {
     const doc = new DOMParserLite(html);
     const o = parseEmbedOptions((name) => doc.attribute(name), ['training', 'plots', 'draw', 'weights', 'network', 'backprop', 'test']);
     expect(o.panels).toEqual(['training', 'draw', 'network']);
-    expect(o.options.settings).toMatchObject({ learningRate: 0.02, activation: 'tanh', pooling: 'max', seed: 7, trainSize: 10000 });
+    expect(o.options.settings).toMatchObject({ learningRate: 0.02, activation: 'tanh', pooling: 'max', seed: 7, trainSize: 10000, augment: 'mild' });
     expect(o.testImage).toBe(5);
     expect(o.autoplay).toBe(true);
   });
@@ -143,7 +143,7 @@ describe('the snippets of "Embed this" (embed/snippets.ts)', () => {
   it('the iframe: embed.html with the options as its query, its height, the resize listener', () => {
     const html = iframeSnippet(choice, 'https://course.example/cnnlab/', heights.wide);
     expect(html).toContain(
-      '<iframe src="https://course.example/cnnlab/embed.html?panels=training,draw,network&amp;seed=7&amp;lr=0.02&amp;activation=tanh&amp;pooling=max&amp;train-size=10000&amp;test-image=5&amp;autoplay"',
+      '<iframe src="https://course.example/cnnlab/embed.html?panels=training,draw,network&amp;seed=7&amp;lr=0.02&amp;activation=tanh&amp;pooling=max&amp;train-size=10000&amp;augment=mild&amp;test-image=5&amp;autoplay"',
     );
     expect(html).toContain('height="2345"');
     expect(html).toContain(RESIZE_LISTENER);

@@ -1,5 +1,5 @@
 // "Embed this": a dialog on the page that makes the HTML for a course page. The
-// teacher picks the panels, the settings (λ, f, pooling, seed, training-set size), a
+// teacher picks the panels, the settings (λ, f, pooling, augmentation, seed, training-set size), a
 // test image for "Inside the network" and autoplay; the dialog shows two live
 // miniatures of that <cnn-lab> (in the teacher's column width and on a phone), takes
 // their heights for the rule that reserves the element's space, and offers three
@@ -15,7 +15,7 @@ import { TEST_IMAGES } from '../embed/options';
 import { attributes, cdnBase, elementSnippet, iframeSnippet, NARROW_MAX_WIDTH, type EmbedChoice, type Heights } from '../embed/snippets';
 import { h } from '../ui/dom';
 import { formatCount } from '../ui/format';
-import { SETTING_CHECKS, type TrainSettings } from '../worker/protocol';
+import { AUGMENT_AMOUNTS, SETTING_CHECKS, type TrainSettings } from '../worker/protocol';
 import { PANELS, type Panel } from './settings';
 
 declare const __CNNLAB_VERSION__: string;
@@ -48,6 +48,7 @@ export class EmbedDialog {
     lr: HTMLInputElement;
     activation: HTMLSelectElement;
     pooling: HTMLSelectElement;
+    augment: HTMLSelectElement;
     seed: HTMLInputElement;
     trainSize: HTMLInputElement;
     testImage: HTMLInputElement;
@@ -67,7 +68,7 @@ export class EmbedDialog {
     const s = options.settings;
     this.choice = {
       panels: [...options.panels],
-      settings: { learningRate: s.learningRate, activation: s.activation, pooling: s.pooling, seed: s.seed, trainSize: s.trainSize },
+      settings: { learningRate: s.learningRate, activation: s.activation, pooling: s.pooling, seed: s.seed, trainSize: s.trainSize, augment: s.augment },
       testImage: null,
       autoplay: false,
       compare: options.compare,
@@ -89,6 +90,7 @@ export class EmbedDialog {
       lr: number('embed-lr', s.learningRate, LIMITS.learningRate.min, LIMITS.learningRate.max, 'any'),
       activation: h('select', { testid: 'embed-activation' }, ...ACTIVATIONS.map((a) => h('option', { value: a }, a))),
       pooling: h('select', { testid: 'embed-pooling' }, ...POOLINGS.map((p) => h('option', { value: p }, p))),
+      augment: h('select', { testid: 'embed-augment' }, ...AUGMENT_AMOUNTS.map((a) => h('option', { value: a }, a))),
       seed: number('embed-seed', s.seed, LIMITS.seed.min, LIMITS.seed.max),
       trainSize: number('embed-train-size', s.trainSize, LIMITS.trainSize.min, LIMITS.trainSize.max),
       testImage: h('input', { type: 'number', testid: 'embed-test-image', min: '0', max: String(TEST_IMAGES - 1), step: '1', placeholder: 'none', inputmode: 'numeric' }),
@@ -97,6 +99,7 @@ export class EmbedDialog {
     };
     this.fields.activation.value = s.activation;
     this.fields.pooling.value = s.pooling;
+    this.fields.augment.value = s.augment;
     this.errors = h('p', { class: 'embed-errors', role: 'alert', testid: 'embed-errors' });
 
     const form = h(
@@ -110,6 +113,7 @@ export class EmbedDialog {
         field('Learning rate λ', this.fields.lr),
         field('Activation f', this.fields.activation),
         field('Pooling', this.fields.pooling),
+        field('Data augmentation', this.fields.augment, 'what the network trains on: off, mild or strong'),
         field('Seed', this.fields.seed),
         field('Training images', this.fields.trainSize, `the first N of 60,000`),
         field('Test image #', this.fields.testImage, '“Inside the network” starts from it (loads the 10,000 test images, 1.6 MB); empty: none'),
@@ -197,14 +201,15 @@ export class EmbedDialog {
     const trainSize = check('trainSize', this.fields.trainSize.value);
     const activation = check('activation', this.fields.activation.value);
     const pooling = check('pooling', this.fields.pooling.value);
+    const augment = check('augment', this.fields.augment.value);
     const testText = this.fields.testImage.value.trim();
     const testImage = testText === '' ? null : Number(testText);
     if (testImage !== null && !(Number.isInteger(testImage) && testImage >= 0 && testImage < TEST_IMAGES))
       problems.push(`A test image is a number from 0 to ${formatCount(TEST_IMAGES - 1)}.`);
     this.fields.testImage.disabled = !panels.includes('network');
     this.errors.textContent = problems.join(' ');
-    if (problems.length > 0 || learningRate === null || seed === null || trainSize === null || activation === null || pooling === null) return null;
-    return { panels, settings: { learningRate, seed, trainSize, activation, pooling }, testImage, autoplay: this.fields.autoplay.checked, compare: this.options.compare };
+    if (problems.length > 0 || learningRate === null || seed === null || trainSize === null || activation === null || pooling === null || augment === null) return null;
+    return { panels, settings: { learningRate, seed, trainSize, activation, pooling, augment }, testImage, autoplay: this.fields.autoplay.checked, compare: this.options.compare };
   }
 
   private column(): number {

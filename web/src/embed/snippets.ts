@@ -9,7 +9,7 @@ import { DEFAULT_SETTINGS, type TrainSettings } from '../worker/protocol';
 /** What the teacher chose. `panels` in the page's order. */
 export interface EmbedChoice {
   panels: readonly string[];
-  settings: Pick<TrainSettings, 'learningRate' | 'activation' | 'pooling' | 'seed' | 'trainSize'>;
+  settings: Pick<TrainSettings, 'learningRate' | 'activation' | 'pooling' | 'seed' | 'trainSize' | 'augment'>;
   /** "Inside the network" starts from this test image, or null. */
   testImage: number | null;
   autoplay: boolean;
@@ -40,6 +40,7 @@ export function attributes(choice: EmbedChoice): [string, string | null][] {
   if (s.activation !== DEFAULT_SETTINGS.activation) out.push(['activation', s.activation]);
   if (s.pooling !== DEFAULT_SETTINGS.pooling) out.push(['pooling', s.pooling]);
   if (s.trainSize !== DEFAULT_SETTINGS.trainSize) out.push(['train-size', String(s.trainSize)]);
+  if (s.augment !== DEFAULT_SETTINGS.augment) out.push(['augment', s.augment]);
   if (choice.testImage !== null && choice.panels.includes('network')) out.push(['test-image', String(choice.testImage)]);
   if (choice.compare !== null && choice.panels.includes('compare')) out.push(['compare', choice.compare]);
   if (choice.autoplay) out.push(['autoplay', null]);
