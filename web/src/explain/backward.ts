@@ -4,7 +4,7 @@
 // so the handout's ΔK(u,v) = Σᵢⱼ δ(i,j)·in(i−u, j−v) (centred u,v, true convolution)
 // reads ΔK(u,v) = Σᵢⱼ δ(i,j)·in(i+u−1, j+v−1) here.
 import type { Tensor } from '../core/types';
-import { argmax4, fPrime, fPrimeTex, mapOf, plus, sliceOf, sum } from './common';
+import { argmax4, fPrime, fPrimeTex, mapOf, plus, poolBlock, sliceOf, sum } from './common';
 import { TOP_TERMS } from './forward';
 import { texFactor, texNum, texPlus, textNum } from './numbers';
 import { cellName, layoutOf, position, tensorOf, type BackwardSource, type TensorKey } from './tensors';
@@ -190,12 +190,7 @@ export function explainPoolBack(source: BackwardSource, key: 'delta:delta_conv2'
   const upstreamData = sliceOf(upstreamTensor, n, pooledRows, pooledCols);
   const g = upstreamData[(pi - 1) * pooledCols + pj - 1]!;
   const fdata = sliceOf(fwd, n, L.rows, L.cols);
-  const cells: [number, number][] = [
-    [2 * pi - 1, 2 * pj - 1],
-    [2 * pi - 1, 2 * pj],
-    [2 * pi, 2 * pj - 1],
-    [2 * pi, 2 * pj],
-  ];
+  const cells = poolBlock(pi, pj);
   const block = cells.map(([r, c]) => fdata[(r - 1) * L.cols + c - 1]!);
   const avg = source.config.pooling === 'average';
   const chosen = avg ? null : argmax4(block);

@@ -73,6 +73,16 @@ export function sum(values: ArrayLike<number>): number {
 }
 
 /** The index of the largest of four (first on ties), as cpp/layers/pool.cpp selects it. */
+/** The 2×2 block of C that pooled cell (i, j) reads, 1-based: C(2i−u, 2j−v), u, v ∈ {0, 1}, in reading order. */
+export function poolBlock(i: number, j: number): [number, number][] {
+  return [
+    [2 * i - 1, 2 * j - 1],
+    [2 * i - 1, 2 * j],
+    [2 * i, 2 * j - 1],
+    [2 * i, 2 * j],
+  ];
+}
+
 export function argmax4(block: readonly number[]): number {
   let best = 0;
   for (let k = 1; k < 4; k++) if (block[k]! > block[best]!) best = k;

@@ -4,7 +4,7 @@
 // recomputed from them. Indices are the page's (tensors.ts): 1-based, kernels as
 // applied (cross-correlation), C¹ₘ(i,j) = f(Σᵤᵥ I(i+u−1, j+v−1)·K¹ₘ(u,v) + b¹ₘ).
 import type { Tensor } from '../core/types';
-import { activate, argmax4, F_TEX, F_TEXT, mapOf, minus, plus, sliceOf, sum } from './common';
+import { activate, argmax4, F_TEX, F_TEXT, mapOf, minus, plus, poolBlock, sliceOf, sum } from './common';
 import { texFactor, texNum, texPlus, textNum } from './numbers';
 import { cellName, layoutOf, position, tensorOf, type ForwardSource, type TensorKey } from './tensors';
 import type { ConvGroup, DenseTerm, Explanation, MapView, Picture } from './types';
@@ -110,12 +110,7 @@ export function explainPool(source: ForwardSource, key: 'forward:pool1' | 'forwa
   const i = y + 1;
   const j = x + 1;
   const data = sliceOf(from, m, fl.rows, fl.cols);
-  const cells: [number, number][] = [
-    [2 * i - 1, 2 * j - 1],
-    [2 * i - 1, 2 * j],
-    [2 * i, 2 * j - 1],
-    [2 * i, 2 * j],
-  ];
+  const cells = poolBlock(i, j);
   const block = cells.map(([r, c]) => data[(r - 1) * fl.cols + c - 1]!);
   const cTex = layer === 1 ? `C^1_{${m + 1}}` : `C^2_{${m + 1}}`;
   const blockTex = cells.map(([r, c]) => `${cTex}(${r},${c})`);

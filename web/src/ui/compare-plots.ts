@@ -9,15 +9,13 @@ import 'uplot/dist/uPlot.min.css';
 import './compare.css';
 import { h } from './dom';
 import { formatCount } from './format';
+import { AXIS_FONT, LOSS_FLOOR, LOSS_SCALE } from './plots';
 
 /** Each run's dash pattern, by its position (A solid, B dashed, C dotted, D dash-dot). */
 export const RUN_DASHES: readonly (readonly number[])[] = [[], [9, 5], [2, 4], [12, 4, 2, 4]];
 /** Each run's colour token (compare.css: Okabe–Ito colours, light and dark). */
 export const runColorToken = (i: number): string => `--run-${i + 1}`;
 
-/** A loss of 0 has no place on a log axis: it is drawn at this floor. */
-const LOSS_FLOOR = 1e-4;
-const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 /** CSS custom properties as colours a canvas can use, resolved where `host` is. */
 function resolveColors(host: Element, names: readonly string[]): string[] {
@@ -135,19 +133,7 @@ export class OverlayPlot {
       ),
     ];
     const scales: uPlot.Scales = loss
-      ? {
-          x: { time: false },
-          // Log scale, as the Training panel's loss: the plateau near ln 10, the fall to 0.05
-          // and a diverging run's spike stay readable on one axis.
-          y: {
-            distr: 3,
-            log: 10,
-            range: (_u, min, max) => [
-              Math.min(0.01, 10 ** Math.floor(Math.log10(Math.max(min, LOSS_FLOOR)))),
-              Math.max(10, 10 ** Math.ceil(Math.log10(Math.max(max, LOSS_FLOOR)))),
-            ],
-          },
-        }
+      ? { x: { time: false }, y: LOSS_SCALE } // log scale, as the Training panel's loss
       : { x: { time: false }, y: { range: (_u, min) => [Math.max(0, Math.min(80, Math.floor((min ?? 0) / 10) * 10)), 100] } };
     this.plot = new uPlot(
       {

@@ -11,8 +11,21 @@ import { onThemeChange, tokenColors } from './theme';
 const TOKENS = ['--ink-2', '--line', '--panel', '--plot-raw', '--plot-smooth', '--plot-quick', '--plot-full'] as const;
 type Colors = Record<(typeof TOKENS)[number], string>;
 /** A loss of 0 has no place on a log axis: it is drawn at this floor. */
-const LOSS_FLOOR = 1e-4;
-const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+export const LOSS_FLOOR = 1e-4;
+export const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+
+/**
+ * The loss axis: log scale, whole decades from 0.01 up to at least 10. The plateau near
+ * ln 10 = 2.3, the fall to 0.05 and a diverging run's spike to 10²¹ all stay readable.
+ */
+export const LOSS_SCALE: uPlot.Scale = {
+  distr: 3,
+  log: 10,
+  range: (_u, min, max) => [
+    Math.min(0.01, 10 ** Math.floor(Math.log10(Math.max(min, LOSS_FLOOR)))),
+    Math.max(10, 10 ** Math.ceil(Math.log10(Math.max(max, LOSS_FLOOR)))),
+  ],
+};
 
 function samplesTick(_u: uPlot, values: number[]): string[] {
   return values.map((v) => (v >= 1000 ? `${Number((v / 1000).toFixed(1))}k` : String(v)));
@@ -94,19 +107,7 @@ export class LossPlot extends Plot {
       'loss-plot',
       'Training loss L (cross-entropy, log scale) against samples seen',
       (c) => ({
-        // Log scale: the plateau near ln 10 = 2.3, the fall to 0.05 and a diverging run's
-        // spike to 10²¹ all stay readable on one axis (decades from 0.01 up).
-        scales: {
-          x: { time: false },
-          y: {
-            distr: 3,
-            log: 10,
-            range: (_u, min, max) => [
-              Math.min(0.01, 10 ** Math.floor(Math.log10(Math.max(min, LOSS_FLOOR)))),
-              Math.max(10, 10 ** Math.ceil(Math.log10(Math.max(max, LOSS_FLOOR)))),
-            ],
-          },
-        },
+        scales: { x: { time: false }, y: LOSS_SCALE },
         series: [
           { label: 'samples', value: (_u, v) => (v === null ? '–' : formatCount(v)) },
           { label: 'per 100 samples', stroke: c['--plot-raw'], width: 1, points: { show: false }, value: (_u, v) => (v === null ? '–' : v.toFixed(3)) },
