@@ -70,7 +70,7 @@ describe('Embed this', () => {
   it('writes snippets whose element, pasted into a course page on another origin, has the panels, settings and test image chosen', async () => {
     const context = await newContext(1280, 900, { permissions: ['clipboard-read', 'clipboard-write'] });
     try {
-      const { page, errors } = await openPage(context, `${site.url}#lr=0.02&f=tanh&pool=max&seed=7&train=10000`);
+      const { page, errors } = await openPage(context, `${site.url}#lr=0.02&f=tanh&pool=max&seed=7&train=10000&aug=mild`);
       await page.waitForFunction(() => window.__cnnlab?.state() === 'idle', null, { timeout: 60_000 });
       await page.getByTestId('embed-open').click();
       const dialog = page.getByTestId('embed-dialog');
@@ -80,6 +80,7 @@ describe('Embed this', () => {
       expect(await page.getByTestId('embed-activation').inputValue()).toBe('tanh');
       expect(await page.getByTestId('embed-seed').inputValue()).toBe('7');
       expect(await page.getByTestId('embed-train-size').inputValue()).toBe('10000');
+      expect(await page.getByTestId('embed-augment').inputValue()).toBe('mild');
       for (const panel of ['training', 'plots', 'draw', 'weights', 'network', 'backprop', 'test']) await page.getByTestId(`embed-panel-${panel}`).setChecked(['training', 'draw', 'network'].includes(panel));
       await page.getByTestId('embed-test-image').fill('5');
       await page.getByTestId('embed-autoplay').check();
@@ -109,7 +110,7 @@ describe('Embed this', () => {
       const cdn = await page.getByTestId('embed-code-cdn').inputValue();
       expect(cdn).toContain(`<script type="module" src="https://cdn.jsdelivr.net/npm/cnnlab@${VERSION}/dist/cnn-lab.js"></script>`);
       expect(cdn.replace(`https://cdn.jsdelivr.net/npm/cnnlab@${VERSION}/dist/`, site.url)).toBe(self);
-      expect(self).toContain('<cnn-lab panels="training,draw,network" seed="7" lr="0.02" activation="tanh" pooling="max" train-size="10000" test-image="5" autoplay>');
+      expect(self).toContain('<cnn-lab panels="training,draw,network" seed="7" lr="0.02" activation="tanh" pooling="max" train-size="10000" augment="mild" test-image="5" autoplay>');
       expect(self).toContain(`cnn-lab:not(:defined)[panels="training,draw,network"] { min-height: ${wide}px; }`);
       expect(errors).toEqual([]);
 
@@ -126,6 +127,7 @@ describe('Embed this', () => {
       expect(await lab.getByTestId('pooling').inputValue()).toBe('max');
       expect(await lab.getByTestId('seed').inputValue()).toBe('7');
       expect(await lab.getByTestId('train-size').inputValue()).toBe('10000');
+      expect(await lab.getByTestId('augment').inputValue()).toBe('mild');
       await expect.poll(() => lab.getByTestId('network-caption').textContent(), { timeout: 30_000 }).toMatch(/^Test image #5: true digit 1/);
       await expect.poll(() => stateOf(lab), { timeout: 60_000 }).toBe('running'); // autoplay, in view
       const { cls, shifts } = await layoutShift(lesson);
