@@ -15,11 +15,14 @@
 
 #include "augment/augment.h"
 #include "mnist_fixture.h"
+#include "run_test_util.h"
 #include "network/config.h"
 #include "network/model.h"
 
 using namespace cnnlab;
 using cnnlab::testing::mnist;
+
+using cnnlab::testing::fnv1a;
 
 namespace {
 
@@ -34,19 +37,6 @@ double ink(const uint8_t* image) {
   double s = 0.0;
   for (int i = 0; i < kImageSize; ++i) s += image[i] / 255.0;
   return s;
-}
-
-// 64-bit FNV-1a over the bit patterns of the floats.
-uint64_t fnv1a(const float* v, size_t n, uint64_t h = 0xCBF29CE484222325ull) {
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t bits;
-    std::memcpy(&bits, v + i, 4);
-    for (int b = 0; b < 4; ++b) {
-      h ^= (bits >> (8 * b)) & 0xFF;
-      h *= 0x100000001B3ull;
-    }
-  }
-  return h;
 }
 
 AugmentParams transform() {

@@ -13,29 +13,17 @@
 #include "augment/augment.h"
 #include "io/checkpoint.h"
 #include "mnist_fixture.h"
+#include "run_test_util.h"
 #include "network/model.h"
 
 using namespace cnnlab;
 using cnnlab::testing::mnist;
 
+using cnnlab::testing::bit_identical;
+using cnnlab::testing::expect_same_run;
+using cnnlab::testing::fnv1a;
+
 namespace {
-
-bool bit_identical(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * 4) == 0;
-}
-
-// 64-bit FNV-1a over the bit patterns of the floats.
-uint64_t fnv1a(const float* v, size_t n, uint64_t h = 0xCBF29CE484222325ull) {
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t bits;
-    std::memcpy(&bits, v + i, 4);
-    for (int b = 0; b < 4; ++b) {
-      h ^= (bits >> (8 * b)) & 0xFF;
-      h *= 0x100000001B3ull;
-    }
-  }
-  return h;
-}
 
 TrainOptions augmented(AugmentOptions a, int batch = 1, float momentum = 0.0f, LrSchedule s = LrSchedule::Constant) {
   TrainOptions o;
@@ -54,16 +42,6 @@ Model trained(const TrainOptions& o, size_t count, const std::vector<size_t>& ch
   return m;
 }
 
-void expect_same_run(Model& a, Model& b) {
-  EXPECT_TRUE(bit_identical(a.get_params(), b.get_params()));
-  const RunState &x = a.run(), &y = b.run();
-  EXPECT_EQ(x.epoch, y.epoch);
-  EXPECT_EQ(x.position, y.position);
-  EXPECT_EQ(x.samplesSeen, y.samplesSeen);
-  EXPECT_EQ(x.inBatch, y.inBatch);
-  EXPECT_TRUE(bit_identical(x.velocity, y.velocity));
-  EXPECT_TRUE(bit_identical(x.gradSum, y.gradSum));
-}
 
 AugmentOptions everything() {  // every kind of change, and some samples left as they are
   AugmentOptions a = AugmentOptions::strong();

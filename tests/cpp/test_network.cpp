@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mnist_fixture.h"
+#include "run_test_util.h"
 #include "network/model.h"
 
 #include "network_views.h"
@@ -79,6 +80,8 @@ TEST(Network, GlorotUniformInitWithZeroBiases) {
   }
 }
 
+using cnnlab::testing::bit_identical;
+
 namespace {
 std::vector<float> train_steps(uint32_t seed, size_t steps, TrainOptions o = {},
                                std::vector<size_t> chunks = {}) {
@@ -90,9 +93,6 @@ std::vector<float> train_steps(uint32_t seed, size_t steps, TrainOptions o = {},
   for (size_t c : chunks) EXPECT_EQ(m.train(c).status, TrainStatus::Ok);
   EXPECT_EQ(m.run().samplesSeen, steps);
   return m.get_params();
-}
-bool bit_identical(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * 4) == 0;
 }
 }  // namespace
 

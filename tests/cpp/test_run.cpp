@@ -9,16 +9,16 @@
 
 #include "io/checkpoint.h"
 #include "mnist_fixture.h"
+#include "run_test_util.h"
 #include "network/model.h"
 
 using namespace cnnlab;
 using cnnlab::testing::mnist;
 
-namespace {
+using cnnlab::testing::bit_identical;
+using cnnlab::testing::expect_same_run;
 
-bool bit_identical(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * 4) == 0;
-}
+namespace {
 
 Model trained(const TrainOptions& o, size_t count, const std::vector<size_t>& chunks, uint32_t seed = 4) {
   const auto& d = mnist("train");
@@ -28,17 +28,6 @@ Model trained(const TrainOptions& o, size_t count, const std::vector<size_t>& ch
   return m;
 }
 
-void expect_same_run(Model& a, Model& b) {
-  EXPECT_TRUE(bit_identical(a.get_params(), b.get_params()));
-  const RunState &x = a.run(), &y = b.run();
-  EXPECT_EQ(x.epoch, y.epoch);
-  EXPECT_EQ(x.position, y.position);
-  EXPECT_EQ(x.samplesSeen, y.samplesSeen);
-  EXPECT_EQ(x.epochRngState, y.epochRngState);
-  EXPECT_EQ(x.inBatch, y.inBatch);
-  EXPECT_EQ(std::memcmp(&x.learningRate, &y.learningRate, 4), 0);
-  EXPECT_TRUE(bit_identical(x.velocity, y.velocity));
-}
 
 }  // namespace
 
