@@ -10,6 +10,8 @@
 // hand (a small rotation, a width change, smooth jitter along the strokes), so the
 // same list is drawn every time.
 
+import { mulberry32 } from '../bench/peers/layout';
+
 export type Point = [number, number];
 export type Stroke = Point[];
 
@@ -120,18 +122,6 @@ export const STYLES: readonly Style[] = [
 
 // ---- the pointer paths ---------------------------------------------------------------
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface DrawnDigit {
   digit: number;
   variant: string;
@@ -142,7 +132,7 @@ export interface DrawnDigit {
 
 /** One variant in one style, with a hand's wobble from `seed`; every point stays on the pad. */
 export function drawnDigit(variant: Variant, style: Style, seed: number): DrawnDigit {
-  const rnd = random(seed);
+  const rnd = mulberry32(seed);
   const wobble = (amount: number) => (2 * rnd() - 1) * amount;
   const rotation = (wobble(4) * Math.PI) / 180; // ±4°
   const widen = 1 + wobble(0.08); // ±8% wider or narrower

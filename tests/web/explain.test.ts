@@ -24,6 +24,7 @@ import {
   type TensorKey,
 } from '../../web/src/explain';
 import { imageFloats, loadCore, mnist, ROOT } from './helpers/core';
+import { mulberry32 } from '../bench/peers/layout';
 
 const SHIPPED = readFileSync(`${ROOT}public/models/cnnlab-default.json`, 'utf8');
 const RANDOM_CELLS = 30;
@@ -42,18 +43,6 @@ interface Case {
   source: BackwardSource;
 }
 const cases: Case[] = [];
-
-/** A small deterministic generator (the cells are the same on every run). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeCase(name: string, model: CnnModel, testIndex: number): Case {
   const split = mnist('t10k');
@@ -99,7 +88,7 @@ function cellsOf(shape: readonly number[], seed: number): number[] {
       [L.rows - 1, L.cols - 1],
     ] as const)
       out.add(s * per + r * L.cols + c);
-  const random = rng(seed);
+  const random = mulberry32(seed);
   const total = L.slices * per;
   for (let k = 0; k < RANDOM_CELLS; k++) out.add(Math.floor(random() * total));
   return [...out];
@@ -286,7 +275,7 @@ describe('every value explains itself, against the core', () => {
 
   it("the core used these coordinates: changing a pixel in a C¹ window moves C¹ by the paired weight, outside it nothing", () => {
     const c = cases[0]!;
-    const random = rng(5);
+    const random = mulberry32(5);
     for (let trial = 0; trial < 12; trial++) {
       const m = Math.floor(random() * 4);
       const i = 1 + Math.floor(random() * 24);
@@ -324,7 +313,7 @@ describe('every value explains itself, against the core', () => {
     const k2 = table.find((t) => t.name === 'conv2.weight')!;
     const w1 = table.find((t) => t.name === 'fc1.weight')!;
     const snap = { config: c.trace.config, input: c.trace.input, forward: c.trace.forward, params: c.trace.params };
-    const random = rng(9);
+    const random = mulberry32(9);
     const eps = 0.25;
     try {
       for (let trial = 0; trial < 8; trial++) {
