@@ -88,7 +88,7 @@ async function smallText(page: Page): Promise<string[]> {
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       const el = n.parentElement;
-      if (!el || !(n.textContent ?? '').trim() || !el.checkVisibility() || el.closest('.app-sr, .katex-mathml, [hidden]')) continue;
+      if (!el || !(n.textContent ?? '').trim() || !el.checkVisibility() || el.closest('.cl-sr, .katex-mathml, [hidden]')) continue;
       const r = document.createRange();
       r.selectNodeContents(n);
       const rect = r.getBoundingClientRect();

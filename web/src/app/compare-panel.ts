@@ -206,7 +206,7 @@ export class ComparePanel {
     const table = h(
       'table',
       { class: 'cmp-table', testid: 'compare-table', role: 'table' },
-      h('caption', { class: 'app-sr' }, 'The runs side by side: settings, speed, test accuracy and state'),
+      h('caption', { class: 'cl-sr' }, 'The runs side by side: settings, speed, test accuracy and state'),
       h(
         'thead',
         { role: 'rowgroup' },

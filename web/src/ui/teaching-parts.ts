@@ -129,7 +129,7 @@ export function vectorRows(rows: { testid: string; /** plain text, set as a <var
     }
     body.append(tr);
   }
-  const table = h('table', { class: 'tp-cells tp-rows' }, h('caption', { class: 'app-sr' }, caption), h('thead', {}, head), body);
+  const table = h('table', { class: 'tp-cells tp-rows' }, h('caption', { class: 'cl-sr' }, caption), h('thead', {}, head), body);
   const box = h('div', {}, table);
   const cue = h('p', {}, 'Scroll sideways for all ' + n + ' columns →');
   watchOverflow(box, caption, cue);

@@ -108,7 +108,7 @@ export class TestView {
       }
       rowSums.push(sum);
     }
-    const head = h('tr', {}, h('th', { class: 'app-cm-corner', scope: 'col' }, h('span', { class: 'app-sr' }, 'true digit'), 'true ↓', h('br'), 'said →'), ...Array.from({ length: 10 }, (_, c) => h('th', { scope: 'col' }, String(c))));
+    const head = h('tr', {}, h('th', { class: 'app-cm-corner', scope: 'col' }, h('span', { class: 'cl-sr' }, 'true digit'), 'true ↓', h('br'), 'said →'), ...Array.from({ length: 10 }, (_, c) => h('th', { scope: 'col' }, String(c))));
     const rows = Array.from({ length: 10 }, (_, r) => {
       const cells = Array.from({ length: 10 }, (_, c) => {
         const v = confusion[r * 10 + c]!;
@@ -134,7 +134,7 @@ export class TestView {
       });
       return h('tr', {}, h('th', { scope: 'row' }, String(r)), ...cells);
     });
-    const table = h('table', { class: 'app-cm', testid: 'confusion-matrix' }, h('caption', { class: 'app-sr' }, 'Confusion matrix: rows are the true digit, columns the predicted digit'), h('thead', {}, head), h('tbody', {}, ...rows));
+    const table = h('table', { class: 'app-cm', testid: 'confusion-matrix' }, h('caption', { class: 'cl-sr' }, 'Confusion matrix: rows are the true digit, columns the predicted digit'), h('thead', {}, head), h('tbody', {}, ...rows));
     this.matrix.replaceChildren(table);
     recheckOverflow(this.matrix);
   }
