@@ -41,11 +41,6 @@ ${snippet}
 ${para.repeat(8)}<p id="end">End of the lesson.</p></main></body></html>`;
 }
 
-const courseCsp = () => {
-  const origin = new URL(site.url).origin;
-  return `default-src 'self'; script-src 'self' ${origin} 'wasm-unsafe-eval'; worker-src 'self' blob: ${origin}; connect-src 'self' ${origin}; font-src 'self' ${origin}; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:`;
-};
-
 /** The README's code block after `<!-- marker -->`. */
 function readmeBlock(marker: string): string {
   const m = new RegExp(`<!-- ${marker} -->\\n\`\`\`\\w*\\n([\\s\\S]*?)\`\`\`\\n`).exec(readFileSync(join(ROOT, 'README.md'), 'utf8'));

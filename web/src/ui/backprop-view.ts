@@ -15,7 +15,7 @@ import type { BackpropTrace } from '../worker/protocol';
 import type { CellRef, TensorKey } from '../explain';
 import { canvasGeometry, cellHost, Tooltip, ValueMaps } from './cell-grid';
 import { formatValue } from './colormap';
-import { el, h } from './dom';
+import { h } from './dom';
 import { Explainer } from './explain-view';
 import { watchOverflow } from './scroll-box';
 import { numberGrid, symmetric, tensorMaps, tex, valuesJson, vectorCells, vectorRows } from './teaching-parts';

@@ -29,7 +29,7 @@ export class Controls {
   readonly quick: HTMLButtonElement;
   private running = false;
 
-  constructor(container: HTMLElement, settings: TrainSettings, private readonly handlers: ControlsHandlers) {
+  constructor(container: HTMLElement, settings: TrainSettings, handlers: ControlsHandlers) {
     const button = (name: 'start' | 'pause' | 'step' | 'reset', label: string, title: string, cls: string) =>
       h('button', { type: 'button', class: `app-button ${cls}`, testid: name, title }, label);
     this.buttons = {
